@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { VouchError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { CommandContext } from './context.js';
+import { commands } from './commands/index.js';
+import type { Io } from './io.js';
+import { renderError, toVouchError } from './render-error.js';
+
+function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if ((a === '-o' || a === '--output') && argv[i + 1] === 'json') return true;
+    if (a === '--output=json' || a === '-ojson') return true;
+  }
+  return false;
+}
+
+/** Runs one vouch invocation and resolves to its exit code. Never calls process.exit. */
+export async function run(io: Io): Promise<number> {
+  let exitCode = 0;
+  const ctx: CommandContext = {
+    io,
+    setExitCode(code) {
+      exitCode = Math.max(exitCode, code);
+    },
+  };
+  const program = new Command('vouch')
+    .description('only verifiable artifacts may run')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {
+        // Rendered below with our own error format.
+      },
+    });
+  for (const register of commands) register(program, ctx);
+  for (const sub of program.commands) sub.exitOverride();
+
+  const json = wantsJson(io.argv);
+  const debug = io.env['VOUCH_DEBUG'] === '1';
+  try {
+    await program.parseAsync([...io.argv], { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      if (e.code === 'commander.help') return 0;
+      const err = new VouchError('USAGE', e.message.replace(/^error: /, ''), {
+        hint: 'run `vouch --help` or `vouch <command> --help`',
+      });
+      io.stderr.write(renderError(err, json, debug));
+      return err.exitCode;
+    }
+    const err = toVouchError(e);
+    io.stderr.write(renderError(err, json, debug));
+    return err.exitCode;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Every limit vouch applies to outside input, in one place, with its unit in its name. Each can be
+ * overridden per call by spreading `{ ...defaultLimits, ...overrides }`. A size taken from
+ * content-addressed data (a descriptor's `size`) wins over these: it is then both the limit and the
+ * expected length.
+ */
+export interface Limits {
+  /** OCI manifests and indexes. 4 MiB is what distribution and containerd accept. */
+  manifestMaxBytes: number;
+  /** Image config blobs and other small JSON blobs read whole into memory. */
+  configMaxBytes: number;
+  /** A single blob streamed through vouch when no descriptor size bounds it. */
+  blobMaxBytes: number;
+  /** Tar archives: number of entries. */
+  tarEntriesMax: number;
+  /** Tar archives: sum of the sizes of all entries. */
+  tarExpandedMaxBytes: number;
+  /** Tar archives: one entry. */
+  tarEntryMaxBytes: number;
+  /** A file a cataloger buffers whole (lockfile, package.json, METADATA, status). */
+  catalogFileMaxBytes: number;
+  /** YAML documents (policies, manifests, charts). */
+  yamlMaxBytes: number;
+  /** YAML alias expansions before a document counts as a bomb. */
+  yamlMaxAliasCount: number;
+  /** JSON documents read whole (SBOMs, VEX, bundles, predicates). */
+  jsonMaxBytes: number;
+  /** An AdmissionReview request body. The API server caps requests at 3 MiB; we allow a little more. */
+  admissionBodyMaxBytes: number;
+  /** One HTTP request to a registry or other server. */
+  fetchTimeoutMs: number;
+  /** Retries of idempotent reads on 5xx, 408, 429 and connection errors. */
+  fetchRetries: number;
+  /** First retry backoff; doubled each time. */
+  fetchRetryBaseMs: number;
+  /** Pages followed through `Link` headers when listing tags or catalogs. */
+  paginationPagesMax: number;
+  /** Parallel blob transfers in a copy. */
+  copyConcurrency: number;
+  /** Nested indexes followed before an image counts as hostile. */
+  indexDepthMax: number;
+}
+
+export const defaultLimits: Readonly<Limits> = Object.freeze({
+  manifestMaxBytes: 4 * 1024 * 1024,
+  configMaxBytes: 8 * 1024 * 1024,
+  blobMaxBytes: 16 * 1024 * 1024 * 1024,
+  tarEntriesMax: 1_000_000,
+  tarExpandedMaxBytes: 64 * 1024 * 1024 * 1024,
+  tarEntryMaxBytes: 16 * 1024 * 1024 * 1024,
+  catalogFileMaxBytes: 64 * 1024 * 1024,
+  yamlMaxBytes: 4 * 1024 * 1024,
+  yamlMaxAliasCount: 100,
+  jsonMaxBytes: 256 * 1024 * 1024,
+  admissionBodyMaxBytes: 4 * 1024 * 1024,
+  fetchTimeoutMs: 30_000,
+  fetchRetries: 3,
+  fetchRetryBaseMs: 200,
+  paginationPagesMax: 1000,
+  copyConcurrency: 4,
+  indexDepthMax: 4,
+});
+
+export function withLimits(overrides: Partial<Limits> | undefined): Limits {
+  return { ...defaultLimits, ...(overrides ?? {}) };
+}
