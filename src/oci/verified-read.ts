@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { VouchError } from '../errors.js';
 import { type Digest, digestAlgorithm } from './digest.js';
 
@@ -112,4 +112,22 @@ export function verifyingStream(expected: ExpectedContent): Transform {
       }
     },
   });
+}
+
+/**
+ * A lazy, verified Readable over a source: nothing is read until the consumer reads, and a size or
+ * digest mismatch is raised as the stream's error before its end. Unlike `source.pipe(check)`, an error
+ * can never fire while no consumer is attached yet (an uncaught 'error'), so callers may await other
+ * work between getting the stream and consuming it.
+ */
+export function verifiedReadable(source: () => AsyncIterable<Uint8Array>, expected: ExpectedContent): Readable {
+  async function* checked(): AsyncGenerator<Uint8Array> {
+    const check = new ContentCheck(expected);
+    for await (const chunk of source()) {
+      check.update(chunk);
+      yield chunk;
+    }
+    check.finish();
+  }
+  return Readable.from(checked(), { objectMode: false });
 }
