@@ -32,6 +32,7 @@ export type VouchErrorCode =
   | 'REGISTRY_UNREACHABLE'
   | 'REGISTRY_ERROR'
   | 'AUTH_FAILED'
+  | 'KUBE_API_ERROR'
   | 'TIMEOUT'
   | 'TOOL_MISSING'
   | 'DB_MISSING'
@@ -68,6 +69,7 @@ const EXIT: Record<VouchErrorCode, ExitCode> = {
   REGISTRY_UNREACHABLE: 3,
   REGISTRY_ERROR: 3,
   AUTH_FAILED: 3,
+  KUBE_API_ERROR: 3,
   TIMEOUT: 3,
   TOOL_MISSING: 3,
   DB_MISSING: 3,

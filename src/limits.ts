@@ -33,12 +33,22 @@ export interface Limits {
   fetchRetries: number;
   /** First retry backoff; doubled each time. */
   fetchRetryBaseMs: number;
+  /** Longest wait before a retry, whatever a server's Retry-After asks for. */
+  fetchRetryMaxDelayMs: number;
   /** Pages followed through `Link` headers when listing tags or catalogs. */
   paginationPagesMax: number;
   /** Parallel blob transfers in a copy. */
   copyConcurrency: number;
   /** Nested indexes followed before an image counts as hostile. */
   indexDepthMax: number;
+  /** Zip archives (OSV all.zip): number of entries. OSV's largest ecosystem archive has ~200k. */
+  zipEntriesMax: number;
+  /** Zip archives: one entry, uncompressed. */
+  zipEntryMaxBytes: number;
+  /** Zip archives: sum of uncompressed entry sizes (zip-bomb guard). */
+  zipExpandedMaxBytes: number;
+  /** One OSV record file. */
+  osvRecordMaxBytes: number;
 }
 
 export const defaultLimits: Readonly<Limits> = Object.freeze({
@@ -56,9 +66,14 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   fetchTimeoutMs: 30_000,
   fetchRetries: 3,
   fetchRetryBaseMs: 200,
+  fetchRetryMaxDelayMs: 30_000,
   paginationPagesMax: 1000,
   copyConcurrency: 4,
   indexDepthMax: 4,
+  zipEntriesMax: 1_000_000,
+  zipEntryMaxBytes: 16 * 1024 * 1024,
+  zipExpandedMaxBytes: 8 * 1024 * 1024 * 1024,
+  osvRecordMaxBytes: 16 * 1024 * 1024,
 });
 
 export function withLimits(overrides: Partial<Limits> | undefined): Limits {

@@ -1,0 +1,98 @@
+import type { Digest } from '../oci/digest.js';
+
+/** How a failing rule acts: `enforce` denies the request, `audit` admits it with a warning and a report. */
+export type EnforcementMode = 'enforce' | 'audit';
+
+/** What a rule concluded about one image; the PolicyReport `result` vocabulary minus `warn`. */
+export type RuleResult = 'pass' | 'fail' | 'error' | 'skip';
+
+/** The admission verdict a rule outcome turns into, as `policy_controller_admissions_total` names it. */
+export type AdmissionVerdict = 'allowed' | 'denied' | 'warned';
+
+/** The Kubernetes object an image was found in. */
+export interface ResourceRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** Empty for cluster-scoped objects. */
+  readonly namespace: string;
+  /** Empty on CREATE: the API server assigns it after admission. */
+  readonly uid: string;
+}
+
+/** One image the webhook asks the decider about. */
+export interface ImageCheckRequest {
+  /** The image exactly as written in the pod spec. */
+  readonly image: string;
+  readonly namespace: string;
+  /** Labels of `namespace`, for CIP `policy.sigstore.dev/include` and Kyverno namespace selectors. */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly resource: ResourceRef;
+}
+
+/** Per-decision context: one `now` for the whole request, and the request's deadline as a signal. */
+export interface DecideContext {
+  readonly now: Date;
+  readonly signal: AbortSignal;
+}
+
+/** One policy rule applied to one image. */
+export interface RuleOutcome {
+  readonly policy: string;
+  readonly rule: string;
+  readonly result: RuleResult;
+  readonly mode: EnforcementMode;
+  /** One line a developer can act on. */
+  readonly message: string;
+  /** What the rule required, e.g. `signature by key cosign.pub` or `predicateType https://cyclonedx.org/bom`. */
+  readonly expected?: string;
+  /** What was there instead, e.g. `no signatures` or `signed by ci@example.com`. */
+  readonly found?: string;
+  /** The next step, e.g. `sign it with: vouch sign --key cosign.key <image>@<digest>`. */
+  readonly fix?: string;
+  /** Short machine reason for `cosign_verification_failures_total{reason}`: `no-signatures`, `untrusted-signer`, … */
+  readonly reason?: string;
+  readonly category?: string;
+  readonly severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+}
+
+/** Everything the policy engine concluded about one image. */
+export interface ImageDecision {
+  /** The verified image digest, when the image resolved and its identity was checked. */
+  readonly digest?: Digest;
+  /**
+   * `repo@sha256:…` to pin this image to, set only by policies with `mutateDigest` and only when the
+   * image verified: the webhook still refuses to patch an image that has a failing or erroring rule.
+   */
+  readonly pinnedReference?: string;
+  /** Creation time of the newest verified SBOM attestation, for `sbom_age_hours`. */
+  readonly sbomCreatedAt?: Date;
+  /** Empty when no policy matched the image. */
+  readonly outcomes: readonly RuleOutcome[];
+}
+
+/**
+ * The decision dependency of the webhook: the policy engine implements it. It must honour
+ * `ctx.signal` where it can; the webhook enforces the deadline itself either way.
+ * Expected outcomes (unsigned, untrusted) are returned as `fail` outcomes; throwing is for "could not
+ * decide" (registry down, bad policy) and becomes an explicit deny in Enforce / warning in Audit.
+ */
+export interface ImageDecider {
+  decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision>;
+}
+
+/** The verdict of one outcome: a failing or erroring rule denies in Enforce and warns in Audit. */
+export function verdictOf(outcome: Pick<RuleOutcome, 'result' | 'mode'>): AdmissionVerdict {
+  if (outcome.result === 'pass' || outcome.result === 'skip') return 'allowed';
+  return outcome.mode === 'enforce' ? 'denied' : 'warned';
+}
+
+/** An image verified when at least one rule passed it and none failed or errored. */
+export function isVerified(decision: ImageDecision): boolean {
+  let passed = false;
+  for (const o of decision.outcomes) {
+    if (o.result === 'fail' || o.result === 'error') return false;
+    if (o.result === 'pass') passed = true;
+  }
+  return passed && decision.digest !== undefined;
+}

@@ -1,0 +1,71 @@
+export {
+  ADMISSION_API_VERSION,
+  type AdmissionOperation,
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReviewResponse,
+  type JsonPatchOp,
+  parseAdmissionReview,
+} from './admission-review.js';
+export { CachingDecider, type CachingDeciderOptions } from './caching-decider.js';
+export {
+  type AdmissionVerdict,
+  type DecideContext,
+  type EnforcementMode,
+  type ImageCheckRequest,
+  type ImageDecider,
+  type ImageDecision,
+  isVerified,
+  type ResourceRef,
+  type RuleOutcome,
+  type RuleResult,
+  verdictOf,
+} from './decider.js';
+export {
+  type DecisionLogEntry,
+  EvidenceRecorder,
+  type EvidenceRecorderOptions,
+} from './evidence-recorder.js';
+export {
+  connectionFromKubeconfig,
+  inClusterConnection,
+  KubeClient,
+  type KubeConnection,
+} from './kube-client.js';
+export { AdmissionMetrics } from './metrics.js';
+export {
+  type NamespaceLabelMap,
+  type NamespaceLabelSource,
+  namespaceLabelsFromKube,
+  namespaceLabelsFromMap,
+  parseNamespaceLabels,
+} from './namespace-labels.js';
+export { eventsFor, type KubeEvent, type PolicyEventReason } from './policy-event.js';
+export {
+  type ObjectReference,
+  POLICY_REPORT_API_VERSION,
+  type PolicyReport,
+  type PolicyReportResult,
+  policyReportFor,
+  reportName,
+} from './policy-report.js';
+export { readRequestBody } from './request-body.js';
+export {
+  type DecisionRecord,
+  type ReviewDeps,
+  type ReviewedImage,
+  type ReviewEndpoint,
+  type ReviewResult,
+  review,
+  VOUCH_POLICY,
+} from './review.js';
+export { type CertificatePair, generateSelfSignedCertificate } from './self-signed-cert.js';
+export {
+  type AdmissionServer,
+  type AdmissionServerOptions,
+  type Readiness,
+  startAdmissionServer,
+  type TlsSource,
+} from './server.js';
+export { type CacheEvent, VerdictCache, type VerdictCacheOptions } from './verdict-cache.js';
+export { type ContainerList, extractImages, type ImageField, WORKLOAD_KINDS } from './workload-images.js';

@@ -1,0 +1,241 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { parse as parseYaml } from 'yaml';
+import { VouchError, describeCause } from '../errors.js';
+import type { PolicyReport } from './policy-report.js';
+import type { KubeEvent } from './policy-event.js';
+
+/** How to reach the Kubernetes API: data, loaded at the edge from in-cluster files or a kubeconfig. */
+export interface KubeConnection {
+  /** `https://host:port` (or `http://` for a loopback test server). */
+  readonly server: string;
+  readonly token?: string;
+  readonly caPem?: string;
+  readonly clientCertPem?: string;
+  readonly clientKeyPem?: string;
+  readonly insecureSkipTlsVerify?: boolean;
+  readonly timeoutMs?: number;
+}
+
+const RESPONSE_MAX_BYTES = 4 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 5_000;
+const FIELD_MANAGER = 'vouch';
+
+/**
+ * The in-cluster connection from the service account files and the service env, as client-go's
+ * rest.InClusterConfig builds it. The caller reads the files and the env (this module touches neither).
+ * @throws USAGE when KUBERNETES_SERVICE_HOST/PORT are missing
+ */
+export function inClusterConnection(input: {
+  host: string | undefined;
+  port: string | undefined;
+  token: string;
+  caPem: string;
+}): KubeConnection {
+  if (!input.host || !input.port) {
+    throw new VouchError('USAGE', 'not running in a cluster: KUBERNETES_SERVICE_HOST/PORT are not set', {
+      hint: 'pass --kubeconfig, or --namespaces FILE to run without the Kubernetes API',
+    });
+  }
+  const host = input.host.includes(':') ? `[${input.host}]` : input.host;
+  return { server: `https://${host}:${input.port}`, token: input.token.trim(), caPem: input.caPem };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function named(list: unknown, name: string, what: string): Record<string, unknown> {
+  const found = Array.isArray(list) ? list.find((e) => isRecord(e) && e.name === name) : undefined;
+  if (!isRecord(found) || !isRecord(found[what])) {
+    throw new VouchError('INPUT_MALFORMED', `kubeconfig: no ${what} named "${name}"`);
+  }
+  return found[what] as Record<string, unknown>;
+}
+
+function b64(v: unknown): string | undefined {
+  return typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined;
+}
+
+/**
+ * The connection of one kubeconfig context (the current one by default). Only inline data is taken
+ * (`certificate-authority-data`, `client-*-data`, `token`); file paths in a kubeconfig are the caller's
+ * to read, so this stays pure.
+ * @throws INPUT_MALFORMED for a kubeconfig that is not YAML or lacks the context, cluster or user
+ */
+export function connectionFromKubeconfig(text: string, context?: string): KubeConnection {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100 });
+  } catch (e) {
+    throw new VouchError('INPUT_MALFORMED', `kubeconfig: not YAML: ${describeCause(e)}`, { cause: e });
+  }
+  if (!isRecord(doc)) throw new VouchError('INPUT_MALFORMED', 'kubeconfig: not a mapping');
+  const ctxName = context ?? doc['current-context'];
+  if (typeof ctxName !== 'string') throw new VouchError('INPUT_MALFORMED', 'kubeconfig: no current-context');
+  const ctx = named(doc.contexts, ctxName, 'context');
+  const cluster = named(doc.clusters, String(ctx.cluster), 'cluster');
+  const user = typeof ctx.user === 'string' ? named(doc.users, ctx.user, 'user') : {};
+  if (typeof cluster.server !== 'string')
+    throw new VouchError('INPUT_MALFORMED', 'kubeconfig: cluster has no server');
+  const caPem = b64(cluster['certificate-authority-data']);
+  const clientCertPem = b64(user['client-certificate-data']);
+  const clientKeyPem = b64(user['client-key-data']);
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    ...(typeof user.token === 'string' ? { token: user.token } : {}),
+    ...(caPem ? { caPem } : {}),
+    ...(clientCertPem ? { clientCertPem } : {}),
+    ...(clientKeyPem ? { clientKeyPem } : {}),
+    ...(cluster['insecure-skip-tls-verify'] === true ? { insecureSkipTlsVerify: true } : {}),
+  };
+}
+
+/** The few Kubernetes API calls the webhook makes, typed. */
+export class KubeClient {
+  constructor(private readonly conn: KubeConnection) {}
+
+  /**
+   * Labels of a namespace.
+   * @throws AUTH_FAILED, NOT_FOUND, KUBE_API_ERROR, TIMEOUT
+   */
+  async namespaceLabels(name: string): Promise<Record<string, string>> {
+    const body = await this.#call('GET', `/api/v1/namespaces/${seg(name)}`);
+    const meta = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
+    const labels: Record<string, string> = {};
+    if (isRecord(meta.labels)) {
+      for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;
+    }
+    return labels;
+  }
+
+  /**
+   * Records an Event on a resource.
+   * @throws AUTH_FAILED, KUBE_API_ERROR, TIMEOUT
+   */
+  async createEvent(event: KubeEvent): Promise<void> {
+    await this.#call(
+      'POST',
+      `/api/v1/namespaces/${seg(event.metadata.namespace)}/events`,
+      event,
+      'application/json',
+    );
+  }
+
+  /**
+   * Creates or replaces a PolicyReport / ClusterPolicyReport with server-side apply, so concurrent
+   * replicas need no read-modify-write (the API server merges, `force` makes vouch own its fields).
+   * @throws AUTH_FAILED, KUBE_API_ERROR, TIMEOUT
+   */
+  async applyPolicyReport(report: PolicyReport): Promise<void> {
+    const name = seg(report.metadata.name);
+    const path =
+      report.kind === 'PolicyReport'
+        ? `/apis/wgpolicyk8s.io/v1alpha2/namespaces/${seg(report.metadata.namespace ?? 'default')}/policyreports/${name}`
+        : `/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/${name}`;
+    // JSON is YAML, so the apply-patch content type takes the JSON document as is.
+    await this.#call(
+      'PATCH',
+      `${path}?fieldManager=${FIELD_MANAGER}&force=true`,
+      report,
+      'application/apply-patch+yaml',
+    );
+  }
+
+  async #call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
+    const url = new URL(path, `${this.conn.server}/`);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.conn.token) headers.authorization = `Bearer ${this.conn.token}`;
+    if (payload && contentType) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = String(payload.byteLength);
+    }
+    const what = `kubernetes ${method} ${url.pathname}`;
+    const isHttps = url.protocol === 'https:';
+    const requestFn = isHttps ? httpsRequest : httpRequest;
+    return new Promise<unknown>((resolve, reject) => {
+      const req = requestFn(
+        url,
+        {
+          method,
+          headers,
+          signal: AbortSignal.timeout(this.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+          ...(isHttps
+            ? {
+                ...(this.conn.caPem ? { ca: this.conn.caPem } : {}),
+                ...(this.conn.clientCertPem ? { cert: this.conn.clientCertPem } : {}),
+                ...(this.conn.clientKeyPem ? { key: this.conn.clientKeyPem } : {}),
+                rejectUnauthorized: this.conn.insecureSkipTlsVerify !== true,
+                minVersion: 'TLSv1.2' as const,
+              }
+            : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let seen = 0;
+          res.on('data', (c: Buffer) => {
+            seen += c.byteLength;
+            if (seen > RESPONSE_MAX_BYTES) {
+              res.destroy();
+              reject(new VouchError('INPUT_TOO_LARGE', `${what}: response over ${RESPONSE_MAX_BYTES} bytes`));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('error', (e) => reject(wrapError(what, e)));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              try {
+                resolve(text.length > 0 ? JSON.parse(text) : undefined);
+              } catch (e) {
+                reject(new VouchError('KUBE_API_ERROR', `${what}: response is not JSON`, { cause: e }));
+              }
+              return;
+            }
+            const detail = statusMessage(text);
+            if (status === 401 || status === 403) {
+              reject(
+                new VouchError('AUTH_FAILED', `${what}: ${status} ${detail}`, {
+                  hint: 'check the service account token and the chart ClusterRole (namespaces get; events create; policyreports patch)',
+                }),
+              );
+            } else if (status === 404 && method === 'GET') {
+              reject(new VouchError('NOT_FOUND', `${what}: 404 ${detail}`));
+            } else {
+              reject(new VouchError('KUBE_API_ERROR', `${what}: ${status} ${detail}`));
+            }
+          });
+        },
+      );
+      req.on('error', (e) => reject(wrapError(what, e)));
+      req.end(payload);
+    });
+  }
+}
+
+function seg(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function statusMessage(text: string): string {
+  try {
+    const s: unknown = JSON.parse(text);
+    if (isRecord(s) && typeof s.message === 'string') return s.message.slice(0, 300);
+  } catch {
+    // Not a Status object: fall through to the raw text, which is what a person needs to see.
+  }
+  return text.slice(0, 300);
+}
+
+function wrapError(what: string, e: unknown): VouchError {
+  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) {
+    return new VouchError('TIMEOUT', `${what}: no answer in time`, { cause: e });
+  }
+  return new VouchError('KUBE_API_ERROR', `${what}: ${describeCause(e)}`, {
+    cause: e,
+    hint: 'is the API server reachable from the webhook pod?',
+  });
+}

@@ -1,0 +1,164 @@
+import { VouchError } from '../errors.js';
+import type { Digest } from '../oci/digest.js';
+import {
+  type AuthorityRequirement,
+  decide,
+  type Evidence,
+  type EvidenceCollector,
+  type EvaluateOptions,
+  type ImageIdentity,
+  type ImageVerdict,
+  type PolicyResult,
+  type PolicySet,
+} from '../policy/index.js';
+import type { DecideContext, ImageCheckRequest, ImageDecider, ImageDecision, RuleOutcome } from './decider.js';
+
+/** Resolves an image reference as written in a pod spec to the digest it names right now. */
+export interface ImageResolver {
+  resolve(image: string, signal: AbortSignal): Promise<Digest>;
+}
+
+export interface PolicyDeciderOptions {
+  /** The active policy set; read per decision so a reload takes effect without a restart. */
+  policies: () => PolicySet;
+  collector: EvidenceCollector;
+  resolver: ImageResolver;
+  evaluate?: Omit<EvaluateOptions, 'now'>;
+}
+
+const SBOM_PREDICATES = new Set(['https://cyclonedx.org/bom', 'https://spdx.dev/Document']);
+
+/**
+ * The policy engine as the webhook's decider: resolve the image once to its digest, gather verified
+ * evidence for every authority the matching policies name, evaluate, and turn each policy's result into
+ * a rule outcome a developer can act on (what was expected, what was found, the command that fixes it).
+ * Resolution failures throw: the webhook turns them into a deny in Enforce and a warning in Audit.
+ */
+export class PolicyDecider implements ImageDecider {
+  constructor(private readonly opts: PolicyDeciderOptions) {}
+
+  async decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {
+    const digest = await this.opts.resolver.resolve(req.image, ctx.signal);
+    const seen: Evidence[] = [];
+    const recording: EvidenceCollector = {
+      collect: async (image: ImageIdentity, r: AuthorityRequirement) => {
+        const e = await this.opts.collector.collect(image, r);
+        seen.push(e);
+        return e;
+      },
+    };
+    const decision = await decide(
+      {
+        policies: this.opts.policies(),
+        // The pointer only makes the engine compute the pinned value; the webhook knows the real fields.
+        images: [{ ref: req.image, digest, pointer: '' }],
+        resource: {
+          apiVersion: req.resource.apiVersion,
+          kind: req.resource.kind,
+          name: req.resource.name,
+          namespace: req.namespace,
+          labels: {},
+          annotations: {},
+          namespaceLabels: req.namespaceLabels,
+          operation: 'CREATE',
+        },
+      },
+      recording,
+      { ...this.opts.evaluate, now: ctx.now },
+    );
+    const verdict = decision.images[0];
+    if (!verdict) throw new VouchError('INTERNAL', `policy engine returned no verdict for ${req.image}`);
+    const sbomCreatedAt = newestSbom(seen, digest);
+    return {
+      digest,
+      ...(verdict.patch ? { pinnedReference: verdict.patch.value } : {}),
+      ...(sbomCreatedAt ? { sbomCreatedAt } : {}),
+      outcomes: outcomesOf(verdict, digest),
+    };
+  }
+}
+
+function outcomesOf(v: ImageVerdict, digest: Digest): RuleOutcome[] {
+  if (v.policies.length === 0) {
+    if (v.outcome === 'allow') return [];
+    return [
+      {
+        policy: 'vouch-no-match',
+        rule: 'no-match-policy',
+        result: 'fail',
+        mode: v.outcome === 'deny' ? 'enforce' : 'audit',
+        message: v.reasons[0] ?? `no policy selects ${v.image}`,
+        expected: 'a policy that selects this image',
+        found: 'none',
+        fix: 'add the image to a ClusterImagePolicy glob or Kyverno imageReferences, or set --no-match-policy',
+        reason: 'no-policy',
+      },
+    ];
+  }
+  return v.policies.map((p) => outcomeOf(p, v.image, digest));
+}
+
+function outcomeOf(p: PolicyResult, image: string, digest: Digest): RuleOutcome {
+  const mode = p.onFailure === 'deny' ? 'enforce' : 'audit';
+  const base = { policy: p.policy, rule: p.rule ?? p.policy, mode } as const;
+  if (p.passed) return { ...base, result: 'pass', message: p.summary };
+  const failed = p.authorities.flatMap((a) => a.checks.filter((c) => !c.ok).map((c) => ({ a, c })));
+  const first = failed[0];
+  const reason = classify(first?.c.what ?? '', first?.c.found ?? '');
+  return {
+    ...base,
+    result: 'fail',
+    message: p.summary,
+    ...(first ? { expected: `${first.c.what}: ${first.c.expected}`, found: first.c.found } : {}),
+    fix: fixFor(reason, image, digest),
+    reason,
+  };
+}
+
+function classify(what: string, found: string): string {
+  const w = what.toLowerCase();
+  const f = found.toLowerCase();
+  if (w.includes('attestation') || w.includes('predicate')) return 'missing-attestation';
+  if (f.includes('no signature') || f.includes('none') || f.includes('nothing')) return 'no-signatures';
+  if (w.includes('condition') || w.includes('policy')) return 'policy-condition';
+  return 'untrusted-signer';
+}
+
+function fixFor(reason: string, image: string, digest: Digest): string {
+  const at = `${image.replace(/[:@].*$/, (m) => (m.startsWith(':') && !m.includes('/') ? '' : m))}@${digest}`;
+  switch (reason) {
+    case 'no-signatures':
+      return `sign the release through the approved pipeline: vouch sign --key cosign.key ${at}`;
+    case 'missing-attestation':
+      return `attest it: vouch attest --type cyclonedx --predicate sbom.cdx.json --key cosign.key ${at}`;
+    case 'policy-condition':
+      return 'the attestation content does not satisfy the policy: rebuild, rescan or fix the predicate';
+    default:
+      return 'the signer is not one the policy trusts: re-sign through the approved path, never bypass';
+  }
+}
+
+function newestSbom(evidence: readonly Evidence[], digest: Digest): Date | undefined {
+  let newest: Date | undefined;
+  for (const e of evidence) {
+    if (e.digest !== digest) continue;
+    for (const a of e.attestations) {
+      if (!SBOM_PREDICATES.has(a.statement.predicateType)) continue;
+      const t = sbomTimestamp(a.statement.predicate);
+      if (t && (!newest || t > newest)) newest = t;
+    }
+  }
+  return newest;
+}
+
+/** CycloneDX `metadata.timestamp`, SPDX `creationInfo.created`. */
+function sbomTimestamp(predicate: unknown): Date | undefined {
+  if (typeof predicate !== 'object' || predicate === null) return undefined;
+  const p = predicate as Record<string, unknown>;
+  const meta = p['metadata'] as Record<string, unknown> | undefined;
+  const info = p['creationInfo'] as Record<string, unknown> | undefined;
+  const raw = meta?.['timestamp'] ?? info?.['created'];
+  if (typeof raw !== 'string') return undefined;
+  const d = new Date(raw);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}

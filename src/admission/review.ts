@@ -1,0 +1,358 @@
+import { describeCause, isVouchError } from '../errors.js';
+import {
+  ADMISSION_API_VERSION,
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReviewResponse,
+  type JsonPatchOp,
+  parseAdmissionReview,
+  salvageUid,
+} from './admission-review.js';
+import {
+  type EnforcementMode,
+  type ImageDecider,
+  type ImageDecision,
+  isVerified,
+  type ResourceRef,
+  type RuleOutcome,
+  verdictOf,
+} from './decider.js';
+import { extractImages } from './workload-images.js';
+
+/** What the webhook is serving: `/validate` only decides, `/mutate` also pins verified images. */
+export type ReviewEndpoint = 'validate' | 'mutate';
+
+export interface ReviewDeps {
+  readonly decider: ImageDecider;
+  /** Mode for failures no policy owns: malformed requests, deadline, decider errors. */
+  readonly mode: EnforcementMode;
+  readonly endpoint: ReviewEndpoint;
+  /** Read once per request by the caller and used for every check in it. */
+  readonly now: Date;
+  /** Below the webhook's timeoutSeconds, so vouch answers before the API server gives up on it. */
+  readonly deadlineMs: number;
+  /** Labels of a namespace; absent means "no labels known". */
+  readonly namespaceLabels?: (namespace: string) => Promise<Readonly<Record<string, string>>>;
+}
+
+/** One distinct image of the request, with every field it appears in. */
+export interface ReviewedImage {
+  readonly image: string;
+  readonly pointers: readonly string[];
+  readonly containers: readonly string[];
+  readonly digest?: string;
+  readonly sbomCreatedAt?: Date;
+  /** `repo@sha256:…` when the image verified and a policy asked for digest pinning. */
+  readonly pinned?: string;
+  readonly outcomes: readonly RuleOutcome[];
+}
+
+/** What was decided, for the evidence side of the webhook (metrics, reports, events, decision log). */
+export interface DecisionRecord {
+  readonly uid: string;
+  readonly at: Date;
+  readonly endpoint: ReviewEndpoint;
+  readonly operation: string;
+  readonly dryRun: boolean;
+  readonly resource: ResourceRef;
+  readonly mode: EnforcementMode;
+  readonly allowed: boolean;
+  readonly images: readonly ReviewedImage[];
+  readonly message?: string;
+  readonly warnings: readonly string[];
+  /** JSON pointers the mutate patch rewrote. */
+  readonly patched: readonly string[];
+}
+
+export interface ReviewResult {
+  readonly review: AdmissionReviewResponse;
+  /** Undefined when nothing was decided (malformed request, skipped operation, no images). */
+  readonly decision?: DecisionRecord;
+}
+
+/** The owner of outcomes vouch itself produces (deadline, decider errors, bad image fields). */
+export const VOUCH_POLICY = 'vouch';
+
+// Kubernetes admission docs ("Response" / warnings): warnings over 256 characters may be truncated and
+// more than 4096 characters in total are dropped; no "Warning:" prefix.
+const WARNING_MAX_CHARS = 256;
+const WARNINGS_TOTAL_MAX_CHARS = 4096;
+const STATUS_MESSAGE_MAX_CHARS = 4096;
+
+/**
+ * Reviews one AdmissionReview: decides every image of the object and answers with an AdmissionReview
+ * that echoes the request uid. Total: every failure becomes an explicit response (deny in Enforce,
+ * warning in Audit), never a throw.
+ */
+export async function review(body: unknown, deps: ReviewDeps): Promise<ReviewResult> {
+  let req: AdmissionRequest;
+  try {
+    req = parseAdmissionReview(body);
+  } catch (e) {
+    return { review: failureReview(salvageUid(body), deps.mode, errorText(e)) };
+  }
+  try {
+    return await reviewRequest(req, deps);
+  } catch (e) {
+    // reviewRequest handles decider errors itself; reaching here is a bug, still answered explicitly.
+    return { review: failureReview(req.uid, deps.mode, errorText(e)) };
+  }
+}
+
+async function reviewRequest(req: AdmissionRequest, deps: ReviewDeps): Promise<ReviewResult> {
+  if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || req.object === undefined) {
+    return { review: wrap({ uid: req.uid, allowed: true }) };
+  }
+  const kind = req.kind.kind;
+  const fields = extractImages(kind, req.object);
+  if (fields.length === 0) return { review: wrap({ uid: req.uid, allowed: true }) };
+
+  const metadata = req.object.metadata;
+  const meta = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {};
+  const resource: ResourceRef = {
+    apiVersion: req.kind.group ? `${req.kind.group}/${req.kind.version}` : req.kind.version,
+    kind,
+    name: req.name || (typeof meta.name === 'string' ? meta.name : '') || str(meta.generateName),
+    namespace: req.namespace || str(meta.namespace),
+    uid: str(meta.uid),
+  };
+
+  const byImage = new Map<string, { pointers: string[]; containers: string[] }>();
+  for (const f of fields) {
+    const entry = byImage.get(f.image) ?? { pointers: [], containers: [] };
+    entry.pointers.push(f.pointer);
+    entry.containers.push(f.container);
+    byImage.set(f.image, entry);
+  }
+
+  const images = await decideAll(byImage, resource, deps);
+  return respond(req, resource, images, deps);
+}
+
+async function decideAll(
+  byImage: Map<string, { pointers: string[]; containers: string[] }>,
+  resource: ResourceRef,
+  deps: ReviewDeps,
+): Promise<ReviewedImage[]> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve('deadline');
+    }, deps.deadlineMs);
+  });
+  const work = (async () => {
+    const labels = deps.namespaceLabels ? await deps.namespaceLabels(resource.namespace) : {};
+    return Promise.all(
+      [...byImage.keys()].map(async (image): Promise<[string, ImageDecision]> => {
+        if (image === '') return [image, { outcomes: [missingImageOutcome(deps.mode)] }];
+        const d = await deps.decider.decide(
+          { image, namespace: resource.namespace, namespaceLabels: labels, resource },
+          { now: deps.now, signal: controller.signal },
+        );
+        return [image, d];
+      }),
+    );
+  })();
+  let decided: Array<[string, ImageDecision]> | 'deadline' | { error: unknown };
+  try {
+    decided = await Promise.race([work, deadline]);
+  } catch (e) {
+    decided = { error: e };
+  } finally {
+    clearTimeout(timer);
+  }
+  // A late rejection of the abandoned work must not become an unhandled rejection.
+  work.catch(() => undefined);
+
+  const limit = deps.deadlineMs >= 1000 ? `${deps.deadlineMs / 1000}s` : `${deps.deadlineMs}ms`;
+  return [...byImage.entries()].map(([image, where]): ReviewedImage => {
+    let decision: ImageDecision;
+    if (decided === 'deadline') {
+      decision = {
+        outcomes: [
+          {
+            policy: VOUCH_POLICY,
+            rule: 'verification-deadline',
+            result: 'error',
+            mode: deps.mode,
+            reason: 'timeout',
+            message: `verification did not finish in ${limit}`,
+            fix: 'retry; if it persists check registry reachability and the vouch_verifications_in_flight metric',
+          },
+        ],
+      };
+    } else if ('error' in decided) {
+      decision = { outcomes: [errorOutcome(decided.error, deps.mode)] };
+    } else {
+      decision = decided.find(([i]) => i === image)?.[1] ?? { outcomes: [] };
+    }
+    return {
+      image,
+      pointers: where.pointers,
+      containers: where.containers,
+      outcomes: decision.outcomes,
+      ...(decision.digest ? { digest: decision.digest } : {}),
+      ...(decision.sbomCreatedAt ? { sbomCreatedAt: decision.sbomCreatedAt } : {}),
+      ...(decision.pinnedReference &&
+      isVerified(decision) &&
+      decision.pinnedReference.endsWith(`@${decision.digest}`)
+        ? { pinned: decision.pinnedReference }
+        : {}),
+    };
+  });
+}
+
+function respond(
+  req: AdmissionRequest,
+  resource: ResourceRef,
+  images: ReviewedImage[],
+  deps: ReviewDeps,
+): ReviewResult {
+  const denials: string[] = [];
+  const warnings: string[] = [];
+  for (const img of images) {
+    for (const o of img.outcomes) {
+      const v = verdictOf(o);
+      if (v === 'denied') denials.push(explain(img, o));
+      else if (v === 'warned')
+        warnings.push(
+          clip(`vouch audit: ${o.policy}/${o.rule}: ${img.image}: ${o.message}`, WARNING_MAX_CHARS),
+        );
+    }
+  }
+  const allowed = denials.length === 0;
+  const response: AdmissionResponse = { uid: req.uid, allowed };
+  let message: string | undefined;
+  if (!allowed) {
+    const what = `${resource.kind} ${resource.namespace ? `${resource.namespace}/` : ''}${resource.name}`;
+    message = clip(
+      `vouch denied ${what}: ${denials.length} check(s) failed. ${denials.map((d, i) => `[${i + 1}] ${d}`).join(' ')}`,
+      STATUS_MESSAGE_MAX_CHARS,
+    );
+    response.status = { code: 403, reason: 'Forbidden', message };
+  }
+  const kept = capTotal(warnings);
+  if (kept.length > 0) response.warnings = kept;
+
+  const patched: string[] = [];
+  if (deps.endpoint === 'mutate' && allowed) {
+    const ops: JsonPatchOp[] = [];
+    for (const img of images) {
+      const pinned = img.pinned;
+      if (pinned === undefined || pinned === img.image) continue;
+      for (const p of img.pointers) {
+        ops.push({ op: 'replace', path: p, value: pinned });
+        patched.push(p);
+      }
+    }
+    if (ops.length > 0) {
+      response.patchType = 'JSONPatch';
+      response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
+    }
+  }
+  return {
+    review: wrap(response),
+    decision: {
+      uid: req.uid,
+      at: deps.now,
+      endpoint: deps.endpoint,
+      operation: req.operation,
+      dryRun: req.dryRun,
+      resource,
+      mode: deps.mode,
+      allowed,
+      images,
+      ...(message ? { message } : {}),
+      warnings: kept,
+      patched,
+    },
+  };
+}
+
+/** A denial a developer can act on: which image, which policy and rule, expected vs found, the fix. */
+function explain(img: ReviewedImage, o: RuleOutcome): string {
+  const parts = [
+    `image "${img.image}" (container ${img.containers.join(', ')}): policy "${o.policy}" rule "${o.rule}": ${o.message}`,
+  ];
+  if (o.expected !== undefined) parts.push(`expected ${o.expected}`);
+  if (o.found !== undefined) parts.push(`found ${o.found}`);
+  if (o.fix !== undefined) parts.push(`fix: ${o.fix}`);
+  return `${parts.join('; ')}.`;
+}
+
+function errorOutcome(e: unknown, mode: EnforcementMode): RuleOutcome {
+  const vouch = isVouchError(e);
+  return {
+    policy: VOUCH_POLICY,
+    rule: 'verification',
+    result: 'error',
+    mode,
+    reason: vouch ? e.code.toLowerCase().replaceAll('_', '-') : 'internal',
+    message: vouch
+      ? `${e.code}: ${e.message}`
+      : `INTERNAL: internal error, please report (${describeCause(e)})`,
+    ...(vouch && e.hint ? { fix: e.hint } : {}),
+  };
+}
+
+function missingImageOutcome(mode: EnforcementMode): RuleOutcome {
+  return {
+    policy: VOUCH_POLICY,
+    rule: 'image-reference',
+    result: 'fail',
+    mode,
+    reason: 'no-image',
+    message: 'container has no image',
+    expected: 'an image reference string',
+    found: 'none',
+  };
+}
+
+function failureReview(uid: string, mode: EnforcementMode, why: string): AdmissionReviewResponse {
+  if (mode === 'audit') {
+    return wrap({
+      uid,
+      allowed: true,
+      warnings: [clip(`vouch audit: request not reviewed: ${why}`, WARNING_MAX_CHARS)],
+    });
+  }
+  return wrap({
+    uid,
+    allowed: false,
+    status: {
+      code: 400,
+      reason: 'BadRequest',
+      message: clip(`vouch denied the request: ${why}`, STATUS_MESSAGE_MAX_CHARS),
+    },
+  });
+}
+
+function errorText(e: unknown): string {
+  if (isVouchError(e)) return `${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`;
+  return `internal error, please report (${describeCause(e)})`;
+}
+
+function wrap(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+}
+
+function capTotal(warnings: string[]): string[] {
+  const out: string[] = [];
+  let total = 0;
+  for (const w of warnings) {
+    if (total + w.length > WARNINGS_TOTAL_MAX_CHARS) break;
+    total += w.length;
+    out.push(w);
+  }
+  return out;
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}

@@ -1,0 +1,171 @@
+import { resolve as resolvePath } from 'node:path';
+import { VouchError } from '../../errors.js';
+import { defaultLimits } from '../../limits.js';
+import type { ImageReader } from '../../oci/image-store.js';
+import { openOciLayout } from '../../oci/layout-dir.js';
+import { LayoutRepository } from '../../oci/layout-repository.js';
+import { parseReference, type Reference, registryClientFromEnv } from '../../oci/index.js';
+import {
+  type AuthorityRequirement,
+  type Evidence,
+  type EvidenceCollector,
+  extractImages,
+  type ImageIdentity,
+  type ImageUnderReview,
+  loadPolicies,
+  mergePolicySets,
+  type PolicySet,
+  parseYamlDocuments,
+  type ResourceContext,
+  resourceContext,
+} from '../../policy/index.js';
+import { PEM_MAX_BYTES, readSmallFile } from '../../sign/index.js';
+import type { CommandContext } from '../context.js';
+import { debugLog } from '../image-options.js';
+
+/**
+ * Reads and merges every `-f` policy file; a schema error in any file refuses the run.
+ * @throws POLICY_INVALID, FILE_NOT_FOUND, INPUT_TOO_LARGE, INPUT_MALFORMED, IO_ERROR
+ */
+export async function readPolicyFiles(ctx: CommandContext, files: readonly string[]): Promise<PolicySet> {
+  if (files.length === 0)
+    throw new VouchError('USAGE', 'no policy file given', { hint: 'pass -f policy.yaml' });
+  const sets = await Promise.all(
+    files.map(async (f) =>
+      loadPolicies(await readSmallFile(f, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'policy file'), f),
+    ),
+  );
+  return mergePolicySets(sets);
+}
+
+/** One text file, whole, capped at the YAML limit. */
+export async function readPolicyText(ctx: CommandContext, file: string): Promise<string> {
+  return (await readSmallFile(file, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'policy file')).toString('utf8');
+}
+
+/**
+ * `k=v,k2=v2` (repeatable) as a label map.
+ * @throws USAGE
+ */
+export function parseLabels(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of values.flatMap((v) => v.split(','))) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new VouchError('USAGE', `--namespace-labels ${part}: expected key=value`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * The workload of `--resource`: one Kubernetes object, its images and its policy context.
+ * @throws USAGE (several documents), INPUT_MALFORMED, UNSUPPORTED, FILE_NOT_FOUND, INPUT_TOO_LARGE
+ */
+export async function readResource(
+  ctx: CommandContext,
+  file: string,
+  opts: { namespace?: string; namespaceLabels: Record<string, string> },
+): Promise<{ images: ImageUnderReview[]; resource: ResourceContext }> {
+  const bytes = await readSmallFile(file, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'resource');
+  const docs = parseYamlDocuments(bytes, file).filter((d) => d.value !== null && d.value !== undefined);
+  const [doc, ...more] = docs;
+  if (doc === undefined || more.length > 0) {
+    throw new VouchError('USAGE', `${file}: expected exactly one Kubernetes object, found ${docs.length}`, {
+      hint: 'split the file; policy test judges one workload at a time',
+    });
+  }
+  const images = extractImages(doc.value).map((w) => ({
+    ref: w.image,
+    container: w.container,
+    pointer: w.pointer,
+  }));
+  const resource = resourceContext(doc.value, {
+    ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    namespaceLabels: opts.namespaceLabels,
+  });
+  return { images, resource };
+}
+
+/**
+ * Opens the store that holds a repository: with `--oci-dir`, a layout (one holding `repo:tag` names
+ * for several repositories, as an air-gapped mirror does, or plain tags for one); else the registry.
+ */
+export async function repositoryOpener(
+  ctx: CommandContext,
+  opts: { ociDir?: string; insecureRegistries: readonly string[]; now: Date },
+): Promise<(ref: Pick<Reference, 'registry' | 'repository'>) => ImageReader> {
+  if (opts.ociDir !== undefined) {
+    const layout = await openOciLayout(resolvePath(ctx.io.cwd, opts.ociDir));
+    const multi = (await layout.listTags()).some((t) => t.includes(':'));
+    return (ref) => (multi ? new LayoutRepository(layout, `${ref.registry}/${ref.repository}`) : layout);
+  }
+  const env = ctx.io.env;
+  const log = debugLog(ctx);
+  const client = registryClientFromEnv({
+    ...(env['DOCKER_CONFIG'] ? { dockerConfigDir: env['DOCKER_CONFIG'] } : {}),
+    env,
+    insecureRegistries: opts.insecureRegistries,
+    now: () => opts.now,
+    ...(log ? { debug: log } : {}),
+  });
+  return (ref) => client.repository(ref);
+}
+
+/** Every registry host a run may read from: the images' and the policies' signature repositories. */
+export function registriesOf(refs: readonly string[], extraRepositories: readonly string[]): string[] {
+  const hosts = new Set<string>();
+  for (const r of [...refs, ...extraRepositories]) {
+    try {
+      hosts.add(parseReference(r).registry);
+    } catch {
+      // An unparseable name cannot be read from at all; evaluation reports it.
+    }
+  }
+  return [...hosts];
+}
+
+/**
+ * Gives policies' key references (`k8s://ns/secret`, `awskms://…`) a public key from `--key-ref
+ * ref=file`, so they can be verified offline; other requirements pass through untouched.
+ */
+export class KeyRefCollector implements EvidenceCollector {
+  constructor(
+    private readonly inner: EvidenceCollector,
+    private readonly keys: ReadonlyMap<string, string>,
+  ) {}
+
+  collect(image: ImageIdentity, req: AuthorityRequirement): Promise<Evidence> {
+    if (req.kind === 'key' && req.publicKeyPem === undefined && req.keyRef !== undefined) {
+      const pem = this.keys.get(req.keyRef);
+      if (pem !== undefined) return this.inner.collect(image, { ...req, publicKeyPem: pem });
+    }
+    return this.inner.collect(image, req);
+  }
+}
+
+/**
+ * `--key-ref ref=file` values read into a map of reference to PEM.
+ * @throws USAGE, FILE_NOT_FOUND, INPUT_TOO_LARGE
+ */
+export async function readKeyRefs(
+  ctx: CommandContext,
+  values: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    if (eq <= 0 || eq === v.length - 1) {
+      throw new VouchError('USAGE', `--key-ref ${v}: expected <reference>=<public key file>`, {
+        hint: 'e.g. --key-ref k8s://cosign-system/signing-key=cosign.pub',
+      });
+    }
+    const pem = await readSmallFile(
+      v.slice(eq + 1),
+      ctx.io.cwd,
+      PEM_MAX_BYTES,
+      `--key-ref ${v.slice(0, eq)}`,
+    );
+    out.set(v.slice(0, eq), pem.toString('utf8'));
+  }
+  return out;
+}

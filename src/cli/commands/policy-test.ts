@@ -1,0 +1,142 @@
+import { type Command, Option } from 'commander';
+import { TagResolver } from '../../admission/image-resolver.js';
+import { VouchError } from '../../errors.js';
+import { parseReference } from '../../oci/index.js';
+import {
+  decide,
+  evidenceRequirements,
+  type ImageUnderReview,
+  type PolicySet,
+  type ResourceContext,
+} from '../../policy/index.js';
+import { CosignEvidenceCollector } from '../../sign/index.js';
+import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
+import {
+  KeyRefCollector,
+  parseLabels,
+  readKeyRefs,
+  readPolicyFiles,
+  readResource,
+  registriesOf,
+  repositoryOpener,
+} from './policy-inputs.js';
+import { renderDecision, type ResolvedImage } from './policy-render.js';
+import { collect } from './signing-options.js';
+
+interface PolicyTestFlags {
+  file: string[];
+  resource?: string;
+  keyRef?: string[];
+  /** commander files `--no-match-policy <action>` under `matchPolicy` (a `--no-` prefix); `true` when absent. */
+  matchPolicy?: 'allow' | 'warn' | 'deny' | boolean;
+  namespace?: string;
+  namespaceLabels?: string[];
+  ociDir?: string;
+  insecureRegistry?: boolean;
+  output: OutputFormat;
+}
+
+/** Every repository a run may read signatures from besides the images' own (CIP source.oci, Kyverno repository). */
+function signatureRepositories(
+  policies: PolicySet,
+  images: readonly ImageUnderReview[],
+  resource: ResourceContext | undefined,
+): string[] {
+  return images.flatMap((im) => {
+    try {
+      return evidenceRequirements(policies, im, resource).flatMap((r) => r.signatureRepositories);
+    } catch {
+      // An unparseable reference has no requirements; evaluation denies it with the parse error.
+      return [];
+    }
+  });
+}
+
+export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
+  policy
+    .command('test')
+    .description('evaluate ClusterImagePolicy / Kyverno policies against images with evidence read now')
+    .argument('[image-ref...]', 'image references (tag or digest); or use --resource')
+    .requiredOption('-f, --file <policy.yaml>', 'policy file (repeatable)', collect)
+    .option('--resource <pod.yaml>', 'judge every container image of this Pod or workload')
+    .option(
+      '--key-ref <ref=file>',
+      "public key for a policy's key reference, e.g. k8s://ns/key=cosign.pub",
+      collect,
+    )
+    .addOption(
+      new Option('--no-match-policy <action>', 'what an image no policy selects gets').choices([
+        'allow',
+        'warn',
+        'deny',
+      ]),
+    )
+    .option('--namespace <ns>', 'namespace of the workload (default: its metadata.namespace)')
+    .option('--namespace-labels <k=v,…>', 'labels of the namespace (repeatable)', collect)
+    .option('--oci-dir <path>', 'read images and signatures from this OCI layout instead of registries')
+    .option('--insecure-registry', 'speak plain HTTP to the registries this run reads (loopback tests)')
+    .addOption(
+      new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
+    )
+    .action(async (refs: string[], flags: PolicyTestFlags) => {
+      if (refs.length > 0 === (flags.resource !== undefined)) {
+        throw new VouchError('USAGE', 'give image references or --resource, not both and not neither', {
+          hint: 'vouch policy test -f policy.yaml ghcr.io/org/app:1.0',
+        });
+      }
+      const now = new Date();
+      const noMatchPolicy = typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
+      const policies = await readPolicyFiles(ctx, flags.file);
+      const namespaceLabels = parseLabels(flags.namespaceLabels ?? []);
+      let images: ImageUnderReview[];
+      let resource: ResourceContext | undefined;
+      if (flags.resource !== undefined) {
+        ({ images, resource } = await readResource(ctx, flags.resource, {
+          ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+          namespaceLabels,
+        }));
+      } else {
+        images = refs.map((ref) => ({ ref }));
+      }
+      const insecure = flags.insecureRegistry
+        ? registriesOf(
+            images.map((i) => i.ref),
+            signatureRepositories(policies, images, resource),
+          )
+        : [];
+      const open = await repositoryOpener(ctx, {
+        ...(flags.ociDir !== undefined ? { ociDir: flags.ociDir } : {}),
+        insecureRegistries: insecure,
+        now,
+      });
+      // Identity is a digest: each distinct reference is resolved once, and every later read (signatures,
+      // attestations) and the verdict speak that digest.
+      const resolver = new TagResolver(open, { ttlMs: 60_000, maxEntries: 1024, clock: () => now.getTime() });
+      const resolved = new Map<string, ResolvedImage>();
+      await Promise.all(
+        [...new Set(images.map((i) => i.ref))].map(async (ref) => {
+          const digest = await resolver.resolve(ref);
+          resolved.set(ref, { ref, digest, resolvedFrom: parseReference(ref).digest ? 'digest' : 'tag' });
+        }),
+      );
+      const withDigests = images.map((i) => ({ ...i, digest: resolved.get(i.ref)?.digest ?? '' }));
+      const cosign = new CosignEvidenceCollector({
+        openRepository: (repository) => open(parseReference(repository)),
+        now: () => now,
+      });
+      const collector = new KeyRefCollector(cosign, await readKeyRefs(ctx, flags.keyRef ?? []));
+      const decision = await decide(
+        { policies, images: withDigests, ...(resource ? { resource } : {}) },
+        collector,
+        {
+          now,
+          ...(noMatchPolicy ? { noMatchPolicy } : {}),
+          // Bare images have no namespace; with --resource the policy-controller opt-in label applies.
+          cipNamespaceOptIn: resource !== undefined && flags.namespaceLabels !== undefined,
+        },
+      );
+      if (flags.output === 'json') writeJson(ctx, { ...decision, resolved: [...resolved.values()] });
+      else ctx.io.stdout.write(renderDecision(decision, resolved));
+      if (!decision.allowed) ctx.setExitCode(1);
+    });
+}

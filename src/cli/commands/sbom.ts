@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { type Command, Option } from 'commander';
+import { attestImage } from '../../attest/attest-image.js';
+import { resolvePredicateType } from '../../attest/predicate-types.js';
+import { describeCause, VouchError } from '../../errors.js';
+import type { Platform } from '../../oci/manifest.js';
+import { generateSbom } from '../../sbom/generate.js';
+import type { CycloneDxVersion } from '../../sbom/formats/cyclonedx.js';
+import { parseSbomOutputs, renderSbom, type SbomFormat, type SbomOutput } from '../../sbom/formats/output.js';
+import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/source.js';
+import { appendToCosignTag } from '../../sign/cosign-storage.js';
+import type { CommandContext } from '../context.js';
+import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
+import { collect, openSignatureWriter, signingKey } from './signing-options.js';
+
+interface SbomFlags extends ImageFlags {
+  output?: string[];
+  cyclonedxVersion?: CycloneDxVersion;
+  deterministic?: boolean;
+  attest?: boolean;
+  attestType: 'cyclonedx' | 'spdxjson';
+  key?: string;
+}
+
+export function registerSbom(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('sbom')
+    .description('generate a software bill of materials (CycloneDX / SPDX) for a directory or an image')
+    .argument(
+      '<source>',
+      'dir:<path> | <existing path> | registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest] | docker-archive:<file>',
+    )
+    .option(
+      '-o, --output <format[=file]>',
+      'cyclonedx-json, spdx-json or table, optionally =file; repeatable (default: table on a terminal, cyclonedx-json otherwise)',
+      collect,
+    )
+    .addOption(new Option('--cyclonedx-version <version>', 'CycloneDX spec version').choices(['1.6', '1.7']))
+    .option('--deterministic', 'derive the serial number / document namespace from the content')
+    .option('--attest', 'also sign the SBOM and attach it to the image as an in-toto attestation')
+    .addOption(
+      new Option('--attest-type <type>', 'which document to attest')
+        .choices(['cyclonedx', 'spdxjson'])
+        .default('cyclonedx'),
+    )
+    .option('--key <file|env://VAR>', 'private key for --attest (cosign.key, PKCS#8 PEM)');
+  addImageFlags(cmd).action(async (source: string, flags: SbomFlags) => {
+    await runSbom(ctx, source, flags);
+  });
+}
+
+async function runSbom(ctx: CommandContext, source: string, flags: SbomFlags): Promise<void> {
+  const outputs = parseSbomOutputs(flags.output ?? [ctx.io.isTTY ? 'table' : 'cyclonedx-json']);
+  if (flags.attest && flags.key === undefined)
+    throw new VouchError('USAGE', '--attest needs --key <file|env://VAR>');
+  if (!flags.attest && flags.key !== undefined)
+    throw new VouchError('USAGE', '--key is only used with --attest');
+  const now = documentTime(ctx);
+  const spec = parseSbomSource(source, ctx.io.cwd);
+  if (flags.attest && spec.kind === 'dir') {
+    throw new VouchError('USAGE', `--attest needs an image source; ${source} is a directory`);
+  }
+  // Load the key before the (possibly long) scan, so a wrong password fails fast.
+  const key = flags.attest && flags.key !== undefined ? await signingKey(ctx, flags.key) : undefined;
+  const platform = platformFlag(flags);
+  const opened = await openSbomSource(spec, {
+    open: openContext(ctx, flags, [spec], debugLog(ctx)),
+    ...(platform ? { platform } : {}),
+    defaultPlatform: machinePlatform(),
+  });
+  if (opened.kind === 'image' && opened.defaultPlatformUsed) {
+    ctx.io.stderr.write(
+      `note: ${source} is a multi-platform image; cataloging ${opened.platform ?? '?'} (this machine's platform), choose another with --platform\n`,
+    );
+  }
+  const result = await generateSbom(opened.tree, {
+    ...(opened.kind === 'image' ? { image: opened.image, onBadFile: 'warn' as const } : {}),
+  });
+  for (const w of result.warnings) ctx.io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+
+  // reproducible-builds.org: a tool that sees SOURCE_DATE_EPOCH is asked for reproducible output, so the
+  // serial number / namespace come from the content too, as with --deterministic.
+  const deterministic = flags.deterministic === true || (ctx.io.env['SOURCE_DATE_EPOCH'] ?? '') !== '';
+  const render = (format: SbomFormat): string =>
+    renderSbom(result, format, {
+      now,
+      ...(deterministic ? { deterministic: true } : {}),
+      ...(flags.cyclonedxVersion ? { cyclonedxVersion: flags.cyclonedxVersion } : {}),
+    });
+  const rendered = outputs.map((o) => ({ output: o, text: render(o.format) }));
+  await writeOutputsAtomically(ctx, rendered);
+  for (const r of rendered) if (r.output.file === undefined) ctx.io.stdout.write(r.text);
+  ctx.io.stderr.write(`${result.components.length} components in ${result.source}\n`);
+
+  if (key && opened.kind === 'image') {
+    const format: SbomFormat = flags.attestType === 'spdxjson' ? 'spdx-json' : 'cyclonedx-json';
+    const doc = rendered.find((r) => r.output.format === format)?.text ?? render(format);
+    await attachSbom(ctx, flags, opened, key, flags.attestType, JSON.parse(doc) as unknown, now);
+  }
+}
+
+/** SOURCE_DATE_EPOCH (reproducible-builds.org spec: decimal seconds since the epoch), else the clock. */
+function documentTime(ctx: CommandContext): Date {
+  const epoch = ctx.io.env['SOURCE_DATE_EPOCH'];
+  if (epoch === undefined || epoch === '') return new Date();
+  if (!/^\d{1,15}$/.test(epoch)) {
+    throw new VouchError('USAGE', `SOURCE_DATE_EPOCH="${epoch}" is not a number of seconds`, {
+      hint: 'set it to an integer, e.g. $(git log -1 --format=%ct)',
+    });
+  }
+  return new Date(Number(epoch) * 1000);
+}
+
+/** The platform an index resolves to without --platform: this machine's architecture, on Linux. */
+function machinePlatform(): Platform {
+  const arch: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+  };
+  return { os: 'linux', architecture: arch[process.arch] ?? process.arch };
+}
+
+/**
+ * Writes every `=file` output in two phases: all temp files (next to their targets, so rename is
+ * atomic), then all renames. Any failure unlinks the temps, so an error never leaves a partial SBOM or
+ * one output of several.
+ * @throws IO_ERROR
+ */
+async function writeOutputsAtomically(
+  ctx: CommandContext,
+  rendered: ReadonlyArray<{ output: SbomOutput; text: string }>,
+): Promise<void> {
+  const staged: Array<{ tmp: string; final: string }> = [];
+  let current = '';
+  try {
+    for (const { output, text } of rendered) {
+      if (output.file === undefined) continue;
+      current = output.file;
+      const final = resolvePath(ctx.io.cwd, output.file);
+      const tmp = join(dirname(final), `.${basename(final)}.${randomBytes(6).toString('hex')}.tmp`);
+      staged.push({ tmp, final });
+      await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
+    }
+    for (const s of staged) {
+      current = s.final;
+      await rename(s.tmp, s.final);
+    }
+  } catch (e) {
+    await Promise.all(
+      staged.map((s) =>
+        unlink(s.tmp).catch((u: unknown) => {
+          // ENOENT: never created, or already renamed into place.
+          if ((u as NodeJS.ErrnoException).code !== 'ENOENT') throw u;
+        }),
+      ),
+    );
+    throw new VouchError('IO_ERROR', `writing ${current}: ${describeCause(e)}`, {
+      cause: e,
+      hint: 'no SBOM file was written; check that the directory exists and is writable',
+    });
+  }
+}
+
+async function attachSbom(
+  ctx: CommandContext,
+  flags: SbomFlags,
+  opened: Extract<OpenedSbomSource, { kind: 'image' }>,
+  key: Awaited<ReturnType<typeof signingKey>>,
+  type: 'cyclonedx' | 'spdxjson',
+  predicate: unknown,
+  now: Date,
+): Promise<void> {
+  const predicateType = resolvePredicateType(type);
+  const image = { spec: opened.spec, reader: opened.reader, name: opened.image.name, digest: opened.digest };
+  const { layer } = attestImage(key, {
+    subjectName: image.name,
+    digest: image.digest,
+    predicateType,
+    predicate,
+  });
+  const writer = await openSignatureWriter(ctx, image, flags);
+  try {
+    const result = await appendToCosignTag({ reader: image.reader, writer }, image.digest, 'att', layer, now);
+    await writer.commit();
+    ctx.io.stderr.write(
+      `attested ${image.name}@${image.digest} (${predicateType}): pushed ${result.where}\n`,
+    );
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+}

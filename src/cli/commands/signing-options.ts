@@ -1,0 +1,280 @@
+import { resolve as resolvePath } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import { VouchError } from '../../errors.js';
+import type { Digest } from '../../oci/digest.js';
+import type { ImageReader, ImageWriter } from '../../oci/image-store.js';
+import { openImageReader, openImageWriter } from '../../oci/open.js';
+import { type ImageSourceSpec, parseImageSourceSpec } from '../../oci/source-spec.js';
+import { type IdentityConstraints, hasIdentityConstraint } from '../../sign/certificate-identity.js';
+import { loadSigningKey, loadVerificationKey, readSmallFile } from '../../sign/key-ref.js';
+import { parseCertificatesPem } from '../../sign/keys/certificate.js';
+import { writeKeyFileAtomic } from '../../sign/keys/key-file.js';
+import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
+import { PEM_MAX_BYTES } from '../../sign/keys/pem.js';
+import type { TrustPolicy } from '../../sign/trust.js';
+import type { CommandContext } from '../context.js';
+import { debugLog, type ImageFlags, openContext } from '../image-options.js';
+
+/** A password from VOUCH_PASSWORD, else COSIGN_PASSWORD (empty is a valid password), else undefined. */
+export function passwordFromEnv(ctx: CommandContext): string | undefined {
+  return ctx.io.env['VOUCH_PASSWORD'] ?? ctx.io.env['COSIGN_PASSWORD'];
+}
+
+/**
+ * Asks for a password on the terminal with echo off. Never reads one from an argument (it would land
+ * in shell history and `ps`); without a TTY and without the environment variables it refuses.
+ * @throws USAGE
+ */
+export async function readPassword(ctx: CommandContext, prompt: string): Promise<string> {
+  const fromEnv = passwordFromEnv(ctx);
+  if (fromEnv !== undefined) return fromEnv;
+  if (!ctx.io.isTTY) {
+    throw new VouchError(
+      'USAGE',
+      'no password: set VOUCH_PASSWORD (or COSIGN_PASSWORD), or run on a terminal',
+      {
+        hint: 'vouch never takes a password as an argument',
+      },
+    );
+  }
+  ctx.io.stderr.write(prompt);
+  const stdin = ctx.io.stdin as Readable & { setRawMode?: (raw: boolean) => void };
+  stdin.setRawMode?.(true);
+  // Listeners, not for-await: leaving a for-await loop destroys the stream, and generate-key-pair
+  // asks twice.
+  return new Promise<string>((resolve, reject) => {
+    const chars: string[] = [];
+    const done = (): void => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+      stdin.setRawMode?.(false);
+      ctx.io.stderr.write('\n');
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const text = Buffer.isBuffer(chunk) ? chunk.toString('utf8') : chunk;
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i] as string;
+        if (ch === '\r' || ch === '\n') {
+          done();
+          // Whatever followed the line (a second answer typed ahead) stays for the next prompt.
+          const rest = text.slice(text[i + 1] === '\n' && ch === '\r' ? i + 2 : i + 1);
+          if (rest.length > 0) stdin.unshift(Buffer.from(rest, 'utf8'));
+          resolve(chars.join(''));
+          return;
+        }
+        if (ch === '\u0003') {
+          done();
+          reject(new VouchError('USAGE', 'password prompt interrupted'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') chars.pop();
+        else chars.push(ch);
+      }
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chars.join(''));
+    };
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume();
+  });
+}
+
+/** Loads `--key` for signing, asking for the password only when the key is encrypted. */
+export function signingKey(ctx: CommandContext, ref: string): Promise<PrivateKeyMaterial> {
+  return loadSigningKey(ref, {
+    env: ctx.io.env,
+    cwd: ctx.io.cwd,
+    password: () => readPassword(ctx, `Enter password for private key ${ref}: `),
+  });
+}
+
+export interface TrustFlags {
+  key?: string;
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  caRoots?: string;
+  certificateGithubWorkflowTrigger?: string;
+  certificateGithubWorkflowSha?: string;
+  certificateGithubWorkflowName?: string;
+  certificateGithubWorkflowRepository?: string;
+  certificateGithubWorkflowRef?: string;
+}
+
+/** cosign's verification trust flags. */
+export function addTrustFlags(cmd: Command): Command {
+  return cmd
+    .option('--key <file|env://VAR>', 'public key (or certificate) the signature must verify with')
+    .option('--certificate-identity <san>', 'expected certificate subject (e-mail, URI)')
+    .option('--certificate-identity-regexp <re>', 'expected certificate subject, as a regular expression')
+    .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer in the certificate')
+    .option('--certificate-oidc-issuer-regexp <re>', 'expected OIDC issuer, as a regular expression')
+    .option('--ca-roots <pem>', 'PEM file of trusted root (and intermediate) CA certificates')
+    .option('--certificate-github-workflow-trigger <v>', 'expected GitHub workflow trigger')
+    .option('--certificate-github-workflow-sha <v>', 'expected GitHub workflow commit')
+    .option('--certificate-github-workflow-name <v>', 'expected GitHub workflow name')
+    .option('--certificate-github-workflow-repository <v>', 'expected GitHub workflow repository')
+    .option('--certificate-github-workflow-ref <v>', 'expected GitHub workflow ref');
+}
+
+/**
+ * Builds the trust policy from the flags: `--key`, or a certificate identity chained to `--ca-roots`.
+ * @throws USAGE, FILE_NOT_FOUND, INPUT_MALFORMED, UNSUPPORTED
+ */
+export async function trustFromFlags(ctx: CommandContext, f: TrustFlags): Promise<TrustPolicy> {
+  const identity: IdentityConstraints = {
+    ...(f.certificateIdentity !== undefined ? { subject: f.certificateIdentity } : {}),
+    ...(f.certificateIdentityRegexp !== undefined ? { subjectRegExp: f.certificateIdentityRegexp } : {}),
+    ...(f.certificateOidcIssuer !== undefined ? { issuer: f.certificateOidcIssuer } : {}),
+    ...(f.certificateOidcIssuerRegexp !== undefined ? { issuerRegExp: f.certificateOidcIssuerRegexp } : {}),
+    ...(f.certificateGithubWorkflowTrigger !== undefined
+      ? { githubWorkflowTrigger: f.certificateGithubWorkflowTrigger }
+      : {}),
+    ...(f.certificateGithubWorkflowSha !== undefined
+      ? { githubWorkflowSha: f.certificateGithubWorkflowSha }
+      : {}),
+    ...(f.certificateGithubWorkflowName !== undefined
+      ? { githubWorkflowName: f.certificateGithubWorkflowName }
+      : {}),
+    ...(f.certificateGithubWorkflowRepository !== undefined
+      ? { githubWorkflowRepository: f.certificateGithubWorkflowRepository }
+      : {}),
+    ...(f.certificateGithubWorkflowRef !== undefined
+      ? { githubWorkflowRef: f.certificateGithubWorkflowRef }
+      : {}),
+  };
+  const anyIdentity = Object.keys(identity).length > 0;
+  if (f.key !== undefined) {
+    if (anyIdentity || f.caRoots !== undefined) {
+      throw new VouchError('USAGE', '--key and --certificate-* / --ca-roots are alternatives; give one');
+    }
+    return { kind: 'key', keys: [await loadVerificationKey(f.key, { env: ctx.io.env, cwd: ctx.io.cwd })] };
+  }
+  if (!anyIdentity) {
+    throw new VouchError(
+      'USAGE',
+      'say whom to trust: --key, or --certificate-identity and --certificate-oidc-issuer',
+    );
+  }
+  if (!hasIdentityConstraint(identity)) {
+    throw new VouchError(
+      'USAGE',
+      'certificate verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]',
+    );
+  }
+  if (f.caRoots === undefined) {
+    throw new VouchError('UNSUPPORTED', 'certificate verification needs --ca-roots <pem>', {
+      hint: 'the Sigstore public-good trust root over TUF is not supported yet; pass the Fulcio roots as PEM',
+    });
+  }
+  const certs = parseCertificatesPem(
+    await readSmallFile(f.caRoots, ctx.io.cwd, PEM_MAX_BYTES, '--ca-roots'),
+    f.caRoots,
+  );
+  // Self-signed certificates are anchors; the rest may only fill a path (CertificateAuthorities).
+  const roots = certs.filter((c) => c.checkIssued(c));
+  const intermediates = certs.filter((c) => !c.checkIssued(c));
+  return { kind: 'certificate', authorities: { roots, intermediates }, identity };
+}
+
+/** An image resolved once to its digest; everything after speaks the digest. */
+export interface ResolvedImage {
+  spec: ImageSourceSpec;
+  reader: ImageReader;
+  /** `host/repo` or `oci-dir:path`: the name signed payloads carry. */
+  name: string;
+  digest: Digest;
+}
+
+/**
+ * Opens `ref` and resolves it to a digest exactly once.
+ * @throws as openImageReader / fetchManifest
+ */
+export async function resolveImage(
+  ctx: CommandContext,
+  ref: string,
+  flags: ImageFlags,
+): Promise<ResolvedImage> {
+  const spec = parseImageSourceSpec(ref);
+  const opened = await openImageReader(spec, openContext(ctx, flags, [spec], debugLog(ctx)));
+  const top = await opened.reader.fetchManifest(opened.selector);
+  return { spec, reader: opened.reader, name: opened.name, digest: top.digest };
+}
+
+/**
+ * A writer for the repository of a resolved image (where its signatures go).
+ * @throws as openImageWriter
+ */
+export async function openSignatureWriter(
+  ctx: CommandContext,
+  image: ResolvedImage,
+  flags: ImageFlags,
+): Promise<ImageWriter> {
+  // The writer names a repository, never a tag or digest: attachments get their own tags.
+  const spec: ImageSourceSpec =
+    image.spec.kind === 'registry'
+      ? {
+          kind: 'registry',
+          ref: { registry: image.spec.ref.registry, repository: image.spec.ref.repository },
+          text: image.spec.text,
+        }
+      : image.spec.kind === 'oci-dir'
+        ? { kind: 'oci-dir', path: image.spec.path, text: image.spec.text }
+        : image.spec;
+  return (await openImageWriter(spec, openContext(ctx, flags, [spec], debugLog(ctx)))).writer;
+}
+
+/**
+ * `-a key=value` annotations (repeatable), as cosign takes them.
+ * @throws USAGE
+ */
+export function parseAnnotations(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new VouchError('USAGE', `-a ${v}: expected key=value`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Collects a repeatable option into an array (commander's reducer). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * Writes an output file atomically (temp file + rename), replacing what was there.
+ * @throws IO_ERROR
+ */
+export function writeOutputFile(ctx: CommandContext, path: string, contents: string): Promise<void> {
+  return writeKeyFileAtomic(resolvePath(ctx.io.cwd, path), contents, { overwrite: true, mode: 0o644 });
+}
+
+/**
+ * Reads an input file (`-` is stdin) up to `maxBytes`.
+ * @throws FILE_NOT_FOUND, INPUT_TOO_LARGE, IO_ERROR
+ */
+export async function readInput(
+  ctx: CommandContext,
+  path: string,
+  maxBytes: number,
+  what: string,
+): Promise<Buffer> {
+  if (path !== '-') return readSmallFile(path, ctx.io.cwd, maxBytes, what);
+  const parts: Buffer[] = [];
+  let seen = 0;
+  for await (const chunk of ctx.io.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    seen += b.byteLength;
+    if (seen > maxBytes)
+      throw new VouchError('INPUT_TOO_LARGE', `${what}: stdin is more than ${maxBytes} bytes`);
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}

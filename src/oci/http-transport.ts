@@ -1,0 +1,232 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { describeCause, VouchError } from '../errors.js';
+import type { Limits } from '../limits.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: string;
+  headers?: Record<string, string>;
+  /** Always a buffer, so a request can be sent again after an auth challenge. */
+  body?: Buffer;
+  /** Names the target in messages: `manifest 127.0.0.1:5000/app:v1`. */
+  what: string;
+}
+
+/** A response whose body has not been read yet. Read it with body() or release it with discard(). */
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** The final URL, after redirects: relative `Location`/`Link` values resolve against it. */
+  url: string;
+  /** The body bytes; errors are VouchErrors (TIMEOUT, REGISTRY_UNREACHABLE). Read it once. */
+  body(): AsyncIterable<Uint8Array>;
+  /** Drops the body so the connection can be reused. */
+  discard(): Promise<void>;
+}
+
+export interface HttpTransportOptions {
+  limits: Pick<Limits, 'fetchTimeoutMs' | 'fetchRetries' | 'fetchRetryBaseMs' | 'fetchRetryMaxDelayMs'>;
+  /** The clock, for Retry-After dates. */
+  now: () => Date;
+  /** Debug log line per retry; never called with credentials. */
+  debug?: (message: string) => void;
+}
+
+// RFC 9110 section 9.2.2: only these may be repeated without changing what the server did. POST, PUT
+// and PATCH of an upload are not retried: a second PATCH after a lost answer would corrupt the upload.
+const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD']);
+
+/**
+ * fetch with the failure handling every registry call needs: an idle timeout, bounded retries with
+ * exponential backoff for idempotent requests, and network failures turned into VouchErrors. Built on
+ * Node's fetch, whose global agent keeps connections alive across requests.
+ */
+export class HttpTransport {
+  constructor(private readonly opts: HttpTransportOptions) {}
+
+  /**
+   * Sends a request, retrying GET/HEAD on 408, 429, 5xx and connection errors up to fetchRetries times.
+   * Any status is returned to the caller; only transport failures throw.
+   * @throws REGISTRY_UNREACHABLE, TIMEOUT
+   */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const retries = IDEMPOTENT.has(req.method) ? this.opts.limits.fetchRetries : 0;
+    for (let attempt = 0; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.once(req);
+      } catch (e) {
+        if (!(e instanceof VouchError) || e.code !== 'REGISTRY_UNREACHABLE' || attempt >= retries) throw e;
+        await this.wait(req, attempt, undefined, e.message);
+        continue;
+      }
+      if (attempt < retries && isRetryableStatus(res.status)) {
+        const retryAfter = res.headers.get('retry-after');
+        await res.discard();
+        await this.wait(req, attempt, retryAfter, `HTTP ${res.status}`);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async wait(req: HttpRequest, attempt: number, retryAfter: string | null | undefined, why: string) {
+    const { fetchRetryBaseMs, fetchRetryMaxDelayMs } = this.opts.limits;
+    const backoff = fetchRetryBaseMs * 2 ** attempt;
+    const asked = retryAfter ? retryAfterMs(retryAfter, this.opts.now()) : undefined;
+    const ms = Math.min(Math.max(backoff, asked ?? 0), fetchRetryMaxDelayMs);
+    this.opts.debug?.(`${req.method} ${redactUrl(req.url)}: ${why}; retry ${attempt + 1} in ${ms} ms`);
+    await delay(ms);
+  }
+
+  private async once(req: HttpRequest): Promise<HttpResponse> {
+    // An idle timeout rather than AbortSignal.timeout for the whole exchange: a multi-gigabyte layer
+    // may stream for longer than fetchTimeoutMs, but a server that stops sending for that long is dead.
+    // The timer is refreshed on every chunk and cleared once the body is consumed or dropped.
+    const controller = new AbortController();
+    const timeout = new TimeoutSignal(req, this.opts.limits.fetchTimeoutMs);
+    const timer = setTimeout(() => controller.abort(timeout), this.opts.limits.fetchTimeoutMs);
+    timer.unref();
+    let res: Response;
+    try {
+      res = await fetch(req.url, {
+        method: req.method,
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(req.body ? { body: req.body } : {}),
+        redirect: 'follow',
+        signal: controller.signal,
+      });
+    } catch (e) {
+      clearTimeout(timer);
+      throw toTransportError(e, req);
+    }
+    const body = res.body;
+    const debug = this.opts.debug;
+    let consumed = false;
+    return {
+      status: res.status,
+      headers: res.headers,
+      url: res.url || req.url,
+      async *body() {
+        if (consumed) throw new VouchError('INTERNAL', `${req.what}: response body read twice`);
+        consumed = true;
+        try {
+          if (body === null) return;
+          for await (const chunk of body) {
+            timer.refresh();
+            yield chunk;
+          }
+        } catch (e) {
+          throw toTransportError(e, req);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      async discard() {
+        clearTimeout(timer);
+        if (consumed || body === null) return;
+        consumed = true;
+        await body.cancel().catch((e: unknown) => {
+          // Cancelling a body that already failed changes nothing for the caller.
+          debug?.(`${req.what}: dropping the response body failed: ${describeCause(e)}`);
+        });
+      },
+    };
+  }
+}
+
+/** The abort reason our timer uses, so a timeout can be told apart from any other abort. */
+class TimeoutSignal extends Error {
+  constructor(
+    readonly req: HttpRequest,
+    readonly ms: number,
+  ) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 section 10.2.3), in ms; undefined if unreadable. */
+export function retryAfterMs(value: string, now: Date): number | undefined {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // HTTP-dates end in GMT in every format RFC 9110 section 5.6.7 lets a recipient accept.
+  if (!/ GMT$/.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now.getTime());
+}
+
+/** Turns what fetch throws into REGISTRY_UNREACHABLE or TIMEOUT, keeping the cause. */
+function toTransportError(e: unknown, req: HttpRequest): VouchError {
+  if (e instanceof VouchError) return e;
+  if (e instanceof TimeoutSignal || (e instanceof Error && e.cause instanceof TimeoutSignal)) {
+    return new VouchError(
+      'TIMEOUT',
+      `${req.what}: no answer from ${originOf(req.url)} within ${timeoutMsOf(e)} ms`,
+      {
+        cause: e,
+        hint: 'the server is slow or stuck; retry later, or raise the timeout',
+      },
+    );
+  }
+  const code = errorCode(e);
+  const host = originOf(req.url);
+  const tls = code?.startsWith('ERR_TLS') || code?.includes('CERT') || code === 'EPROTO';
+  return new VouchError(
+    'REGISTRY_UNREACHABLE',
+    `${req.what}: cannot reach ${host}${code ? ` (${code})` : ''}: ${describeCause(innermost(e))}`,
+    {
+      cause: e,
+      hint: tls
+        ? 'the TLS handshake failed; for a plain-HTTP registry on a trusted network use --insecure-registry'
+        : 'check the registry address and that it is running and reachable from here',
+    },
+  );
+}
+
+function timeoutMsOf(e: unknown): number {
+  if (e instanceof TimeoutSignal) return e.ms;
+  if (e instanceof Error && e.cause instanceof TimeoutSignal) return e.cause.ms;
+  return 0;
+}
+
+/** undici wraps socket errors: `TypeError('fetch failed', { cause: Error { code: 'ECONNREFUSED' } })`. */
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && cur instanceof Error; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = cur.cause;
+  }
+  return undefined;
+}
+
+function innermost(e: unknown): unknown {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && cur instanceof Error && cur.cause !== undefined; depth++) cur = cur.cause;
+  return cur;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url; // already not a URL; name it as given
+  }
+}
+
+/** A URL for logs: upload URLs carry opaque `_state` tokens that are noise at best. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url; // not a URL; log as given
+  }
+}

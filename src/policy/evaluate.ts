@@ -1,0 +1,293 @@
+import { cipBinding, cipMatchingGlob, cipResourceMatches, evaluateCip } from './cip/evaluate.js';
+import type { CueEngine } from './cue/evaluator.js';
+import { cueSubset } from './cue/subset.js';
+import {
+  type AuthorityRequirement,
+  type Evidence,
+  type EvidenceCollector,
+  emptyEvidence,
+  mergeEvidence,
+} from './evidence.js';
+import { type ImageUnderReview, imageView } from './image-under-review.js';
+import { attestorBinding, evaluateImageVerification, kyvernoMatchingPattern } from './kyverno/evaluate.js';
+import { ruleApplies } from './kyverno/match.js';
+import type { Attestor, AttestorSet } from './kyverno/model.js';
+import type { PolicySet } from './load.js';
+import type { Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
+import type { ResourceContext } from './workload.js';
+import type { Digest } from '../oci/digest.js';
+
+/** policy-controller only acts in namespaces carrying this label with value "true". */
+export const CIP_INCLUDE_LABEL = 'policy.sigstore.dev/include';
+
+export interface EvaluateOptions {
+  readonly now: Date;
+  /**
+   * What happens to an image no policy selects. Default: `deny` when any ClusterImagePolicy is loaded
+   * (policy-controller's default), `allow` when only Kyverno policies are (Kyverno ignores such images).
+   */
+  readonly noMatchPolicy?: 'allow' | 'warn' | 'deny';
+  /** Apply ClusterImagePolicies only in namespaces labelled policy.sigstore.dev/include=true (default true). */
+  readonly cipNamespaceOptIn?: boolean;
+  readonly cue?: CueEngine;
+}
+
+export interface EvaluateInput {
+  readonly policies: PolicySet;
+  readonly images: readonly ImageUnderReview[];
+  /** The workload under admission; omit to judge bare images (`vouch policy test <ref>`). */
+  readonly resource?: ResourceContext;
+  /** Verified evidence per image digest. */
+  readonly evidence: ReadonlyMap<string, Evidence>;
+}
+
+function cipsApply(resource: ResourceContext | undefined, opts: EvaluateOptions): boolean {
+  if (resource === undefined || opts.cipNamespaceOptIn === false) return true;
+  return resource.namespaceLabels[CIP_INCLUDE_LABEL] === 'true';
+}
+
+/**
+ * Judges every image of a request. Pure: same inputs, same decision. Never throws for a bad image or
+ * missing evidence: those are denials with reasons.
+ */
+export function evaluate(input: EvaluateInput, opts: EvaluateOptions): Decision {
+  const images = input.images.map((im) => evaluateOne(input, im, opts));
+  const patches = images.flatMap((v) => (v.patch && v.outcome !== 'deny' ? [v.patch] : []));
+  const reasons = images.flatMap((v) =>
+    v.outcome === 'deny' ? v.reasons.map((r) => `${v.image}: ${r}`) : [],
+  );
+  const warnings = images.flatMap((v) =>
+    v.outcome === 'warn' ? v.reasons.map((r) => `${v.image}: ${r}`) : [],
+  );
+  return { allowed: images.every((v) => v.outcome !== 'deny'), warnings, reasons, images, patches };
+}
+
+function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: EvaluateOptions): ImageVerdict {
+  const { policies, resource } = input;
+  const evidence = image.digest === undefined ? undefined : input.evidence.get(image.digest);
+  const results: PolicyResult[] = [];
+  let patch: ImagePatch | undefined;
+  let selected = 0;
+  const base = {
+    image: image.ref,
+    ...(image.container ? { container: image.container } : {}),
+    ...(image.pointer ? { pointer: image.pointer } : {}),
+    ...(image.digest ? { digest: image.digest } : {}),
+  };
+  let cipScope = false;
+  try {
+    const view = imageView(image.ref);
+    if (policies.cips.length > 0 && cipsApply(resource, opts)) {
+      cipScope = true;
+      for (const cip of policies.cips) {
+        const glob = cipMatchingGlob(cip, view);
+        if (glob === undefined || !cipResourceMatches(cip, resource)) continue;
+        selected++;
+        results.push(
+          evaluateCip(cip, glob, image, view, evidence, { cue: opts.cue ?? cueSubset, now: opts.now }),
+        );
+      }
+    }
+    for (const kp of policies.kyverno) {
+      for (const rule of kp.rules) {
+        if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) continue;
+        for (const iv of rule.verifyImages) {
+          const pattern = kyvernoMatchingPattern(iv, view);
+          if (pattern === undefined) continue;
+          selected++;
+          const r = evaluateImageVerification(kp, rule, iv, pattern, image, view, evidence, resource);
+          results.push(r.result);
+          if (r.patch) patch = r.patch;
+        }
+      }
+    }
+  } catch (e) {
+    // An unparseable reference cannot be verified: deny, with the reason, never throw mid-request.
+    const msg = e instanceof Error ? e.message : String(e);
+    return { ...base, outcome: 'deny', reasons: [msg], policies: results };
+  }
+  if (selected === 0) {
+    const policy = opts.noMatchPolicy ?? (policies.cips.length > 0 ? 'deny' : 'allow');
+    if (policies.cips.length > 0 && !cipScope && opts.noMatchPolicy === undefined) {
+      return {
+        ...base,
+        outcome: 'allow',
+        reasons: [`namespace not opted in (${CIP_INCLUDE_LABEL}=true)`],
+        policies: [],
+      };
+    }
+    const outcome = policy === 'allow' ? 'allow' : policy;
+    return {
+      ...base,
+      outcome,
+      reasons: [`no policy matches this image (no-match policy: ${policy})`],
+      policies: [],
+    };
+  }
+  const denied = results.filter((r) => !r.passed && r.onFailure === 'deny');
+  const warned = results.filter((r) => !r.passed && r.onFailure === 'warn');
+  const outcome = denied.length > 0 ? 'deny' : warned.length > 0 ? 'warn' : 'allow';
+  const reasons = [...denied, ...warned].map((r) => r.summary);
+  return { ...base, outcome, reasons, policies: results, ...(patch && outcome !== 'deny' ? { patch } : {}) };
+}
+
+function setRequirements(
+  sets: readonly AttestorSet[],
+  fn: (a: Exclude<Attestor, { kind: 'nested' }>) => void,
+): void {
+  for (const s of sets) for (const e of s.entries) e.kind === 'nested' ? setRequirements([e.set], fn) : fn(e);
+}
+
+/**
+ * What the edge must verify for one image: one requirement per authority or attestor entry of every
+ * policy that selects it. Static authorities need none.
+ * @throws REFERENCE_INVALID when the image reference cannot be parsed
+ */
+export function evidenceRequirements(
+  policies: PolicySet,
+  image: ImageUnderReview,
+  resource: ResourceContext | undefined,
+  opts: Pick<EvaluateOptions, 'cipNamespaceOptIn'> = {},
+): AuthorityRequirement[] {
+  const out = new Map<string, AuthorityRequirement>();
+  const view = imageView(image.ref);
+  if (cipsApply(resource, { now: new Date(0), ...opts })) {
+    for (const cip of policies.cips) {
+      if (cipMatchingGlob(cip, view) === undefined || !cipResourceMatches(cip, resource)) continue;
+      for (const a of cip.authorities) {
+        const v = a.verifier;
+        if (v.kind === 'static') continue;
+        const common = {
+          id: `${cip.source}:${cip.name}:${a.path}`,
+          signatureRepositories: a.sources.map((s) => s.oci),
+          predicateTypes: a.attestations.map((t) => t.predicateType),
+          tlog: {
+            required: a.tlog.required,
+            ...(a.tlog.url ? { url: a.tlog.url } : {}),
+            ...(a.tlog.trustRootRef ? { trustRootRef: a.tlog.trustRootRef } : {}),
+          },
+          rfc3161: {
+            required: a.rfc3161 !== undefined,
+            ...(a.rfc3161?.trustRootRef ? { trustRootRef: a.rfc3161.trustRootRef } : {}),
+          },
+        };
+        const signer = cipBinding(a).signer;
+        if (v.kind === 'key') {
+          out.set(common.id, {
+            ...common,
+            kind: 'key',
+            hashAlgorithm: v.hashAlgorithm,
+            ...(v.key.kind === 'data'
+              ? { publicKeyPem: v.key.pem }
+              : signer.kind === 'key' && signer.keyRef
+                ? { keyRef: signer.keyRef }
+                : {}),
+          });
+        } else if (signer.kind === 'keyless') {
+          out.set(common.id, {
+            ...common,
+            kind: 'keyless',
+            trustAnchor: signer.trustAnchor,
+            ...(v.caCert?.kind === 'data' ? { rootsPem: v.caCert.pem } : {}),
+            ignoreSct: v.insecureIgnoreSct,
+          });
+        }
+      }
+    }
+  }
+  for (const kp of policies.kyverno) {
+    for (const rule of kp.rules) {
+      if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) continue;
+      for (const iv of rule.verifyImages) {
+        if (kyvernoMatchingPattern(iv, view) === undefined) continue;
+        const add = (a: Exclude<Attestor, { kind: 'nested' }>, predicateTypes: string[]) => {
+          const b = attestorBinding(a, iv);
+          const id = `${kp.source}:${kp.name}:${a.path}`;
+          const prev = out.get(id);
+          const common = {
+            id,
+            signatureRepositories: b.repositories,
+            predicateTypes: [...new Set([...(prev?.predicateTypes ?? []), ...predicateTypes])],
+            tlog: { required: b.tlogRequired, ...(a.rekor.url ? { url: a.rekor.url } : {}) },
+            rfc3161: { required: false },
+          };
+          switch (a.kind) {
+            case 'keys':
+              out.set(id, {
+                ...common,
+                kind: 'key',
+                hashAlgorithm: a.signatureAlgorithm,
+                ...(a.publicKey ? { publicKeyPem: a.publicKey.pem } : {}),
+                ...(a.keyRef ? { keyRef: a.keyRef } : {}),
+              });
+              break;
+            case 'keyless':
+              out.set(id, {
+                ...common,
+                kind: 'keyless',
+                trustAnchor: b.signer.kind === 'keyless' ? b.signer.trustAnchor : '',
+                ...(a.roots ? { rootsPem: a.roots } : {}),
+                ignoreSct: a.ignoreSct,
+              });
+              break;
+            case 'certificates':
+              out.set(id, {
+                ...common,
+                kind: 'certificate',
+                ...(a.cert ? { certificatePem: a.cert } : {}),
+                ...(a.certChain ? { chainPem: a.certChain } : {}),
+              });
+              break;
+          }
+        };
+        setRequirements(iv.attestors, (a) => add(a, []));
+        for (const att of iv.attestations) {
+          setRequirements(att.attestors.length > 0 ? att.attestors : iv.attestors, (a) =>
+            add(a, [att.predicateType]),
+          );
+        }
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The edge half of a decision: asks the collector for every requirement of every image (concurrently),
+ * then evaluates. Collector failures become `problems` on the evidence, so they explain a denial; it
+ * rejects only if the collector's promise machinery itself fails (never for a policy outcome).
+ */
+export async function decide(
+  input: Omit<EvaluateInput, 'evidence'>,
+  collector: EvidenceCollector,
+  opts: EvaluateOptions,
+): Promise<Decision> {
+  // Parts are gathered per digest first: two references to one digest may be selected by different
+  // policies, and each part must survive.
+  const parts = new Map<string, Evidence[]>();
+  await Promise.all(
+    input.images.map(async (image) => {
+      if (image.digest === undefined) return;
+      const digest = image.digest as Digest;
+      let reqs: AuthorityRequirement[];
+      try {
+        reqs = evidenceRequirements(input.policies, image, input.resource, opts);
+      } catch {
+        // An unparseable reference gets no evidence; evaluate denies it with the parse error.
+        return;
+      }
+      const got = await Promise.all(
+        reqs.map((r) =>
+          collector.collect({ ref: image.ref, digest }, r).catch((e: unknown) => ({
+            ...emptyEvidence(digest),
+            problems: [`${r.id}: ${e instanceof Error ? e.message : String(e)}`],
+          })),
+        ),
+      );
+      parts.set(digest, [...(parts.get(digest) ?? []), ...got]);
+    }),
+  );
+  const evidence = new Map<string, Evidence>();
+  for (const [digest, list] of parts) evidence.set(digest, mergeEvidence(digest as Digest, list));
+  return evaluate({ ...input, evidence }, opts);
+}

@@ -1,0 +1,51 @@
+/** Policy engine: ClusterImagePolicy and Kyverno verifyImages documents, one pure evaluation. */
+export type {
+  ClusterImagePolicy,
+  CipAuthority,
+  CipAttestation,
+  CipVerifier,
+  TrustRoot,
+} from './cip/model.js';
+export { PREDICATE_SHORTHANDS } from './cip/model.js';
+export type { CueCompiled, CueEngine, CueResult } from './cue/evaluator.js';
+export { cueSubset } from './cue/subset.js';
+export type {
+  AuthorityRequirement,
+  CertificateExtensions,
+  Evidence,
+  EvidenceCollector,
+  ImageIdentity,
+  InTotoStatement,
+  SignerIdentity,
+  VerifiedAttestation,
+  VerifiedSignature,
+} from './evidence.js';
+export { emptyEvidence, mergeEvidence } from './evidence.js';
+export {
+  CIP_INCLUDE_LABEL,
+  decide,
+  type EvaluateInput,
+  type EvaluateOptions,
+  evaluate,
+  evidenceRequirements,
+} from './evaluate.js';
+export { compileGlob, globMatches } from './glob.js';
+export type { ImageUnderReview } from './image-under-review.js';
+export { formatIssues, type PolicyIssue } from './issues.js';
+export type { KyvernoPolicy } from './kyverno/model.js';
+export { wildcardMatch } from './kyverno/wildcard.js';
+export { type LintResult, lintPolicies } from './lint.js';
+export {
+  type LoadOptions,
+  loadPolicies,
+  mergePolicySets,
+  type PolicySet,
+  type ReadResult,
+  readPolicies,
+} from './load.js';
+export { type PromoteResult, type PromoteTarget, promotePolicies } from './promote.js';
+export { fulcioAnchor, pemAnchor } from './signer-match.js';
+export { unifiedDiff } from './unified-diff.js';
+export type { AuthorityResult, Check, Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
+export { extractImages, type ResourceContext, resourceContext, type WorkloadImage } from './workload.js';
+export { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';

@@ -1,0 +1,277 @@
+import type { Evidence } from '../evidence.js';
+import {
+  type ImageParts,
+  type ImageUnderReview,
+  type ImageView,
+  kyvernoImageString,
+} from '../image-under-review.js';
+import { selectorMatches } from '../label-selector.js';
+import {
+  acceptedAttestations,
+  acceptedSignatures,
+  type BindingExpectation,
+  fulcioAnchor,
+  normaliseRepo,
+  pemAnchor,
+  type SignerExpectation,
+} from '../signer-match.js';
+import type { AuthorityResult, Check, ImagePatch, PolicyResult } from '../verdict.js';
+import type { ResourceContext } from '../workload.js';
+import { evaluateConditions } from './conditions.js';
+import type {
+  Attestor,
+  AttestorSet,
+  FailureAction,
+  ImageVerification,
+  KyvernoPolicy,
+  KyvernoRule,
+} from './model.js';
+import { wildcardMatch } from './wildcard.js';
+import { createHash, X509Certificate } from 'node:crypto';
+
+/** The imageReferences pattern of `iv` selecting `image` (and not skipped), or undefined. */
+export function kyvernoMatchingPattern(iv: ImageVerification, image: ImageView): string | undefined {
+  const s = image.kyvernoString;
+  if (iv.skipImageReferences.some((p) => wildcardMatch(p, s))) return undefined;
+  return iv.imageReferences.find((p) => wildcardMatch(p, s));
+}
+
+/** The failure action in force for a namespace: per-entry failureAction, then overrides, then the policy's. */
+export function effectiveAction(
+  policy: KyvernoPolicy,
+  iv: ImageVerification,
+  r: ResourceContext | undefined,
+): FailureAction {
+  if (iv.failureAction) return iv.failureAction;
+  if (r) {
+    for (const o of policy.actionOverrides) {
+      const nsOk = o.namespaces.length === 0 || o.namespaces.some((n) => wildcardMatch(n, r.namespace));
+      const selOk =
+        o.namespaceSelector === undefined || selectorMatches(o.namespaceSelector, r.namespaceLabels);
+      if ((o.namespaces.length > 0 || o.namespaceSelector) && nsOk && selOk) return o.action;
+    }
+  }
+  return policy.validationFailureAction;
+}
+
+// Bindings depend only on the (immutable) parsed attestor; computing them hashes PEM roots and parses
+// pinned certificates, so each is computed once per loaded policy, not once per admission.
+const bindingCache = new WeakMap<object, BindingExpectation>();
+
+/** What one Kyverno attestor entry accepts as a signer, where signatures may live, and tlog needs. */
+export function attestorBinding(
+  a: Exclude<Attestor, { kind: 'nested' }>,
+  iv: ImageVerification,
+): BindingExpectation {
+  const cached = bindingCache.get(a);
+  if (cached) return cached;
+  const b = computeBinding(a, iv);
+  bindingCache.set(a, b);
+  return b;
+}
+
+function computeBinding(a: Exclude<Attestor, { kind: 'nested' }>, iv: ImageVerification): BindingExpectation {
+  const repositories = [a.repository ?? iv.repository]
+    .filter((x): x is string => x !== undefined)
+    .map(normaliseRepo);
+  let signer: SignerExpectation;
+  switch (a.kind) {
+    case 'keys':
+      signer = a.publicKey
+        ? { kind: 'key', spkiSha256: a.publicKey.spkiSha256 }
+        : { kind: 'key', ...(a.keyRef ? { keyRef: a.keyRef } : {}) };
+      break;
+    case 'keyless':
+      signer = {
+        kind: 'keyless',
+        trustAnchor: a.roots ? pemAnchor(a.roots) : fulcioAnchor('https://fulcio.sigstore.dev'),
+        identities: [{ issuer: a.issuer, subject: a.subject }],
+        extensions: a.additionalExtensions,
+      };
+      break;
+    case 'certificates':
+      signer = a.cert
+        ? { kind: 'certificate', trustAnchor: 'leaf-pinned', leafSha256: certSha256(a.cert) }
+        : { kind: 'certificate', trustAnchor: pemAnchor(a.certChain ?? '') };
+      break;
+  }
+  return { signer, tlogRequired: !a.rekor.ignoreTlog, rfc3161Required: false, repositories };
+}
+
+function certSha256(pem: string): string {
+  try {
+    return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+  } catch {
+    return 'unparseable-certificate';
+  }
+}
+
+type EntryCheck = (b: BindingExpectation) => { ok: boolean; checks: Check[] };
+
+/** An attestor set passes when `count` entries (all when unset) pass; nested sets recurse. */
+function evaluateSet(set: AttestorSet, iv: ImageVerification, check: EntryCheck): AuthorityResult {
+  const results: AuthorityResult[] = set.entries.map((e) => {
+    if (e.kind === 'nested') return evaluateSet(e.set, iv, check);
+    const r = check(attestorBinding(e, iv));
+    return { name: `${e.kind} ${e.path}`, path: e.path, ok: r.ok, checks: r.checks };
+  });
+  const need = set.count ?? set.entries.length;
+  const passed = results.filter((r) => r.ok).length;
+  return {
+    name: `attestor set ${set.path}`,
+    path: set.path,
+    ok: passed >= need,
+    checks: [
+      {
+        what: 'attestors',
+        expected: `${need} of ${set.entries.length} entries verified`,
+        found: `${passed} verified`,
+        ok: passed >= need,
+      },
+      ...results.flatMap((r) => r.checks.map((c) => ({ ...c, what: `${r.path}: ${c.what}` }))),
+    ],
+  };
+}
+
+export interface KyvernoImageResult {
+  readonly result: PolicyResult;
+  readonly patch?: ImagePatch;
+}
+
+/** Judges one image against one verifyImages entry of a rule that applies. */
+export function evaluateImageVerification(
+  policy: KyvernoPolicy,
+  rule: KyvernoRule,
+  iv: ImageVerification,
+  pattern: string,
+  image: ImageUnderReview,
+  view: ImageView,
+  evidence: Evidence | undefined,
+  resource: ResourceContext | undefined,
+): KyvernoImageResult {
+  const parts: ImageParts = view.parts;
+  const repo = view.repository;
+  const authorities: AuthorityResult[] = [];
+  const action = effectiveAction(policy, iv, resource);
+
+  // verifyDigest: the workload must name a digest, unless mutateDigest pins it on admission.
+  if (iv.verifyDigest && parts.digest === undefined && !iv.mutateDigest) {
+    authorities.push({
+      name: 'verifyDigest',
+      path: `${iv.path}.verifyDigest`,
+      ok: false,
+      checks: [
+        {
+          what: 'digest',
+          expected: 'image referenced by digest',
+          found: `missing digest for ${kyvernoImageString(parts)}`,
+          ok: false,
+        },
+      ],
+    });
+  }
+  if (parts.digest !== undefined && image.digest !== undefined && parts.digest !== image.digest) {
+    authorities.push({
+      name: 'digest',
+      path: iv.path,
+      ok: false,
+      checks: [{ what: 'digest', expected: parts.digest, found: image.digest, ok: false }],
+    });
+  }
+
+  for (const set of iv.attestors) {
+    authorities.push(
+      evaluateSet(set, iv, (b) => {
+        const { accepted, checks } = acceptedSignatures(b, evidence, image.digest, repo);
+        return { ok: accepted.length > 0, checks };
+      }),
+    );
+  }
+  for (const att of iv.attestations) {
+    const sets = att.attestors.length > 0 ? att.attestors : iv.attestors;
+    const what = `attestation ${att.predicateType}`;
+    if (sets.length === 0) {
+      authorities.push({
+        name: what,
+        path: att.path,
+        ok: false,
+        checks: [{ what, expected: 'attestors to verify it', found: 'none configured', ok: false }],
+      });
+      continue;
+    }
+    for (const set of sets) {
+      const r = evaluateSet(set, iv, (b) => {
+        const { accepted, found } = acceptedAttestations(b, evidence, image.digest, repo, att.predicateType);
+        const checks: Check[] = [
+          {
+            what,
+            expected: `${att.predicateType} signed by ${b.signer.kind}`,
+            found:
+              accepted.length > 0
+                ? `${accepted.length} verified`
+                : found.join('; ') || 'no verified attestations',
+            ok: accepted.length > 0,
+          },
+        ];
+        if (accepted.length > 0 && att.conditions.length > 0) {
+          for (const s of accepted) {
+            const c = evaluateConditions(att.conditions, s.statement.predicate);
+            checks.push({
+              what: 'conditions',
+              expected: `${att.path}.conditions hold`,
+              found: c.ok ? 'held' : c.message,
+              ok: c.ok,
+            });
+            if (!c.ok) break;
+          }
+        }
+        return { ok: checks.every((c) => c.ok), checks };
+      });
+      authorities.push({ ...r, name: `${what} (${r.name})` });
+    }
+  }
+
+  const passed = authorities.every((a) => a.ok);
+  let patch: ImagePatch | undefined;
+  // Kyverno mutates only in Enforce: an audited request is admitted as written.
+  if (
+    passed &&
+    action === 'Enforce' &&
+    iv.mutateDigest &&
+    parts.digest === undefined &&
+    image.digest !== undefined &&
+    image.pointer !== undefined
+  ) {
+    patch = {
+      op: 'replace',
+      path: image.pointer,
+      value: kyvernoImageString({ ...parts, digest: image.digest }),
+    };
+  }
+  const failing = authorities.filter((a) => !a.ok);
+  const onFailure: PolicyResult['onFailure'] = action === 'Enforce' && iv.required ? 'deny' : 'warn';
+  return {
+    result: {
+      engine: 'kyverno',
+      policy: policy.name,
+      rule: rule.name,
+      source: policy.source,
+      matchedBy: pattern,
+      passed,
+      onFailure,
+      summary: passed
+        ? `${policy.name}/${rule.name}: image verified`
+        : `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): ${failing
+            .flatMap((a) => {
+              // The set-level count first, then the first concrete miss inside it.
+              const bad = a.checks.filter((c) => !c.ok);
+              const leaf = bad.find((c) => c.what !== 'attestors');
+              return [bad[0], leaf !== bad[0] ? leaf : undefined].filter((c): c is Check => c !== undefined);
+            })
+            .map((c) => `expected ${c.expected}, found ${c.found}`)
+            .join('; ')}`,
+      authorities,
+    },
+    ...(patch ? { patch } : {}),
+  };
+}

@@ -1,0 +1,163 @@
+import type { LabelSelector } from '../label-selector.js';
+import type { StringMatcher } from '../string-matcher.js';
+
+/** `kyverno.io/v1` ClusterPolicy or Policy, narrowed to what verifyImages needs. */
+export interface KyvernoPolicy {
+  readonly engine: 'kyverno';
+  readonly kind: 'ClusterPolicy' | 'Policy';
+  readonly name: string;
+  /** Set for `Policy`: it only applies in its own namespace. */
+  readonly namespace?: string;
+  readonly source: string;
+  readonly validationFailureAction: FailureAction;
+  readonly actionOverrides: readonly {
+    readonly action: FailureAction;
+    readonly namespaces: readonly string[];
+    readonly namespaceSelector?: LabelSelector;
+  }[];
+  /** Kinds autogen extends a Pod rule to (annotation pod-policies.kyverno.io/autogen-controllers). */
+  readonly autogenControllers: readonly string[];
+  readonly rules: readonly KyvernoRule[];
+}
+
+export type FailureAction = 'Audit' | 'Enforce';
+
+export interface KyvernoRule {
+  readonly name: string;
+  readonly path: string;
+  readonly match: ResourceFilterSet;
+  readonly exclude?: ResourceFilterSet;
+  readonly verifyImages: readonly ImageVerification[];
+}
+
+export interface ResourceFilterSet {
+  readonly any: readonly ResourceFilter[];
+  readonly all: readonly ResourceFilter[];
+}
+
+export interface ResourceFilter {
+  readonly kinds: readonly string[];
+  readonly names: readonly string[];
+  readonly namespaces: readonly string[];
+  readonly operations: readonly string[];
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly selector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  /** subjects/roles/clusterRoles: need the requesting user, which vouch evaluates when given. */
+  readonly userInfo?: {
+    readonly subjects: readonly string[];
+    readonly roles: readonly string[];
+    readonly clusterRoles: readonly string[];
+  };
+}
+
+export interface ImageVerification {
+  readonly path: string;
+  readonly type: 'Cosign' | 'SigstoreBundle' | 'Notary';
+  readonly imageReferences: readonly string[];
+  readonly skipImageReferences: readonly string[];
+  readonly attestors: readonly AttestorSet[];
+  readonly attestations: readonly KyvernoAttestation[];
+  /** Rewrite the image to its digest (default true). */
+  readonly mutateDigest: boolean;
+  /** Require the image to be given by digest (default true). */
+  readonly verifyDigest: boolean;
+  /** Require the image to have been verified (default true). */
+  readonly required: boolean;
+  readonly useCache: boolean;
+  readonly failureAction?: FailureAction;
+  readonly repository?: string;
+  readonly mutateDigestWritten: boolean;
+}
+
+export interface AttestorSet {
+  readonly path: string;
+  /** How many entries must verify; undefined means all of them. */
+  readonly count?: number;
+  readonly entries: readonly Attestor[];
+}
+
+export interface TlogOptions {
+  readonly url?: string;
+  readonly ignoreTlog: boolean;
+}
+
+export type Attestor = { readonly path: string; readonly repository?: string } & (
+  | {
+      readonly kind: 'keys';
+      readonly publicKey?: { readonly pem: string; readonly spkiSha256: string };
+      readonly keyRef?: string;
+      readonly signatureAlgorithm: string;
+      readonly rekor: TlogOptions;
+      readonly ignoreSct: boolean;
+    }
+  | {
+      readonly kind: 'keyless';
+      readonly issuer: StringMatcher;
+      readonly subject: StringMatcher;
+      readonly roots?: string;
+      readonly additionalExtensions: Readonly<Record<string, string>>;
+      readonly rekor: TlogOptions;
+      readonly ignoreSct: boolean;
+    }
+  | {
+      readonly kind: 'certificates';
+      readonly cert?: string;
+      readonly certChain?: string;
+      readonly rekor: TlogOptions;
+      readonly ignoreSct: boolean;
+    }
+  | { readonly kind: 'nested'; readonly set: AttestorSet }
+);
+
+export interface KyvernoAttestation {
+  readonly path: string;
+  readonly name?: string;
+  readonly predicateType: string;
+  readonly attestors: readonly AttestorSet[];
+  readonly conditions: readonly ConditionBlock[];
+}
+
+export interface ConditionBlock {
+  readonly any: readonly Condition[];
+  readonly all: readonly Condition[];
+}
+
+export const CONDITION_OPERATORS = [
+  'Equals',
+  'NotEquals',
+  'In',
+  'AnyIn',
+  'AllIn',
+  'NotIn',
+  'AnyNotIn',
+  'AllNotIn',
+  'GreaterThanOrEquals',
+  'GreaterThan',
+  'LessThanOrEquals',
+  'LessThan',
+  'DurationGreaterThanOrEquals',
+  'DurationGreaterThan',
+  'DurationLessThanOrEquals',
+  'DurationLessThan',
+] as const;
+export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
+
+export interface Condition {
+  readonly path: string;
+  readonly key: unknown;
+  readonly operator: ConditionOperator;
+  readonly value: unknown;
+  readonly message?: string;
+}
+
+/** Kyverno's default autogen controllers (CronJob gets its own autogen rule). */
+export const DEFAULT_AUTOGEN = [
+  'DaemonSet',
+  'Deployment',
+  'Job',
+  'StatefulSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'CronJob',
+];

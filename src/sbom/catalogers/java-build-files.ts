@@ -1,0 +1,93 @@
+/**
+ * Java build files: Gradle dependency locks (`gradle.lockfile`, docs.gradle.org "Locking dependency
+ * versions": `group:artifact:version=conf1,conf2`) and Maven `pom.xml` declared dependencies
+ * (maven.apache.org/pom.html#Dependencies). The POM is read by bounded pattern extraction, not a full
+ * XML parser: only `<dependency>` blocks and `<properties>` are needed, and versions that stay
+ * `${unresolved}` (parent POM, BOM imports) are reported as warnings rather than guessed.
+ */
+import type { ComponentDraft, Scope } from '../model.js';
+import { mavenPurl } from '../purl.js';
+import { type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+
+export const gradleLockCataloger: Cataloger = {
+  name: 'java-gradle-lockfile-cataloger',
+  matches: (path) =>
+    baseName(path) === 'gradle.lockfile' || /(?:^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path),
+  catalog(input): CatalogResult {
+    const out: ComponentDraft[] = [];
+    for (const raw of text(input.bytes).split(/\r?\n/)) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#') || line.startsWith('empty=')) continue;
+      const [coords, confs = ''] = line.split('=');
+      const [g, a, v] = (coords ?? '').split(':');
+      if (!g || !a || !v) continue;
+      // Locked only for test configurations (`testRuntimeClasspath`, `java17TestCompileClasspath`): dev.
+      const configurations = confs.split(',').filter((c) => c !== '');
+      const dev = configurations.length > 0 && configurations.every((c) => /(?:^test|Test)[A-Z]/.test(c));
+      out.push({ name: `${g}:${a}`, version: v, purl: mavenPurl(g, a, v), scope: dev ? 'dev' : 'required' });
+    }
+    return { components: out, warnings: [] };
+  },
+};
+
+function tag(block: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block);
+  return m?.[1];
+}
+
+function stripComments(xml: string): string {
+  return xml.replace(/<!--[\s\S]*?-->/g, '');
+}
+
+export const mavenPomCataloger: Cataloger = {
+  name: 'java-pom-cataloger',
+  matches: (path) => baseName(path) === 'pom.xml',
+  catalog(input): CatalogResult {
+    const xml = stripComments(text(input.bytes));
+    const props = new Map<string, string>();
+    const propsBlock = /<properties>([\s\S]*?)<\/properties>/.exec(xml)?.[1] ?? '';
+    for (const m of propsBlock.matchAll(/<([A-Za-z0-9_.-]+)>\s*([^<]*?)\s*<\/\1>/g)) {
+      if (m[1] && m[2] !== undefined) props.set(m[1], m[2]);
+    }
+    const project = xml.replace(/<parent>[\s\S]*?<\/parent>/, '').replace(/<dependencies>[\s\S]*$/, '');
+    const projectVersion =
+      tag(project, 'version') ?? tag(/<parent>[\s\S]*?<\/parent>/.exec(xml)?.[0] ?? '', 'version');
+    if (projectVersion) props.set('project.version', projectVersion);
+    const resolve = (s: string | undefined): string | undefined =>
+      s?.replace(/\$\{([^}]+)\}/g, (whole, k: string) => props.get(k) ?? whole);
+    // <dependencyManagement> pins versions without adding dependencies: it only fills in versions the
+    // project's own <dependencies> leave out.
+    const managed = new Map<string, string>();
+    const mgmt = /<dependencyManagement>([\s\S]*?)<\/dependencyManagement>/.exec(xml)?.[1] ?? '';
+    for (const m of mgmt.matchAll(/<dependency>([\s\S]*?)<\/dependency>/g)) {
+      const block = m[1] ?? '';
+      const v = resolve(tag(block, 'version'));
+      if (v) managed.set(`${resolve(tag(block, 'groupId'))}:${resolve(tag(block, 'artifactId'))}`, v);
+    }
+    const body = xml
+      .replace(/<dependencyManagement>[\s\S]*?<\/dependencyManagement>/g, '')
+      .replace(/<plugins>[\s\S]*?<\/plugins>/g, '');
+    const out: ComponentDraft[] = [];
+    const warnings: string[] = [];
+    for (const m of body.matchAll(/<dependency>([\s\S]*?)<\/dependency>/g)) {
+      const block = m[1] ?? '';
+      const g = resolve(tag(block, 'groupId'));
+      const a = resolve(tag(block, 'artifactId'));
+      const v = resolve(tag(block, 'version')) ?? managed.get(`${g}:${a}`);
+      if (!g || !a) continue;
+      if (!v || v.includes('${')) {
+        warnings.push(`${input.path}: ${g}:${a} has no resolvable version (parent POM or BOM); not listed`);
+        continue;
+      }
+      const s = tag(block, 'scope');
+      const scope: Scope =
+        s === 'test'
+          ? 'dev'
+          : s === 'provided' || tag(block, 'optional') === 'true'
+            ? 'optional'
+            : 'required';
+      out.push({ name: `${g}:${a}`, version: v, purl: mavenPurl(g, a, v), scope });
+    }
+    return { components: out, warnings };
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * pnpm-lock.yaml, lockfileVersion 5.x, 6.x and 9.x (pnpm.io/git#lockfiles; the format changed its
+ * package keys twice): v5 `/name/1.0.0_peer`, v6 `/name@1.0.0(peer@2)`, v9 `name@1.0.0` with the
+ * dependency graph moved to `snapshots`. Scope comes from `dev`/`optional` flags (v5/v6) or, in v9
+ * which dropped them, from which importer section first reaches the package.
+ */
+import { VouchError } from '../../errors.js';
+import type { ComponentDraft, Scope } from '../model.js';
+import { isRecord, str } from '../parse-json.js';
+import { npmPurl } from '../purl.js';
+import { type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+import { hashesFromIntegrity } from './sri.js';
+import { parseLockfileYaml } from './yaml-lockfile.js';
+
+interface Pkg {
+  name: string;
+  version: string;
+  deps: string[];
+  flags: Record<string, unknown>;
+  integrity?: string;
+}
+
+function stripPeers(v: string): string {
+  const p = v.indexOf('(');
+  const s = p >= 0 ? v.slice(0, p) : v;
+  const u = s.indexOf('_');
+  return u >= 0 ? s.slice(0, u) : s;
+}
+
+/** Parses a package key into name and version for the lockfile's major version. */
+function parseKey(key: string, major: number): { name: string; version: string } | undefined {
+  const k = stripPeers(key.startsWith('/') ? key.slice(1) : key);
+  if (major < 6) {
+    const slash = k.lastIndexOf('/');
+    if (slash <= 0) return undefined;
+    return { name: k.slice(0, slash), version: k.slice(slash + 1) };
+  }
+  const at = k.indexOf('@', 1);
+  if (at <= 0) return undefined;
+  return { name: k.slice(0, at), version: k.slice(at + 1) };
+}
+
+/** A dependency reference (`1.2.3`, `1.2.3(peer@1)`, `/real@1.2.3`, `real@1.2.3`, `link:../x`) to a package key id. */
+function refToId(depName: string, ref: string, major: number): string | undefined {
+  if (ref.startsWith('link:') || ref.startsWith('file:') || ref.startsWith('workspace:')) return undefined;
+  const r = stripPeers(ref);
+  if (r.startsWith('/')) {
+    const p = parseKey(r, major);
+    return p ? `${p.name}@${p.version}` : undefined;
+  }
+  // v9 aliases reference the real package as `real@1.2.3`.
+  const at = r.indexOf('@', 1);
+  if (at > 0 && !/^\d/.test(r)) return r;
+  return `${depName}@${r}`;
+}
+
+function depsOf(entry: Record<string, unknown>, major: number): string[] {
+  const out: string[] = [];
+  for (const section of ['dependencies', 'optionalDependencies']) {
+    const d = entry[section];
+    if (!isRecord(d)) continue;
+    for (const [n, ref] of Object.entries(d)) {
+      const id = refToId(n, String(ref), major);
+      if (id) out.push(id);
+    }
+  }
+  return out;
+}
+
+export const pnpmLockCataloger: Cataloger = {
+  name: 'javascript-lock-cataloger',
+  matches: (path) => baseName(path) === 'pnpm-lock.yaml',
+  catalog(input): CatalogResult {
+    const doc = parseLockfileYaml(text(input.bytes), input.path);
+    if (!isRecord(doc))
+      throw new VouchError('INPUT_MALFORMED', `${input.path}: a pnpm lockfile must be a mapping`);
+    const lv = String(doc['lockfileVersion'] ?? '');
+    const major = Number.parseInt(lv, 10);
+    if (!(major === 5 || major === 6 || major === 9)) {
+      throw new VouchError('UNSUPPORTED', `unsupported lockfileVersion ${lv || 'missing'} in ${input.path}`, {
+        hint: 'vouch reads pnpm-lock.yaml lockfileVersion 5.x, 6.x and 9.x',
+      });
+    }
+    const packages = isRecord(doc['packages']) ? doc['packages'] : {};
+    const snapshots = isRecord(doc['snapshots']) ? doc['snapshots'] : undefined;
+    const byId = new Map<string, Pkg>();
+    for (const [key, raw] of Object.entries(packages)) {
+      if (!isRecord(raw))
+        throw new VouchError('INPUT_MALFORMED', `${input.path}: packages["${key}"] must be a mapping`);
+      const p = parseKey(key, major);
+      if (!p) throw new VouchError('INPUT_MALFORMED', `${input.path}: cannot read package key "${key}"`);
+      // Tarball and git dependencies carry their real name and version as fields.
+      const name = str(raw['name']) ?? p.name;
+      const version = raw['version'] !== undefined ? String(raw['version']) : p.version;
+      const res = isRecord(raw['resolution']) ? raw['resolution'] : {};
+      const integrity = str(res['integrity']);
+      byId.set(`${p.name}@${p.version}`, {
+        name,
+        version,
+        deps: snapshots ? [] : depsOf(raw, major),
+        flags: raw,
+        ...(integrity ? { integrity } : {}),
+      });
+    }
+    if (snapshots) {
+      for (const [key, raw] of Object.entries(snapshots)) {
+        if (!isRecord(raw)) continue;
+        const p = parseKey(key, major);
+        const pkg = p ? byId.get(`${p.name}@${p.version}`) : undefined;
+        if (pkg) for (const d of depsOf(raw, major)) if (!pkg.deps.includes(d)) pkg.deps.push(d);
+      }
+    }
+    const scope = major === 9 ? scopesFromImporters(doc, byId, major) : undefined;
+    const purls = new Map<string, string>();
+    for (const [id, p] of byId) purls.set(id, npmPurl(p.name, p.version));
+    const components: ComponentDraft[] = [];
+    for (const [id, p] of byId) {
+      const s: Scope =
+        scope?.get(id) ??
+        (p.flags['dev'] === true ? 'dev' : p.flags['optional'] === true ? 'optional' : 'required');
+      components.push({
+        name: p.name,
+        version: p.version,
+        purl: purls.get(id) ?? npmPurl(p.name, p.version),
+        scope: s,
+        hashes: hashesFromIntegrity(p.integrity),
+        dependsOn: p.deps.flatMap((d) => {
+          const x = purls.get(d);
+          return x ? [x] : [];
+        }),
+      });
+    }
+    return { components, warnings: [] };
+  },
+};
+
+/** v9: packages reachable from any importer's `dependencies` are required, else optional, else dev. */
+function scopesFromImporters(
+  doc: Record<string, unknown>,
+  byId: Map<string, Pkg>,
+  major: number,
+): Map<string, Scope> {
+  const importers = isRecord(doc['importers']) ? doc['importers'] : {};
+  const scope = new Map<string, Scope>();
+  const order: Array<[string, Scope]> = [
+    ['dependencies', 'required'],
+    ['optionalDependencies', 'optional'],
+    ['devDependencies', 'dev'],
+  ];
+  for (const [section, s] of order) {
+    const queue: string[] = [];
+    for (const imp of Object.values(importers)) {
+      if (!isRecord(imp) || !isRecord(imp[section])) continue;
+      for (const [n, spec] of Object.entries(imp[section])) {
+        const ref = isRecord(spec) ? str(spec['version']) : str(spec);
+        const id = ref ? refToId(n, ref, major) : undefined;
+        if (id) queue.push(id);
+      }
+    }
+    while (queue.length > 0) {
+      const id = queue.pop();
+      if (id === undefined || scope.has(id)) continue;
+      const p = byId.get(id);
+      if (!p) continue;
+      scope.set(id, s);
+      queue.push(...p.deps);
+    }
+  }
+  return scope;
+}

@@ -1,0 +1,129 @@
+/**
+ * The SBOM entry point: walks a FileTree once, hands each file to the catalogers whose paths match,
+ * and merges what they find by purl. OS package databases wait until os-release has been seen so their
+ * purls carry the distro qualifier. Only matched files are read (bounded by catalogFileMaxBytes).
+ */
+import { VouchError, describeCause } from '../errors.js';
+import { type Limits, withLimits } from '../limits.js';
+import { comparePackageJson } from './catalogers/npm-package-lock.js';
+import { type CatalogInput, type Cataloger, allCatalogers } from './catalogers/index.js';
+import { baseName, dirName, text } from './catalogers/cataloger.js';
+import type { FileTree, ImageIdentity, TreeFile } from './file-tree.js';
+import { type Component, ComponentSet, type OsInfo } from './model.js';
+import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.js';
+
+export interface SbomWarning {
+  path: string;
+  message: string;
+}
+
+export interface GenerateSbomOptions {
+  limits?: Partial<Limits>;
+  /** Defaults to every cataloger vouch has. */
+  catalogers?: readonly Cataloger[];
+  /** The image the tree was read from; becomes `metadata.component` in documents. */
+  image?: ImageIdentity;
+  /**
+   * `error` (default, for `dir:` scans of a project): a malformed or unsupported lockfile stops the scan
+   * with its code. `warn` (for images, whose files the user did not write): it becomes a warning.
+   */
+  onBadFile?: 'error' | 'warn';
+}
+
+export interface SbomResult {
+  /** The tree's description (`dir:...`, `registry:...`). */
+  source: string;
+  image?: ImageIdentity;
+  os?: OsInfo;
+  /** Sorted by purl, deduplicated, edges resolved. */
+  components: Component[];
+  warnings: SbomWarning[];
+}
+
+/**
+ * Catalogs every package in `tree`.
+ * @throws INPUT_MALFORMED, UNSUPPORTED (bad lockfiles, unless onBadFile is `warn`), IO_ERROR, INPUT_TOO_LARGE
+ */
+export async function generateSbom(tree: FileTree, options: GenerateSbomOptions = {}): Promise<SbomResult> {
+  const limits = withLimits(options.limits);
+  const catalogers = options.catalogers ?? allCatalogers;
+  const onBadFile = options.onBadFile ?? 'error';
+  const set = new ComponentSet();
+  const warnings: SbomWarning[] = [];
+  const osReleases = new Map<string, TreeFile>();
+  const deferred: Array<{ file: TreeFile; cataloger: Cataloger }> = [];
+  const manifests = new Map<string, CatalogInput>();
+  const npmLocks: CatalogInput[] = [];
+  let os: OsInfo | undefined;
+
+  /** Runs one cataloger on one file; false when the file was bad and became a warning. */
+  const run = (file: TreeFile, cataloger: Cataloger): boolean => {
+    try {
+      const r = cataloger.catalog(
+        { path: file.path, bytes: file.bytes },
+        {
+          ...(os ? { os } : {}),
+          maxBytes: limits.catalogFileMaxBytes,
+        },
+      );
+      const location = file.layer ? { path: file.path, layer: file.layer } : { path: file.path };
+      for (const d of r.components) set.add(d, cataloger.name, location);
+      for (const w of r.warnings) warnings.push({ path: file.path, message: w });
+      return true;
+    } catch (e) {
+      if (!(e instanceof VouchError)) {
+        // A cataloger bug must not hide as "no packages": it surfaces, wrapped with the file it choked on.
+        throw new VouchError('INTERNAL', `${cataloger.name} failed on ${file.path}: ${describeCause(e)}`, {
+          cause: e,
+        });
+      }
+      if (onBadFile === 'error') throw e;
+      warnings.push({ path: file.path, message: `${e.code}: ${e.message}` });
+      return false;
+    }
+  };
+
+  const matching = (path: string, mode: number | undefined, size: number): Cataloger[] =>
+    catalogers.filter((c) => c.matches(path, mode, size));
+  const isOsRelease = (p: string): boolean => (OS_RELEASE_PATHS as readonly string[]).includes(p);
+  const isManifest = (p: string): boolean => baseName(p) === 'package.json' && !p.includes('node_modules/');
+
+  const files = tree.files(
+    (c) => isOsRelease(c.path) || isManifest(c.path) || matching(c.path, c.mode, c.size).length > 0,
+    { maxBytes: limits.catalogFileMaxBytes, onWarning: (w) => warnings.push(w) },
+  );
+  for await (const file of files) {
+    if (isOsRelease(file.path)) osReleases.set(file.path, file);
+    if (isManifest(file.path)) manifests.set(dirName(file.path), { path: file.path, bytes: file.bytes });
+    for (const c of matching(file.path, file.mode, file.size)) {
+      if (c.needsOs) deferred.push({ file, cataloger: c });
+      else if (run(file, c) && baseName(file.path) === 'package-lock.json') {
+        npmLocks.push({ path: file.path, bytes: file.bytes });
+      }
+    }
+  }
+
+  // os-release(5): /etc/os-release wins, /usr/lib/os-release is the fallback.
+  const release = OS_RELEASE_PATHS.map((p) => osReleases.get(p)).find((f) => f !== undefined);
+  if (release) os = parseOsRelease(text(release.bytes));
+  for (const { file, cataloger } of deferred) run(file, cataloger);
+
+  for (const lock of npmLocks) {
+    const manifest = manifests.get(dirName(lock.path));
+    if (!manifest) continue;
+    try {
+      for (const w of comparePackageJson(lock, manifest)) warnings.push({ path: lock.path, message: w });
+    } catch (e) {
+      if (!(e instanceof VouchError)) throw e;
+      warnings.push({ path: manifest.path, message: `${e.code}: ${e.message}` });
+    }
+  }
+
+  return {
+    source: tree.description,
+    ...(options.image ? { image: options.image } : {}),
+    ...(os ? { os } : {}),
+    components: set.toSortedArray(),
+    warnings: warnings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+}

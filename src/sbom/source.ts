@@ -1,0 +1,106 @@
+/**
+ * Any source a user can name on `vouch sbom` as a FileTree, plus the image identity when it is an image.
+ * An image is resolved once to a digest (a tag may move while we read; the digest cannot), and every
+ * later read (platform manifest, layers) goes by digest, so the SBOM describes exactly one set of bytes.
+ */
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Digest } from '../oci/digest.js';
+import type { ImageReader } from '../oci/image-store.js';
+import { imageLayers } from '../oci/image-layers.js';
+import { formatPlatform, type Platform } from '../oci/manifest.js';
+import { isIndexMediaType } from '../oci/media-types.js';
+import { type OpenContext, openImageReader } from '../oci/open.js';
+import { resolveImageDigest } from '../oci/resolve.js';
+import { type ImageSourceSpec, parseSourceSpec, type SourceSpec } from '../oci/source-spec.js';
+import type { Limits } from '../limits.js';
+import type { FileTree, ImageIdentity } from './file-tree.js';
+import { openDirTree } from './sources/dir.js';
+import { openImageLayersTree } from './sources/image-layers.js';
+
+export interface OpenSbomSourceOptions {
+  /** The OCI edge's view of the environment (credentials, insecure hosts, cwd). */
+  open: OpenContext;
+  /** `--platform`: required to match; for an index, selects the manifest. */
+  platform?: Platform;
+  /** Used for an index when no platform was asked for (the caller's machine, e.g. linux/amd64). */
+  defaultPlatform: Platform;
+  limits?: Partial<Limits>;
+}
+
+export type OpenedSbomSource =
+  | { kind: 'dir'; tree: FileTree; spec: SourceSpec }
+  | {
+      kind: 'image';
+      tree: FileTree;
+      spec: ImageSourceSpec;
+      image: ImageIdentity;
+      /** The platform manifest's digest: what the SBOM describes and an attestation names. */
+      digest: Digest;
+      /** The store the image was read from (attestations are attached through it). */
+      reader: ImageReader;
+      /** The platform manifest's platform, when it was chosen out of an index or checked. */
+      platform?: string;
+      /** Set when the source named an index and a platform was picked from it. */
+      indexDigest?: Digest;
+      /** True when the platform came from `defaultPlatform`, so the caller can say so. */
+      defaultPlatformUsed: boolean;
+    };
+
+const SCHEMES = ['registry:', 'docker:', 'oci-dir:', 'oci:', 'docker-archive:', 'dir:'];
+
+/**
+ * Parses a source as syft does: a scheme-prefixed spec, else an existing path (a directory or one
+ * file), else an image reference.
+ * @throws USAGE, REFERENCE_INVALID, DIGEST_INVALID
+ */
+export function parseSbomSource(text: string, cwd: string): SourceSpec {
+  if (!SCHEMES.some((s) => text.startsWith(s)) && existsSync(resolvePath(cwd, text))) {
+    return { kind: 'dir', path: text, text };
+  }
+  return parseSourceSpec(text);
+}
+
+/**
+ * Opens a source for cataloging: a directory tree, or an image's merged layers by digest.
+ * @throws FILE_NOT_FOUND, IO_ERROR, NOT_FOUND, INPUT_MALFORMED, REGISTRY_UNREACHABLE, DIGEST_MISMATCH, USAGE
+ */
+export async function openSbomSource(
+  spec: SourceSpec,
+  opts: OpenSbomSourceOptions,
+): Promise<OpenedSbomSource> {
+  if (spec.kind === 'dir') {
+    const tree = await openDirTree(resolvePath(opts.open.cwd ?? '.', spec.path));
+    // Report the path as the user wrote it, not the resolved one: documents stay the same across machines.
+    return { kind: 'dir', tree: { description: `dir:${spec.path}`, files: tree.files }, spec };
+  }
+  const { reader, selector, name } = await openImageReader(spec, opts.open);
+  // Resolve the name once; from here on only the digest is used.
+  const top = await resolveImageDigest(reader, selector);
+  let digest = top.digest;
+  let platform: string | undefined;
+  let indexDigest: Digest | undefined;
+  let defaultPlatformUsed = false;
+  if (opts.platform || isIndexMediaType(top.mediaType)) {
+    const want = opts.platform ?? opts.defaultPlatform;
+    defaultPlatformUsed = opts.platform === undefined;
+    const chosen = await resolveImageDigest(reader, top.digest, { platform: want });
+    digest = chosen.digest;
+    platform = chosen.platform ?? formatPlatform(want);
+    if (chosen.indexDigest) indexDigest = chosen.indexDigest;
+  }
+  const { layers } = await imageLayers(reader, digest);
+  const description = `${spec.kind}:${name.replace(/^(oci-dir|docker-archive):/, '')}@${digest}`;
+  const tree = openImageLayersTree(layers, { description, ...(opts.limits ? { limits: opts.limits } : {}) });
+  return {
+    kind: 'image',
+    tree,
+    spec,
+    image: { name, digest },
+    digest,
+    reader,
+    ...(platform ? { platform } : {}),
+    ...(indexDigest ? { indexDigest } : {}),
+    defaultPlatformUsed,
+  };
+}

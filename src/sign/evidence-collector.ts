@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto';
+import { describeCause, VouchError } from '../errors.js';
+import type { ImageReader } from '../oci/image-store.js';
+import { parseReference, repositoryName } from '../oci/reference.js';
+import type {
+  AuthorityRequirement,
+  Evidence,
+  EvidenceCollector,
+  ImageIdentity,
+  SignerIdentity,
+  VerifiedAttestation,
+  VerifiedSignature,
+} from '../policy/evidence.js';
+import { readAttachedAttestations, readAttachedSignatures } from './cosign-storage.js';
+import { parseCertificatePem, parseCertificatesPem } from './keys/certificate.js';
+import { parsePublicKeyPem } from './keys/key-material.js';
+import { parseSimpleSigningPayload } from './simple-signing.js';
+import type { TrustPolicy } from './trust.js';
+import {
+  verifyAttachedAttestations,
+  verifyAttachedSignatures,
+  type VerifiedAttachment,
+} from './verify-attached.js';
+
+export interface CosignEvidenceCollectorDeps {
+  /** Opens a reader for a repository (`host/repo`): a registry repository or a LayoutRepository. */
+  openRepository(repository: string): ImageReader;
+  /** Read once per collect() call: certificate validity is checked at this time. */
+  now(): Date;
+}
+
+/** The trust policy of one requirement, plus how a verified signer is described to the engine. */
+type RequirementTrust = {
+  trust: TrustPolicy;
+  signer: (v: VerifiedAttachment) => SignerIdentity;
+};
+
+function sha256Hex(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function certificateSigner(v: VerifiedAttachment, chainTrust: string): SignerIdentity {
+  const id = v.identity;
+  const subject = id?.sans[0];
+  return {
+    kind: 'certificate',
+    certificateSha256: v.certificateDer ? sha256Hex(v.certificateDer) : '',
+    chainTrust,
+    ...(id?.issuer !== undefined ? { issuer: id.issuer } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+    extensions: {
+      ...(id?.githubWorkflowTrigger !== undefined ? { githubWorkflowTrigger: id.githubWorkflowTrigger } : {}),
+      ...(id?.githubWorkflowSha !== undefined ? { githubWorkflowSha: id.githubWorkflowSha } : {}),
+      ...(id?.githubWorkflowName !== undefined ? { githubWorkflowName: id.githubWorkflowName } : {}),
+      ...(id?.githubWorkflowRepository !== undefined
+        ? { githubWorkflowRepository: id.githubWorkflowRepository }
+        : {}),
+      ...(id?.githubWorkflowRef !== undefined ? { githubWorkflowRef: id.githubWorkflowRef } : {}),
+    },
+  };
+}
+
+/**
+ * Turns a requirement's trust material into a TrustPolicy. Identity constraints are left empty: the
+ * engine matches the reported identity against the policy, so it can explain a mismatch itself.
+ * @throws USAGE, INPUT_MALFORMED, UNSUPPORTED (unusable trust material in the policy)
+ */
+function trustFor(req: AuthorityRequirement): RequirementTrust {
+  switch (req.kind) {
+    case 'key': {
+      if (req.publicKeyPem === undefined) {
+        throw new VouchError(
+          'UNSUPPORTED',
+          `${req.id}: key reference ${req.keyRef ?? '(none)'} cannot be resolved here`,
+          {
+            hint: 'give the public key inline (PEM) in the policy',
+          },
+        );
+      }
+      const key = parsePublicKeyPem(req.publicKeyPem, `${req.id} public key`);
+      return {
+        trust: { kind: 'key', keys: [key] },
+        signer: () => ({
+          kind: 'key',
+          spkiSha256: key.keyId,
+          ...(req.keyRef !== undefined ? { keyRef: req.keyRef } : {}),
+        }),
+      };
+    }
+    case 'keyless': {
+      if (req.rootsPem === undefined) {
+        throw new VouchError(
+          'UNSUPPORTED',
+          `${req.id}: keyless trust anchor ${req.trustAnchor} has no roots given`,
+          {
+            hint: 'fetching the Sigstore public-good root over TUF is not supported; give the CA roots as PEM',
+          },
+        );
+      }
+      const certs = parseCertificatesPem(req.rootsPem, `${req.id} roots`);
+      // Self-signed certificates are trust anchors; the others are intermediates that may fill a path.
+      const roots = certs.filter((c) => c.checkIssued(c));
+      const intermediates = certs.filter((c) => !c.checkIssued(c));
+      return {
+        trust: { kind: 'certificate', authorities: { roots, intermediates }, identity: {} },
+        signer: (v) => certificateSigner(v, req.trustAnchor),
+      };
+    }
+    case 'certificate': {
+      if (req.certificatePem === undefined) {
+        throw new VouchError('UNSUPPORTED', `${req.id}: no certificate given`);
+      }
+      // The pinned leaf is itself the trusted material (Kyverno certificates.cert): signatures must
+      // verify with its key; the identity is read from the pinned certificate.
+      const leaf = parseCertificatePem(req.certificatePem, `${req.id} certificate`);
+      const key = parsePublicKeyPem(
+        leaf.publicKey.export({ format: 'pem', type: 'spki' }),
+        `${req.id} certificate`,
+      );
+      return {
+        trust: { kind: 'key', keys: [key] },
+        signer: (v) => certificateSigner({ ...v, certificateDer: leaf.raw }, 'leaf-pinned'),
+      };
+    }
+  }
+}
+
+/**
+ * The EvidenceCollector the admission webhook and `policy test` use: reads cosign signatures and
+ * attestations (both storage formats) through verified store reads, verifies them with the
+ * requirement's trust material, and reports what verified. "Nothing attached" and "nothing verified"
+ * are answers (empty lists, reasons in `problems`), never exceptions.
+ */
+export class CosignEvidenceCollector implements EvidenceCollector {
+  constructor(private readonly deps: CosignEvidenceCollectorDeps) {}
+
+  async collect(image: ImageIdentity, req: AuthorityRequirement): Promise<Evidence> {
+    const now = this.deps.now();
+    const problems: string[] = [];
+    const signatures: VerifiedSignature[] = [];
+    const attestations: VerifiedAttestation[] = [];
+    let rt: RequirementTrust;
+    try {
+      rt = trustFor(req);
+    } catch (e) {
+      return { digest: image.digest, signatures, attestations, problems: [`${req.id}: ${describeCause(e)}`] };
+    }
+    if (req.tlog.required) {
+      problems.push(
+        `${req.id}: transparency-log entries are not verified by this collector; none is reported`,
+      );
+    }
+    let repositories: string[];
+    try {
+      repositories =
+        req.signatureRepositories.length > 0
+          ? [...req.signatureRepositories]
+          : [repositoryName(parseReference(image.ref))];
+    } catch (e) {
+      return { digest: image.digest, signatures, attestations, problems: [`${req.id}: ${describeCause(e)}`] };
+    }
+    for (const repository of repositories) {
+      try {
+        const reader = this.deps.openRepository(repository);
+        await this.collectSignatures(reader, image, rt, now, signatures, problems, req.id);
+        if (req.predicateTypes.length > 0) {
+          await this.collectAttestations(reader, image, req, rt, now, attestations, problems);
+        }
+      } catch (e) {
+        problems.push(`${req.id}: ${repository}: ${describeCause(e)}`);
+      }
+    }
+    return { digest: image.digest, signatures, attestations, problems };
+  }
+
+  private async collectSignatures(
+    reader: ImageReader,
+    image: ImageIdentity,
+    rt: RequirementTrust,
+    now: Date,
+    out: VerifiedSignature[],
+    problems: string[],
+    id: string,
+  ): Promise<void> {
+    const attached = await readAttachedSignatures(reader, image.digest);
+    problems.push(...attached.problems.map((p) => `${id}: ${p}`));
+    const v = verifyAttachedSignatures({ attached, trust: rt.trust, now });
+    if (!v.ok) {
+      problems.push(`${id}: ${v.error?.message ?? 'no signature verified'}`);
+      return;
+    }
+    for (const item of v.verified) {
+      out.push({
+        signedDigest: signedDigestOf(item, image.digest),
+        signer: rt.signer(item),
+        foundIn: reader.location,
+      });
+    }
+  }
+
+  private async collectAttestations(
+    reader: ImageReader,
+    image: ImageIdentity,
+    req: AuthorityRequirement,
+    rt: RequirementTrust,
+    now: Date,
+    out: VerifiedAttestation[],
+    problems: string[],
+  ): Promise<void> {
+    const attached = await readAttachedAttestations(reader, image.digest);
+    problems.push(...attached.problems.map((p) => `${req.id}: ${p}`));
+    for (const predicateType of req.predicateTypes) {
+      const v = verifyAttachedAttestations({ attached, trust: rt.trust, now, predicateType });
+      if (!v.ok) {
+        problems.push(`${req.id}: ${predicateType}: ${v.error?.message ?? 'no attestation verified'}`);
+        continue;
+      }
+      for (const item of v.verified) {
+        if (!item.statement) continue;
+        out.push({ signer: rt.signer(item), foundIn: reader.location, statement: item.statement });
+      }
+    }
+  }
+}
+
+/**
+ * The digest a verified signature names. The pure verifier already required it to equal the image
+ * digest; it is read again from the signed payload so the engine's own re-check sees signed data.
+ */
+function signedDigestOf(
+  item: VerifiedAttachment,
+  fallback: ImageIdentity['digest'],
+): ImageIdentity['digest'] {
+  if (item.format === 'legacy') {
+    try {
+      return parseSimpleSigningPayload(item.payload, 'verified payload').digest;
+    } catch {
+      // Unreachable for a verified legacy item (its payload parsed during verification).
+      return fallback;
+    }
+  }
+  return fallback;
+}

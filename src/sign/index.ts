@@ -1,0 +1,97 @@
+export * from './keys/index.js';
+export {
+  CHAIN_DEPTH_MAX,
+  type CertificateAuthorities,
+  type ChainResult,
+  EKU_CODE_SIGNING,
+  verifyCertificateChain,
+} from './certificate-chain.js';
+export {
+  type CertificateIdentity,
+  FulcioOid,
+  hasIdentityConstraint,
+  type IdentityConstraints,
+  identityMismatches,
+  readCertificateIdentity,
+} from './certificate-identity.js';
+export {
+  type AppendResult,
+  appendCosignLayer,
+  attestationLayer,
+  type BuiltCosignManifest,
+  buildCosignManifest,
+  COSIGN_LAYERS_MAX,
+  CosignAnnotation,
+  type CosignEntry,
+  type CosignLayer,
+  parseCosignManifest,
+  type SignatureExtras,
+  signatureLayer,
+} from './cosign-manifest.js';
+export { signImageLayer } from './sign-image.js';
+export {
+  decodeBase64Strict,
+  hashFor,
+  type RsaScheme,
+  type SignatureOptions,
+  signBytes,
+  verifyBytes,
+} from './signature.js';
+export {
+  BUNDLE_MAX_BYTES,
+  type Bundle,
+  BundleAnnotation,
+  type BundleReferrer,
+  type BundleSigner,
+  type BundleVerification,
+  bundleReferrerManifest,
+  COSIGN_SIGN_PREDICATE_TYPE,
+  cosignSignStatement,
+  dsseBundle,
+  messageSignatureBundle,
+  parseBundle,
+  serializeBundle,
+  verifyBundleWithKeys,
+  verifyImageBundleWithKeys,
+} from './sigstore-bundle.js';
+export {
+  buildSimpleSigningPayload,
+  COSIGN_SIGNATURE_TYPE,
+  parseSimpleSigningPayload,
+  SIMPLE_SIGNING_MAX_BYTES,
+  type SimpleSigningPayload,
+} from './simple-signing.js';
+export { checkSigner, describeTrust, type SignerCheck, type TrustPolicy } from './trust.js';
+export {
+  assertVerified,
+  type ImageVerification,
+  type SignatureCandidate,
+  type SignatureOutcome,
+  verifyImageSignatures,
+} from './verify.js';
+export {
+  appendToCosignTag,
+  pushBundleReferrer,
+  readAttachedAttestations,
+  readAttachedSignatures,
+  type SignatureFormat,
+  signingSubjects,
+  type WriteResult,
+} from './cosign-storage.js';
+export { CosignEvidenceCollector, type CosignEvidenceCollectorDeps } from './evidence-collector.js';
+export {
+  isEncryptedCosignKey,
+  type KeySourceDeps,
+  loadSigningKey,
+  loadVerificationKey,
+  readKeyRef,
+  readSmallFile,
+} from './key-ref.js';
+export {
+  type AttachedCandidates,
+  type AttachedVerification,
+  type BundleCandidate,
+  type VerifiedAttachment,
+  verifyAttachedAttestations,
+  verifyAttachedSignatures,
+} from './verify-attached.js';

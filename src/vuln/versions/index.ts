@@ -1,0 +1,12 @@
+export { alpineScheme } from './alpine.js';
+export { composerScheme } from './composer.js';
+export { debianScheme } from './debian.js';
+export { goScheme } from './go.js';
+export { mavenScheme } from './maven.js';
+export { nugetScheme } from './nuget.js';
+export { pep440Scheme } from './pep440.js';
+export { ecosystemBase, knownEcosystems, schemeForEcosystem, schemes } from './registry.js';
+export { rpmScheme } from './rpm.js';
+export { rubygemsScheme } from './rubygems.js';
+export type { InvalidVersion, Ordering, SchemeName, Version, VersionParse, VersionScheme } from './scheme.js';
+export { semverScheme } from './semver.js';

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { goScheme, semverScheme } from '../../../src/vuln/versions/index.js';
+import { testAscending, testEqual } from './ordering-table.js';
+
+// SemVer 2.0.0 §11, the specification's own precedence example.
+testAscending(semverScheme, 'prerelease precedence follows SemVer 2.0.0 §11', [
+  '1.0.0-alpha',
+  '1.0.0-alpha.1',
+  '1.0.0-alpha.beta',
+  '1.0.0-beta',
+  '1.0.0-beta.2',
+  '1.0.0-beta.11',
+  '1.0.0-rc.1',
+  '1.0.0',
+]);
+testEqual(semverScheme, 'build metadata does not take part in precedence (§10)', [
+  '1.0.0',
+  '1.0.0+20130313144700',
+  '1.0.0+exp.sha.5114f85',
+]);
+testEqual(semverScheme, 'a leading v or = is tolerated as npm does', [
+  '1.2.3',
+  'v1.2.3',
+  '=1.2.3',
+  ' 1.2.3 ',
+]);
+
+test('semver: a two-part version is not SemVer', () => {
+  assert.equal(semverScheme.parse('1.2').ok, false);
+});
+
+// Go: golang.org/ref/mod#pseudo-versions. A pseudo-version based on v1.2.3 sorts after it and before
+// v1.2.4; one with no base tag sorts before v0.0.1.
+testAscending(goScheme, 'pseudo-versions sort between their base and the next release', [
+  'v0.0.0-20191109021931-daa7c04131f5',
+  'v0.0.1',
+  'v1.2.3',
+  'v1.2.4-0.20191109021931-daa7c04131f5',
+  'v1.2.4',
+]);
+testEqual(goScheme, 'the v prefix and +incompatible do not change the version', [
+  'v2.0.0+incompatible',
+  '2.0.0',
+  'v2.0.0',
+]);
+testAscending(goScheme, 'toolchain versions without a patch are x.y.0, rc before release', [
+  'go1.20rc1',
+  'go1.20',
+  'go1.20.1',
+  '1.21.0',
+]);
