@@ -11,7 +11,13 @@ import {
   type PolicyResult,
   type PolicySet,
 } from '../policy/index.js';
-import type { DecideContext, ImageCheckRequest, ImageDecider, ImageDecision, RuleOutcome } from './decider.js';
+import type {
+  DecideContext,
+  ImageCheckRequest,
+  ImageDecider,
+  ImageDecision,
+  RuleOutcome,
+} from './decider.js';
 
 /** Resolves an image reference as written in a pod spec to the digest it names right now. */
 export interface ImageResolver {

@@ -2,7 +2,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { describeCause, VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { lintPolicies, loadPolicies, mergePolicySets, type PolicyIssue, type PolicySet } from '../policy/index.js';
+import {
+  lintPolicies,
+  loadPolicies,
+  mergePolicySets,
+  type PolicyIssue,
+  type PolicySet,
+} from '../policy/index.js';
 
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -62,9 +68,13 @@ export class PolicyStore {
           ok: false,
           files,
           issues: errors,
-          error: new VouchError('POLICY_INVALID', `policy reload refused: ${errors.length} error(s); previous set stays active`, {
-            hint: 'run `vouch policy lint -f <file>` for a fix per field',
-          }),
+          error: new VouchError(
+            'POLICY_INVALID',
+            `policy reload refused: ${errors.length} error(s); previous set stays active`,
+            {
+              hint: 'run `vouch policy lint -f <file>` for a fix per field',
+            },
+          ),
         };
       } else if (files.length === 0) {
         outcome = {
@@ -80,7 +90,9 @@ export class PolicyStore {
       }
     } catch (e) {
       const err =
-        e instanceof VouchError ? e : new VouchError('IO_ERROR', `reading policies: ${describeCause(e)}`, { cause: e });
+        e instanceof VouchError
+          ? e
+          : new VouchError('IO_ERROR', `reading policies: ${describeCause(e)}`, { cause: e });
       outcome = { ok: false, files: [], issues: [], error: err };
     }
     this.last = outcome;

@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PolicyDecider } from '../admission/policy-decider.js';
-import { PolicyStore } from '../admission/policy-store.js';
-import { type AdmissionServer, startAdmissionServer } from '../admission/server.js';
+import { startController } from '../admission/controller.js';
+import type { AdmissionServer } from '../admission/server.js';
 import { generateSelfSignedCertificate } from '../admission/self-signed-cert.js';
-import { TagResolver } from '../admission/image-resolver.js';
 import { attestImage } from '../attest/attest-image.js';
 import { provenanceFromGitHubEnv } from '../attest/github-provenance.js';
 import { SLSA_PROVENANCE_V1 } from '../attest/predicate-types.js';
@@ -17,13 +15,16 @@ import { buildImage } from '../oci/image-builder.js';
 import { imageLayers } from '../oci/image-layers.js';
 import type { ImageReader, ImageWriter } from '../oci/image-store.js';
 import { createOciLayoutWriter, openOciLayout } from '../oci/layout-dir.js';
-import { LayoutRepository, LayoutRepositoryWriter } from '../oci/layout-repository.js';
+import {
+  LayoutRepository,
+  LayoutRepositoryWriter,
+  layoutRepositoryOpener,
+} from '../oci/layout-repository.js';
 import { parseReference, type Reference, repositoryName } from '../oci/reference.js';
 import { registryClientFromEnv } from '../oci/registry-client.js';
-import { promotePolicies } from '../policy/index.js';
+import { CIP_INCLUDE_LABEL, promotePolicies } from '../policy/index.js';
 import { generateSbom, openImageLayersTree, renderSbom } from '../sbom/index.js';
 import { appendToCosignTag } from '../sign/cosign-storage.js';
-import { CosignEvidenceCollector } from '../sign/evidence-collector.js';
 import { generateCosignKeyPair } from '../sign/keys/cosign-key.js';
 import { signImageLayer } from '../sign/sign-image.js';
 import { cipDemoPolicy, kyvernoDemoPolicy } from './demo-policies.js';
@@ -127,7 +128,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   let reader = await store.reader();
   const { layers } = await imageLayers(reader, signed.digest);
   const tree = openImageLayersTree(layers, { description: `${repoName}@${signed.digest}` });
-  const sbomResult = await generateSbom(tree, { image: { name: repoName, digest: signed.digest }, onBadFile: 'warn' });
+  const sbomResult = await generateSbom(tree, {
+    image: { name: repoName, digest: signed.digest },
+    onBadFile: 'warn',
+  });
   const sbomText = renderSbom(sbomResult, 'cyclonedx-json', { now, deterministic: true });
   const sbomFile = join(out, 'sbom.cdx.json');
   await writeFileAtomic(sbomFile, sbomText);
@@ -148,26 +152,40 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     signImageLayer(keys.privateKey, { dockerReference: repoName, digest: signed.digest }),
     now,
   );
-  const provenance = provenanceFromGitHubEnv(simulatedReleaseJob(), now, { startedOn: new Date(now.getTime() - 95_000) });
+  const provenance = provenanceFromGitHubEnv(simulatedReleaseJob(), now, {
+    startedOn: new Date(now.getTime() - 95_000),
+  });
   const attestations: DrillReport['attestations'] = [];
   for (const [predicateType, predicate] of [
     ['https://cyclonedx.org/bom', JSON.parse(sbomText) as unknown],
     [SLSA_PROVENANCE_V1, provenance as unknown],
   ] as const) {
-    const { layer } = attestImage(keys.privateKey, { subjectName: repoName, digest: signed.digest, predicateType, predicate });
+    const { layer } = attestImage(keys.privateKey, {
+      subjectName: repoName,
+      digest: signed.digest,
+      predicateType,
+      predicate,
+    });
     // Each append reads the .att manifest the previous one wrote, so the reader must see the new state.
     await w.commit();
     reader = await store.reader();
     w = await store.writer();
     const r = await appendToCosignTag({ reader, writer: w }, signed.digest, 'att', layer, now);
     attestations.push({ predicateType, tag: r.where });
-    await writeFileAtomic(join(out, `attestation-${predicateType === SLSA_PROVENANCE_V1 ? 'slsa' : 'sbom'}.json`), `${JSON.stringify(predicate, null, 2)}\n`);
+    await writeFileAtomic(
+      join(out, `attestation-${predicateType === SLSA_PROVENANCE_V1 ? 'slsa' : 'sbom'}.json`),
+      `${JSON.stringify(predicate, null, 2)}\n`,
+    );
   }
   await w.commit();
 
   log('5/7 writing the policy pack (Kyverno ClusterPolicy + ClusterImagePolicy) in Audit');
   const auditFiles = [
-    await writePolicy(out, 'require-signed-attested-release.yaml', kyvernoDemoPolicy(keys.publicPem, repoName)),
+    await writePolicy(
+      out,
+      'require-signed-attested-release.yaml',
+      kyvernoDemoPolicy(keys.publicPem, repoName),
+    ),
     await writePolicy(out, 'require-sbom-attestation.yaml', cipDemoPolicy(keys.publicPem, repoName)),
   ];
   const tls = await generateSelfSignedCertificate(['localhost', '127.0.0.1']);
@@ -183,10 +201,19 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     } else {
       log('6/7 starting the admission webhook over HTTPS on loopback (Audit)');
     }
-    const policies = new PolicyStore([join(out, 'policies')]);
-    const loaded = await policies.reload();
-    if (!loaded.ok) throw loaded.error ?? new VouchError('POLICY_INVALID', 'drill policies did not load');
-    const server = await startController(store, policies, tls, mode, out, opts);
+    const controller = await startController({
+      policyPaths: [join(out, 'policies')],
+      openRepository: (r) => store.open(r),
+      tls: { kind: 'pem', certPem: tls.certPem, keyPem: tls.keyPem },
+      mode,
+      reportDir: join(out, 'reports'),
+      decisionLogPath: join(out, 'decisions.jsonl'),
+      namespaceLabels: async (ns) => ({ 'kubernetes.io/metadata.name': ns, [CIP_INCLUDE_LABEL]: 'true' }),
+      now: opts.now,
+      log: () => undefined,
+    });
+    const server = controller.server;
+    const loaded = controller.policies.last;
     try {
       const exchanges: AdmissionExchange[] = [];
       for (const image of [signed.ref, unsigned.ref]) {
@@ -194,10 +221,15 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
           exchanges.push(await admit(server, tls.certPem, endpoint, image));
         }
       }
-      phases.push({ mode, policyFiles: loaded.files.slice(), exchanges, metrics: await scrapeMetrics(server, tls.certPem) });
+      phases.push({
+        mode,
+        policyFiles: loaded?.files.slice() ?? [],
+        exchanges,
+        metrics: await scrapeMetrics(server, tls.certPem),
+      });
       if (mode === 'enforce') policyReports = await getJson(server, tls.certPem, '/reports');
     } finally {
-      await server.close();
+      await controller.close();
     }
   }
 
@@ -275,58 +307,8 @@ async function openStore(opts: DrillOptions): Promise<Store> {
     repository,
     reader: async () => new LayoutRepository(await openOciLayout(dir), name),
     writer: async () => new LayoutRepositoryWriter(await createOciLayoutWriter(dir), name),
-    open: (r) => {
-      // The layout is re-read for every repository view so the collector sees what was last committed.
-      let layout: Promise<ImageReader> | undefined;
-      const lazy = (): Promise<ImageReader> => {
-        layout ??= openOciLayout(dir).then((l) => new LayoutRepository(l, r));
-        return layout;
-      };
-      // Named by repository, as a registry's would be: policies compare where signatures were found.
-      return lazyReader(lazy, r);
-    },
+    open: layoutRepositoryOpener(() => openOciLayout(dir)),
   };
-}
-
-/** An ImageReader that opens its store on first use (the collector's opener is synchronous). */
-function lazyReader(open: () => Promise<ImageReader>, location: string): ImageReader {
-  return {
-    location,
-    fetchManifest: async (s) => (await open()).fetchManifest(s),
-    resolve: async (s) => (await open()).resolve(s),
-    fetchBlob: async (d) => (await open()).fetchBlob(d),
-    fetchBlobBytes: async (d, m) => (await open()).fetchBlobBytes(d, m),
-    listTags: async () => (await open()).listTags(),
-    referrers: async (s, t) => (await open()).referrers(s, t),
-  };
-}
-
-async function startController(
-  store: Store,
-  policies: PolicyStore,
-  tls: { certPem: string; keyPem: string },
-  mode: 'audit' | 'enforce',
-  out: string,
-  opts: DrillOptions,
-): Promise<AdmissionServer> {
-  const collector = new CosignEvidenceCollector({ openRepository: (r) => store.open(r), now: opts.now });
-  const resolver = new TagResolver((ref) => store.open(repositoryName(ref)), {
-    ttlMs: 30_000,
-    maxEntries: 1000,
-    clock: () => opts.now().getTime(),
-  });
-  return startAdmissionServer({
-    tls: { kind: 'pem', certPem: tls.certPem, keyPem: tls.keyPem },
-    decider: new PolicyDecider({ policies: () => policies.current(), collector, resolver }),
-    mode,
-    host: '127.0.0.1',
-    port: 0,
-    reportDir: join(out, 'reports'),
-    decisionLogPath: join(out, 'decisions.jsonl'),
-    namespaceLabels: async (ns) => ({ 'kubernetes.io/metadata.name': ns, 'policy.sigstore.dev/include': 'true' }),
-    readiness: async () => ({ ready: policies.ready, reasons: policies.ready ? [] : ['no policies loaded'] }),
-    clock: () => opts.now().getTime(),
-  });
 }
 
 /** A Pod as `kubectl run payments-api --image=<image> -n payments --dry-run=client -o json` prints it. */
@@ -334,7 +316,12 @@ function podFor(image: string): Record<string, unknown> {
   return {
     kind: 'Pod',
     apiVersion: 'v1',
-    metadata: { name: 'payments-api', namespace: NAMESPACE, creationTimestamp: null, labels: { run: 'payments-api' } },
+    metadata: {
+      name: 'payments-api',
+      namespace: NAMESPACE,
+      creationTimestamp: null,
+      labels: { run: 'payments-api' },
+    },
     spec: {
       containers: [{ name: 'payments-api', image, resources: {} }],
       restartPolicy: 'Always',
@@ -350,7 +337,9 @@ function reviewFor(image: string): Record<string, unknown> {
     kind: 'AdmissionReview',
     apiVersion: 'admission.k8s.io/v1',
     request: {
-      uid: randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+      uid: randomBytes(16)
+        .toString('hex')
+        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
       kind: { group: '', version: 'v1', kind: 'Pod' },
       resource: { group: '', version: 'v1', resource: 'pods' },
       requestKind: { group: '', version: 'v1', kind: 'Pod' },
@@ -358,7 +347,10 @@ function reviewFor(image: string): Record<string, unknown> {
       name: 'payments-api',
       namespace: NAMESPACE,
       operation: 'CREATE',
-      userInfo: { username: 'system:serviceaccount:flux-system:kustomize-controller', groups: ['system:serviceaccounts'] },
+      userInfo: {
+        username: 'system:serviceaccount:flux-system:kustomize-controller',
+        groups: ['system:serviceaccounts'],
+      },
       object: podFor(image),
       oldObject: null,
       dryRun: false,
@@ -377,7 +369,12 @@ async function admit(
     response?: { allowed?: boolean; status?: { message?: string }; warnings?: string[]; patch?: string };
   };
   const r = res.response ?? {};
-  const exchange: AdmissionExchange = { image, endpoint, allowed: r.allowed === true, warnings: r.warnings ?? [] };
+  const exchange: AdmissionExchange = {
+    image,
+    endpoint,
+    allowed: r.allowed === true,
+    warnings: r.warnings ?? [],
+  };
   if (r.status?.message) exchange.message = r.status.message;
   if (r.patch) {
     const ops = JSON.parse(Buffer.from(r.patch, 'base64').toString('utf8')) as Array<{ value?: unknown }>;
@@ -386,14 +383,22 @@ async function admit(
   return exchange;
 }
 
-function httpsCall(server: AdmissionServer, ca: string, method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
+function httpsCall(
+  server: AdmissionServer,
+  ca: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${server.url}${path}`,
       {
         method,
         ca,
-        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+        headers: body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : {},
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -403,7 +408,11 @@ function httpsCall(server: AdmissionServer, ca: string, method: 'GET' | 'POST', 
       },
     );
     req.on('error', (e) =>
-      reject(new VouchError('IO_ERROR', `drill: ${method} ${path} to the webhook failed: ${e.message}`, { cause: e })),
+      reject(
+        new VouchError('IO_ERROR', `drill: ${method} ${path} to the webhook failed: ${e.message}`, {
+          cause: e,
+        }),
+      ),
     );
     req.end(body);
   });
@@ -461,9 +470,21 @@ function outcomeChecks(
   const eS = find('enforce', signed.ref, 'validate');
   const eU = find('enforce', unsigned.ref, 'validate');
   const mS = find('enforce', signed.ref, 'mutate');
-  add('Audit: signed + attested release admitted without warnings', aS?.allowed === true && aS.warnings.length === 0, describe(aS));
-  add('Audit: unsigned rebuild admitted, with a warning', aU?.allowed === true && aU.warnings.length > 0, describe(aU));
-  add('Enforce: unsigned rebuild denied, with the reason', eU?.allowed === false && Boolean(eU.message), describe(eU));
+  add(
+    'Audit: signed + attested release admitted without warnings',
+    aS?.allowed === true && aS.warnings.length === 0,
+    describe(aS),
+  );
+  add(
+    'Audit: unsigned rebuild admitted, with a warning',
+    aU?.allowed === true && aU.warnings.length > 0,
+    describe(aU),
+  );
+  add(
+    'Enforce: unsigned rebuild denied, with the reason',
+    eU?.allowed === false && Boolean(eU.message),
+    describe(eU),
+  );
   add('Enforce: signed + attested release admitted', eS?.allowed === true, describe(eS));
   add(
     'Enforce: admitted release pinned to its digest (mutateDigest)',
@@ -481,4 +502,3 @@ function describe(e: AdmissionExchange | undefined): string {
   if (e.pinnedTo) parts.push(`patched to ${e.pinnedTo.join(', ')}`);
   return parts.join('; ');
 }
-

@@ -64,7 +64,12 @@ Description: Secure Sockets Layer toolkit - cryptographic utility
 `;
 
 const PACKAGE_JSON = `${JSON.stringify(
-  { name: 'payments-api', version: '1.4.2', private: true, dependencies: { 'cookie-signature': '1.2.1', ms: '2.1.3' } },
+  {
+    name: 'payments-api',
+    version: '1.4.2',
+    private: true,
+    dependencies: { 'cookie-signature': '1.2.1', ms: '2.1.3' },
+  },
   null,
   2,
 )}\n`;
@@ -76,18 +81,24 @@ const PACKAGE_LOCK = `${JSON.stringify(
     lockfileVersion: 3,
     requires: true,
     packages: {
-      '': { name: 'payments-api', version: '1.4.2', dependencies: { 'cookie-signature': '1.2.1', ms: '2.1.3' } },
+      '': {
+        name: 'payments-api',
+        version: '1.4.2',
+        dependencies: { 'cookie-signature': '1.2.1', ms: '2.1.3' },
+      },
       'node_modules/cookie-signature': {
         version: '1.2.1',
         resolved: 'https://registry.npmjs.org/cookie-signature/-/cookie-signature-1.2.1.tgz',
-        integrity: 'sha512-78KWk9T26NhzXtuL26cIJ8/qNHANyJ/ZYrmEXFzUmhZdjpBv+DlWlOANRTGBt48YcyslsLrj0bMLFTmXvLRCOw==',
+        integrity:
+          'sha512-78KWk9T26NhzXtuL26cIJ8/qNHANyJ/ZYrmEXFzUmhZdjpBv+DlWlOANRTGBt48YcyslsLrj0bMLFTmXvLRCOw==',
         license: 'MIT',
         engines: { node: '>=6.6.0' },
       },
       'node_modules/ms': {
         version: '2.1.3',
         resolved: 'https://registry.npmjs.org/ms/-/ms-2.1.3.tgz',
-        integrity: 'sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==',
+        integrity:
+          'sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==',
         license: 'MIT',
       },
     },

@@ -16,7 +16,11 @@ export interface AtomicWriteOptions {
  * failure the temp file is removed: a reader never sees a partial output, and none is left behind.
  * @throws USAGE (exists and overwrite is false), FILE_NOT_FOUND (no such directory), IO_ERROR
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
@@ -34,7 +38,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
         },
         () => false,
       );
-      if (exists) throw new VouchError('USAGE', `${path} exists`, { hint: 'remove it first, or pass --force' });
+      if (exists)
+        throw new VouchError('USAGE', `${path} exists`, { hint: 'remove it first, or pass --force' });
     }
     await rename(temp, path);
   } catch (e) {
@@ -43,7 +48,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     if (e instanceof VouchError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new VouchError('FILE_NOT_FOUND', `cannot write ${path}: directory ${dirname(path)} does not exist`, { cause: e });
+      throw new VouchError(
+        'FILE_NOT_FOUND',
+        `cannot write ${path}: directory ${dirname(path)} does not exist`,
+        { cause: e },
+      );
     }
     throw new VouchError('IO_ERROR', `cannot write ${path}: ${describeCause(e)}`, { cause: e });
   }

@@ -71,7 +71,11 @@ export class LayoutRepositoryWriter implements ImageWriter {
   }
 
   putManifest(bytes: Buffer, mediaType: string, tag?: string): Promise<Digest> {
-    return this.layout.putManifest(bytes, mediaType, tag === undefined ? undefined : `${this.repository}:${tag}`);
+    return this.layout.putManifest(
+      bytes,
+      mediaType,
+      tag === undefined ? undefined : `${this.repository}:${tag}`,
+    );
   }
 
   commit(): Promise<void> {
@@ -81,4 +85,46 @@ export class LayoutRepositoryWriter implements ImageWriter {
   abort(): Promise<void> {
     return this.layout.abort();
   }
+}
+
+/**
+ * Opens repository views of an OCI layout that is written to while it is read (a mirror being filled,
+ * the drill): each view re-reads index.json on first use, so it sees what was last committed. Views are
+ * named by repository, as a registry's repositories are, since policies compare where signatures were
+ * found with the image's repository.
+ */
+export function layoutRepositoryOpener(
+  openLayout: () => Promise<ImageReader>,
+): (repository: string) => ImageReader {
+  return (repository) => {
+    let view: Promise<ImageReader> | undefined;
+    const open = (): Promise<ImageReader> => {
+      view ??= openLayout().then((l) => {
+        const r = new LayoutRepository(l, repository);
+        return { ...bind(r), location: repository };
+      });
+      return view;
+    };
+    return {
+      location: repository,
+      fetchManifest: async (s) => (await open()).fetchManifest(s),
+      resolve: async (s) => (await open()).resolve(s),
+      fetchBlob: async (d) => (await open()).fetchBlob(d),
+      fetchBlobBytes: async (d, m) => (await open()).fetchBlobBytes(d, m),
+      listTags: async () => (await open()).listTags(),
+      referrers: async (s, t) => (await open()).referrers(s, t),
+    };
+  };
+}
+
+function bind(r: ImageReader): ImageReader {
+  return {
+    location: r.location,
+    fetchManifest: (s) => r.fetchManifest(s),
+    resolve: (s) => r.resolve(s),
+    fetchBlob: (d) => r.fetchBlob(d),
+    fetchBlobBytes: (d, m) => r.fetchBlobBytes(d, m),
+    listTags: () => r.listTags(),
+    referrers: (s, t) => r.referrers(s, t),
+  };
 }

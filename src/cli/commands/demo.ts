@@ -19,7 +19,9 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     .option('--out <dir>', 'where to write the evidence (default: a new temp dir)')
     .option('--registry <host:port>', 'push the images to this registry instead of an OCI layout')
     .option('--insecure-registry', 'plain HTTP to --registry (loopback)')
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
+    )
     .action(async (flags: DemoFlags) => {
       const out = flags.out ? resolve(ctx.io.cwd, flags.out) : await mkdtemp(join(tmpdir(), 'vouch-demo-'));
       const report = await runDrill({
@@ -42,7 +44,9 @@ function renderDrill(r: DrillReport): string {
   l.push(`store            ${r.store}`);
   l.push(`release          ${r.signed.ref}  ${r.signed.digest}`);
   l.push(`rebuild          ${r.unsigned.ref}  ${r.unsigned.digest}`);
-  l.push(`SBOM             ${r.sbom.components} components${r.sbom.os ? ` (${r.sbom.os})` : ''}  ${r.sbom.file}`);
+  l.push(
+    `SBOM             ${r.sbom.components} components${r.sbom.os ? ` (${r.sbom.os})` : ''}  ${r.sbom.file}`,
+  );
   l.push(`signature        ${r.signature.tag}`);
   for (const a of r.attestations) l.push(`attestation      ${a.predicateType}  (${a.tag})`);
   for (const p of r.phases) {

@@ -1,4 +1,5 @@
 import type { CommandRegistration } from '../context.js';
+import { registerAdmission } from './admission.js';
 import { registerCopy } from './copy.js';
 import { registerDemo } from './demo.js';
 import { registerDigest } from './digest.js';
@@ -32,4 +33,5 @@ export const commands: CommandRegistration[] = [
   registerProvenance,
   registerSbom,
   registerPolicy,
+  registerAdmission,
 ];

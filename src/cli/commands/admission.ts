@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { startController } from '../../admission/controller.js';
+import { connectionFromKubeconfig, inClusterConnection, KubeClient } from '../../admission/kube-client.js';
+import {
+  type NamespaceLabelSource,
+  namespaceLabelsFromKube,
+  namespaceLabelsFromMap,
+  parseNamespaceLabels,
+} from '../../admission/namespace-labels.js';
+import { generateSelfSignedCertificate } from '../../admission/self-signed-cert.js';
+import type { TlsSource } from '../../admission/server.js';
+import { describeCause, VouchError } from '../../errors.js';
+import { openOciLayout } from '../../oci/layout-dir.js';
+import { layoutRepositoryOpener } from '../../oci/layout-repository.js';
+import { parseReference } from '../../oci/reference.js';
+import { registryClientFromEnv } from '../../oci/registry-client.js';
+import type { CommandContext } from '../context.js';
+
+interface ServeFlags {
+  policies: string[];
+  host: string;
+  port: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  selfSigned?: boolean;
+  mode: 'enforce' | 'audit';
+  reportDir?: string;
+  decisionLog?: string;
+  namespaces?: string;
+  kubeconfig?: string;
+  inCluster?: boolean;
+  imageStore?: string;
+  insecureRegistry: string[];
+  noMatchPolicy?: 'allow' | 'warn' | 'deny';
+  cacheSuccessTtl: string;
+  cacheFailureTtl: string;
+  deadline: string;
+  policyReload: string;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+export function registerAdmission(program: Command, ctx: CommandContext): void {
+  const admission = program.command('admission').description('the Kubernetes admission webhook');
+  admission
+    .command('serve')
+    .description(
+      'serve /validate and /mutate over HTTPS, evaluating ClusterImagePolicies and Kyverno verifyImages',
+    )
+    .requiredOption(
+      '--policies <path>',
+      'policy file or directory (repeatable); reloaded on change',
+      collect,
+      [],
+    )
+    .option('--host <addr>', 'address to bind', '0.0.0.0')
+    .option('--port <n>', 'port to bind (0 picks one)', '8443')
+    .option('--tls-cert <file>', 'serving certificate (PEM); re-read when it changes')
+    .option('--tls-key <file>', 'serving key (PEM)')
+    .option('--self-signed', 'mint a self-signed certificate at start (local use)')
+    .addOption(
+      new Option('--mode <mode>', 'for failures no policy owns: deny (enforce) or warn (audit)')
+        .choices(['enforce', 'audit'])
+        .default('enforce'),
+    )
+    .option('--report-dir <dir>', 'write PolicyReports here')
+    .option('--decision-log <file>', 'append one JSON line per decision')
+    .option(
+      '--namespaces <file>',
+      'namespace labels (kubectl get ns -o yaml, or a map) when not in a cluster',
+    )
+    .option('--kubeconfig <file>', 'talk to this cluster for namespace labels, reports and events')
+    .option('--in-cluster', 'use the service account (KUBERNETES_SERVICE_HOST/PORT)')
+    .option('--image-store <oci-dir:path>', 'resolve images from an OCI layout mirror instead of registries')
+    .option('--insecure-registry <host>', 'plain HTTP to this registry (repeatable)', collect, [])
+    .addOption(
+      new Option('--no-match-policy <p>', 'for images no policy selects').choices(['allow', 'warn', 'deny']),
+    )
+    .option('--cache-success-ttl <s>', 'seconds a passing verdict is reused', '300')
+    .option('--cache-failure-ttl <s>', 'seconds a failing verdict is reused', '10')
+    .option('--deadline <ms>', 'answer before this many ms (below the webhook timeoutSeconds)', '9000')
+    .option('--policy-reload <ms>', 'how often to look for policy changes (0: never)', '2000')
+    .action(async (flags: ServeFlags) => {
+      const cwd = ctx.io.cwd;
+      const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const controller = await startController({
+        policyPaths: flags.policies.map((p) => resolve(cwd, p)),
+        policyReloadMs: num(flags.policyReload, '--policy-reload'),
+        openRepository: await repositoryOpener(ctx, flags),
+        tls: await tlsSource(flags, cwd),
+        mode: flags.mode,
+        host: flags.host,
+        port: num(flags.port, '--port'),
+        deadlineMs: num(flags.deadline, '--deadline'),
+        ...(flags.reportDir ? { reportDir: resolve(cwd, flags.reportDir) } : {}),
+        ...(flags.decisionLog ? { decisionLogPath: resolve(cwd, flags.decisionLog) } : {}),
+        ...(await kubeWiring(ctx, flags)),
+        cache: {
+          successTtlMs: num(flags.cacheSuccessTtl, '--cache-success-ttl') * 1000,
+          failureTtlMs: num(flags.cacheFailureTtl, '--cache-failure-ttl') * 1000,
+        },
+        ...(flags.noMatchPolicy ? { noMatchPolicy: flags.noMatchPolicy } : {}),
+        now: () => new Date(),
+        log,
+      });
+      // The one line a supervisor (or a test) waits for: where the webhook listens.
+      ctx.io.stdout.write(
+        `${JSON.stringify({ listening: controller.server.url, port: controller.server.port })}\n`,
+      );
+      await new Promise<void>((done) => {
+        if (!ctx.io.signal) return;
+        if (ctx.io.signal.aborted) done();
+        else ctx.io.signal.addEventListener('abort', () => done(), { once: true });
+      });
+      await controller.close();
+    });
+}
+
+function num(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0)
+    throw new VouchError('USAGE', `${flag} needs a non-negative number, got "${v}"`);
+  return n;
+}
+
+async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
+  if (flags.selfSigned) {
+    if (flags.tlsCert || flags.tlsKey)
+      throw new VouchError('USAGE', '--self-signed and --tls-cert/--tls-key exclude each other');
+    const pair = await generateSelfSignedCertificate(['localhost', '127.0.0.1']);
+    return { kind: 'pem', certPem: pair.certPem, keyPem: pair.keyPem };
+  }
+  if (!flags.tlsCert || !flags.tlsKey) {
+    throw new VouchError(
+      'USAGE',
+      'the webhook serves HTTPS only: pass --tls-cert and --tls-key, or --self-signed',
+    );
+  }
+  return { kind: 'files', certFile: resolve(cwd, flags.tlsCert), keyFile: resolve(cwd, flags.tlsKey) };
+}
+
+async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
+  if (flags.imageStore) {
+    const m = /^(?:oci-dir|oci):(.+)$/.exec(flags.imageStore);
+    if (!m) throw new VouchError('USAGE', `--image-store takes oci-dir:<path>, got "${flags.imageStore}"`);
+    const dir = resolve(ctx.io.cwd, m[1] as string);
+    await openOciLayout(dir); // fail at start, not at the first admission
+    return layoutRepositoryOpener(() => openOciLayout(dir));
+  }
+  const env = ctx.io.env;
+  const dockerConfigDir = env['DOCKER_CONFIG'] ?? (env['HOME'] ? join(env['HOME'], '.docker') : undefined);
+  const client = registryClientFromEnv({
+    ...(dockerConfigDir ? { dockerConfigDir } : {}),
+    env,
+    insecureRegistries: flags.insecureRegistry,
+    now: () => new Date(),
+  });
+  return (repository: string) => client.repository(parseReference(repository, { defaultTag: false }));
+}
+
+async function kubeWiring(
+  ctx: CommandContext,
+  flags: ServeFlags,
+): Promise<{ namespaceLabels?: NamespaceLabelSource; kube?: KubeClient }> {
+  const read = async (file: string): Promise<string> => {
+    try {
+      return await readFile(resolve(ctx.io.cwd, file), 'utf8');
+    } catch (e) {
+      throw new VouchError('FILE_NOT_FOUND', `cannot read ${file}: ${describeCause(e)}`, { cause: e });
+    }
+  };
+  let kube: KubeClient | undefined;
+  if (flags.kubeconfig) kube = new KubeClient(connectionFromKubeconfig(await read(flags.kubeconfig)));
+  else if (flags.inCluster) {
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    kube = new KubeClient(
+      inClusterConnection({
+        host: ctx.io.env['KUBERNETES_SERVICE_HOST'],
+        port: ctx.io.env['KUBERNETES_SERVICE_PORT'],
+        token: await read(`${sa}/token`),
+        caPem: await read(`${sa}/ca.crt`),
+      }),
+    );
+  }
+  if (flags.namespaces) {
+    const labels = namespaceLabelsFromMap(parseNamespaceLabels(await read(flags.namespaces)));
+    return { namespaceLabels: labels, ...(kube ? { kube } : {}) };
+  }
+  if (kube) return { kube, namespaceLabels: namespaceLabelsFromKube(kube, { ttlMs: 60_000, now: Date.now }) };
+  return {};
+}
