@@ -32,7 +32,9 @@ export async function benchCopy(scope: BenchScope): Promise<BenchFigure[]> {
   const layers = [];
   const diffIds: string[] = [];
   for (let i = 0; i < LAYERS; i++) {
-    const tar = writeTar([{ path: `data/layer-${i}.bin`, type: 'file', content: randomBytes(LAYER_BYTES) }], { mtime: 0 });
+    const tar = writeTar([{ path: `data/layer-${i}.bin`, type: 'file', content: randomBytes(LAYER_BYTES) }], {
+      mtime: 0,
+    });
     const blob = gzipSync(tar, { level: 1 });
     const desc = { mediaType: MediaType.ociLayerGzip, digest: sha256Digest(blob), size: blob.length };
     await w.putBlob(desc, blob);
@@ -40,7 +42,12 @@ export async function benchCopy(scope: BenchScope): Promise<BenchFigure[]> {
     diffIds.push(sha256Digest(tar));
   }
   const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds }, config: {} }),
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      config: {},
+    }),
   );
   const configDesc = { mediaType: MediaType.ociConfig, digest: sha256Digest(config), size: config.length };
   await w.putBlob(configDesc, config);
@@ -53,9 +60,14 @@ export async function benchCopy(scope: BenchScope): Promise<BenchFigure[]> {
 
   const client = registryClientFromEnv({ insecureRegistries: [a.host], now: () => new Date() });
   const { openOciLayout } = await import('../src/oci/layout-dir.js');
-  await copyImage(await openOciLayout(layout), 'big', client.repository({ registry: a.host, repository: 'bench/big' }), {
-    tag: 'v1',
-  });
+  await copyImage(
+    await openOciLayout(layout),
+    'big',
+    client.repository({ registry: a.host, repository: 'bench/big' }),
+    {
+      tag: 'v1',
+    },
+  );
 
   const vouchMs: number[] = [];
   const skopeoMs: number[] = [];

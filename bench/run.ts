@@ -9,6 +9,8 @@ type Bench = (scope: BenchScope) => Promise<BenchFigure[]>;
 const benches: Record<string, () => Promise<Bench>> = {
   copy: async () => benchCopy,
   verify: async () => (await import('./verify.js')).benchVerify,
+  policy: async () => (await import('./policy.js')).benchPolicy,
+  sbom: async () => (await import('./sbom.js')).benchSbom,
 };
 
 async function main(): Promise<void> {

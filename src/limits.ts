@@ -68,7 +68,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   fetchRetryBaseMs: 200,
   fetchRetryMaxDelayMs: 30_000,
   paginationPagesMax: 1000,
-  copyConcurrency: 4,
+  copyConcurrency: 6,
   indexDepthMax: 4,
   zipEntriesMax: 1_000_000,
   zipEntryMaxBytes: 16 * 1024 * 1024,

@@ -2,7 +2,14 @@ import { VouchError } from '../errors.js';
 import { defaultLimits, type Limits } from '../limits.js';
 import { type Digest, digestTag } from './digest.js';
 import type { FetchedManifest, ImageReader, ImageWriter } from './image-store.js';
-import { type Descriptor, type Manifest, type Platform, parseManifest, platformMatches, formatPlatform } from './manifest.js';
+import {
+  type Descriptor,
+  type Manifest,
+  type Platform,
+  parseManifest,
+  platformMatches,
+  formatPlatform,
+} from './manifest.js';
 import { runPool } from './promise-pool.js';
 
 export interface CopyOptions {
@@ -82,18 +89,26 @@ export async function copyImage(
       const child = parsed.manifests.find((m) => platformMatches(want, m.platform));
       if (!child) {
         const have = parsed.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : '?')).join(', ');
-        throw new VouchError('NOT_FOUND', `${src.location}@${top.digest} has no ${formatPlatform(want)} image`, {
-          hint: `platforms in this index: ${have || 'none'}`,
-        });
+        throw new VouchError(
+          'NOT_FOUND',
+          `${src.location}@${top.digest} has no ${formatPlatform(want)} image`,
+          {
+            hint: `platforms in this index: ${have || 'none'}`,
+          },
+        );
       }
       top = await src.fetchManifest(child.digest);
       parsed = parseManifest(top.bytes, top.mediaType, `manifest ${child.digest} in ${src.location}`);
     }
     const copied = await copyManifestTree(state, top, parsed, opts.tag, 0);
     if (copied !== top.digest) {
-      throw new VouchError('DIGEST_MISMATCH', `copy of ${top.digest} landed as ${copied} in ${dst.location}`, {
-        hint: 'the destination rewrote the manifest; vouch copies bytes unchanged so digests never change',
-      });
+      throw new VouchError(
+        'DIGEST_MISMATCH',
+        `copy of ${top.digest} landed as ${copied} in ${dst.location}`,
+        {
+          hint: 'the destination rewrote the manifest; vouch copies bytes unchanged so digests never change',
+        },
+      );
     }
     if (opts.attachments !== false) await copyAttachments(state);
     state.result.digest = top.digest;
@@ -116,7 +131,10 @@ async function copyManifestTree(
   depth: number,
 ): Promise<Digest> {
   if (depth > state.limits.indexDepthMax) {
-    throw new VouchError('INPUT_MALFORMED', `${state.src.location}: indexes nested deeper than ${state.limits.indexDepthMax}`);
+    throw new VouchError(
+      'INPUT_MALFORMED',
+      `${state.src.location}: indexes nested deeper than ${state.limits.indexDepthMax}`,
+    );
   }
   if (parsed.kind === 'index') {
     await runPool(parsed.manifests, state.limits.copyConcurrency, async (child) => {
@@ -189,7 +207,11 @@ async function copyAttachments(state: CopyState): Promise<void> {
       const f = await state.src.fetchManifest(ref.digest);
       const p = parseManifest(f.bytes, f.mediaType, `referrer ${ref.digest} in ${state.src.location}`);
       await copyManifestTree(state, f, p, undefined, 0);
-      state.result.attachments.push({ kind: 'referrer', name: ref.artifactType ?? ref.mediaType, digest: f.digest });
+      state.result.attachments.push({
+        kind: 'referrer',
+        name: ref.artifactType ?? ref.mediaType,
+        digest: f.digest,
+      });
     }
     // The referrers tag-schema fallback index, so registries without the API see them at the target too.
     const fallback = digestTag(subject);

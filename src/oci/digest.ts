@@ -24,9 +24,13 @@ export function parseDigest(value: string, what = 'digest'): Digest {
   const alg = m[1] as string;
   const hex = m[2] as string;
   if (alg !== 'sha256' && alg !== 'sha512') {
-    throw new VouchError('DIGEST_INVALID', `${what} "${truncate(value)}" uses unsupported algorithm "${alg}"`, {
-      hint: 'only sha256 and sha512 digests are accepted',
-    });
+    throw new VouchError(
+      'DIGEST_INVALID',
+      `${what} "${truncate(value)}" uses unsupported algorithm "${alg}"`,
+      {
+        hint: 'only sha256 and sha512 digests are accepted',
+      },
+    );
   }
   if (hex.length !== HEX_LENGTH[alg] || !/^[a-f0-9]+$/.test(hex)) {
     throw new VouchError(
@@ -41,7 +45,9 @@ export function isDigest(value: string): value is Digest {
   const m = DIGEST_RE.exec(value);
   if (!m) return false;
   const alg = m[1];
-  return (alg === 'sha256' || alg === 'sha512') && m[2]?.length === HEX_LENGTH[alg] && /^[a-f0-9]+$/.test(m[2]);
+  return (
+    (alg === 'sha256' || alg === 'sha512') && m[2]?.length === HEX_LENGTH[alg] && /^[a-f0-9]+$/.test(m[2])
+  );
 }
 
 export function digestAlgorithm(d: Digest): DigestAlgorithm {

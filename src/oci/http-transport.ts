@@ -1,3 +1,6 @@
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeCause, VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
@@ -8,8 +11,14 @@ export interface HttpRequest {
   method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
-  /** Always a buffer, so a request can be sent again after an auth challenge. */
+  /** A buffer, so a request can be sent again after an auth challenge. */
   body?: Buffer;
+  /**
+   * A streamed body of known length (blob uploads). It can be sent once only: a request with a stream
+   * is never retried, and an auth challenge on it fails the request.
+   */
+  stream?: Readable;
+  streamLength?: number;
   /** Names the target in messages: `manifest 127.0.0.1:5000/app:v1`. */
   what: string;
 }
@@ -39,11 +48,17 @@ export interface HttpTransportOptions {
 const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD']);
 
 /**
- * fetch with the failure handling every registry call needs: an idle timeout, bounded retries with
- * exponential backoff for idempotent requests, and network failures turned into VouchErrors. Built on
- * Node's fetch, whose global agent keeps connections alive across requests.
+ * HTTP with the failure handling every registry call needs: an idle timeout, bounded retries with
+ * exponential backoff for idempotent requests, redirects, and network failures turned into VouchErrors.
+ * Built on node:http(s) with keep-alive agents rather than fetch: on Node 20, fetch moved large blobs
+ * 2-8x slower than node:http on loopback (bench: a 64 MiB GET 1.8 s vs 0.27 s), and blob transfer is what
+ * copy and image SBOMs spend their time on.
  */
 export class HttpTransport {
+  // Keep-alive pools shared by every request of this transport: a copy reuses connections across blobs.
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32 });
+
   constructor(private readonly opts: HttpTransportOptions) {}
 
   /**
@@ -52,7 +67,7 @@ export class HttpTransport {
    * @throws REGISTRY_UNREACHABLE, TIMEOUT
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const retries = IDEMPOTENT.has(req.method) ? this.opts.limits.fetchRetries : 0;
+    const retries = IDEMPOTENT.has(req.method) && !req.stream ? this.opts.limits.fetchRetries : 0;
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
@@ -89,52 +104,124 @@ export class HttpTransport {
     const timeout = new TimeoutSignal(req, this.opts.limits.fetchTimeoutMs);
     const timer = setTimeout(() => controller.abort(timeout), this.opts.limits.fetchTimeoutMs);
     timer.unref();
-    let res: Response;
+    let res: IncomingMessage;
+    let url = req.url;
     try {
-      res = await fetch(req.url, {
-        method: req.method,
-        ...(req.headers ? { headers: req.headers } : {}),
-        ...(req.body ? { body: req.body } : {}),
-        redirect: 'follow',
-        signal: controller.signal,
-      });
+      res = await this.exchange(req, url, controller.signal);
+      // Redirects (blob downloads go to storage backends). Like fetch: at most MAX_REDIRECTS hops,
+      // 303 (and 301/302 after a POST) become a GET without body, and credentials are dropped as soon
+      // as the origin changes, so a registry cannot hand our token to another host.
+      let hops = 0;
+      let current: HttpRequest = req;
+      while (isRedirect(res.statusCode ?? 0) && res.headers.location) {
+        if (++hops > MAX_REDIRECTS) {
+          res.destroy();
+          throw new VouchError('REGISTRY_ERROR', `${req.what}: more than ${MAX_REDIRECTS} redirects`);
+        }
+        const next = new URL(res.headers.location, url);
+        res.resume();
+        const status = res.statusCode ?? 0;
+        const toGet = status === 303 || ((status === 301 || status === 302) && current.method === 'POST');
+        const headers = { ...(current.headers ?? {}) };
+        if (next.origin !== new URL(url).origin) {
+          for (const k of Object.keys(headers)) if (k.toLowerCase() === 'authorization') delete headers[k];
+        }
+        current = toGet
+          ? { method: 'GET', url: next.toString(), headers, what: req.what }
+          : { ...current, url: next.toString(), headers };
+        url = next.toString();
+        res = await this.exchange(current, url, controller.signal);
+      }
     } catch (e) {
       clearTimeout(timer);
-      throw toTransportError(e, req);
+      throw toTransportError(controller.signal.aborted ? (controller.signal.reason ?? e) : e, req);
     }
-    const body = res.body;
+    const message = res;
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(message.headers)) {
+      if (v === undefined) continue;
+      headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
     const debug = this.opts.debug;
     let consumed = false;
     return {
-      status: res.status,
-      headers: res.headers,
-      url: res.url || req.url,
+      status: message.statusCode ?? 0,
+      headers,
+      url,
       async *body() {
         if (consumed) throw new VouchError('INTERNAL', `${req.what}: response body read twice`);
         consumed = true;
         try {
-          if (body === null) return;
-          for await (const chunk of body) {
+          for await (const chunk of message) {
             timer.refresh();
-            yield chunk;
+            yield chunk as Buffer;
           }
         } catch (e) {
-          throw toTransportError(e, req);
+          throw toTransportError(controller.signal.aborted ? (controller.signal.reason ?? e) : e, req);
         } finally {
           clearTimeout(timer);
         }
       },
       async discard() {
         clearTimeout(timer);
-        if (consumed || body === null) return;
+        if (consumed) return;
         consumed = true;
-        await body.cancel().catch((e: unknown) => {
-          // Cancelling a body that already failed changes nothing for the caller.
-          debug?.(`${req.what}: dropping the response body failed: ${describeCause(e)}`);
-        });
+        // A small body is drained so the connection can be reused; a large one is not worth reading.
+        const length = Number(message.headers['content-length'] ?? 'NaN');
+        if (Number.isFinite(length) && length <= DRAIN_MAX_BYTES) {
+          message.resume();
+          await new Promise<void>((done) => {
+            message.once('end', done);
+            message.once('error', (e) => {
+              debug?.(`${req.what}: dropping the response body failed: ${describeCause(e)}`);
+              done();
+            });
+            message.once('close', done);
+          });
+        } else message.destroy();
       },
     };
   }
+
+  /** One HTTP exchange on node:http(s) with keep-alive agents: up to the response head. */
+  private exchange(req: HttpRequest, url: string, signal: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const secure = u.protocol === 'https:';
+      if (!secure && u.protocol !== 'http:') {
+        reject(new VouchError('REGISTRY_ERROR', `${req.what}: unsupported URL scheme ${u.protocol}`));
+        return;
+      }
+      const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
+      if (req.stream !== undefined) headers['content-length'] = req.streamLength ?? 0;
+      else if (req.body !== undefined) headers['content-length'] = req.body.byteLength;
+      else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH')
+        headers['content-length'] = 0;
+      const r = (secure ? httpsRequest : httpRequest)(
+        u,
+        { method: req.method, headers, agent: secure ? this.httpsAgent : this.httpAgent, signal },
+        resolve,
+      );
+      r.on('error', reject);
+      if (req.stream) {
+        const source = req.stream;
+        // A source error (digest mismatch, dropped download) aborts the upload so nothing half-sent
+        // is committed; the registry discards an upload whose PUT never completed.
+        source.on('error', (e) => {
+          r.destroy(e);
+          reject(e);
+        });
+        source.pipe(r);
+      } else r.end(req.body);
+    });
+  }
+}
+
+const MAX_REDIRECTS = 10;
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
 /** The abort reason our timer uses, so a timeout can be told apart from any other abort. */
@@ -196,7 +283,7 @@ function timeoutMsOf(e: unknown): number {
   return 0;
 }
 
-/** undici wraps socket errors: `TypeError('fetch failed', { cause: Error { code: 'ECONNREFUSED' } })`. */
+/** Socket errors carry their code directly or, when wrapped, in a cause. */
 function errorCode(e: unknown): string | undefined {
   let cur: unknown = e;
   for (let depth = 0; depth < 4 && cur instanceof Error; depth++) {

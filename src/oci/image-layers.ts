@@ -21,7 +21,11 @@ export async function imageLayers(
   digest: Digest,
 ): Promise<{ manifest: ImageManifest; layers: ImageLayer[] }> {
   const fetched = await reader.fetchManifest(digest);
-  const manifest = parseManifest(fetched.bytes, fetched.mediaType, `manifest ${digest} in ${reader.location}`);
+  const manifest = parseManifest(
+    fetched.bytes,
+    fetched.mediaType,
+    `manifest ${digest} in ${reader.location}`,
+  );
   if (manifest.kind !== 'manifest') {
     throw new VouchError('INPUT_MALFORMED', `${reader.location}@${digest} is an index, not one image`, {
       hint: 'choose one platform with --platform os/arch',

@@ -37,7 +37,13 @@ export {
   platformMatches,
 } from './manifest.js';
 export { MediaType, MANIFEST_ACCEPT } from './media-types.js';
-export { type OpenContext, openImageReader, openImageWriter, type OpenedReader, type OpenedWriter } from './open.js';
+export {
+  type OpenContext,
+  openImageReader,
+  openImageWriter,
+  type OpenedReader,
+  type OpenedWriter,
+} from './open.js';
 export {
   familiarName,
   formatReference,
@@ -49,5 +55,10 @@ export {
 } from './reference.js';
 export { RegistryClient, registryClientFromEnv, RegistryRepository } from './registry-client.js';
 export { resolveImageDigest, type ResolvedDigest } from './resolve.js';
-export { type ImageSourceSpec, parseImageSourceSpec, parseSourceSpec, type SourceSpec } from './source-spec.js';
+export {
+  type ImageSourceSpec,
+  parseImageSourceSpec,
+  parseSourceSpec,
+  type SourceSpec,
+} from './source-spec.js';
 export { type ImageLayer, imageLayers } from './image-layers.js';

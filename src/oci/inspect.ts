@@ -2,7 +2,13 @@ import { VouchError } from '../errors.js';
 import { defaultLimits, type Limits } from '../limits.js';
 import { type Digest, digestTag } from './digest.js';
 import type { ImageReader } from './image-store.js';
-import { type Descriptor, formatPlatform, parseManifest, type Platform, platformMatches } from './manifest.js';
+import {
+  type Descriptor,
+  formatPlatform,
+  parseManifest,
+  type Platform,
+  platformMatches,
+} from './manifest.js';
 
 export interface InspectedLayer {
   digest: Digest;
@@ -69,9 +75,13 @@ export async function inspectImage(
       const want = opts.platform;
       const child = children.find((m) => platformMatches(want, m.platform));
       if (!child) {
-        throw new VouchError('NOT_FOUND', `${reader.location}@${top.digest} has no ${formatPlatform(want)} image`, {
-          hint: `platforms in this index: ${platforms.join(', ') || 'none'}`,
-        });
+        throw new VouchError(
+          'NOT_FOUND',
+          `${reader.location}@${top.digest} has no ${formatPlatform(want)} image`,
+          {
+            hint: `platforms in this index: ${platforms.join(', ') || 'none'}`,
+          },
+        );
       }
       children = [child];
       digest = child.digest;
@@ -81,7 +91,11 @@ export async function inspectImage(
     for (const child of children) images.push(await inspectManifest(reader, child, limits));
   } else {
     images.push(
-      await inspectManifest(reader, { digest: top.digest, mediaType: top.mediaType, size: top.bytes.byteLength }, limits),
+      await inspectManifest(
+        reader,
+        { digest: top.digest, mediaType: top.mediaType, size: top.bytes.byteLength },
+        limits,
+      ),
     );
   }
   const tags = new Set(await reader.listTags());
@@ -123,7 +137,13 @@ async function inspectManifest(
   const f = await reader.fetchManifest(desc.digest);
   const m = parseManifest(f.bytes, f.mediaType, `manifest ${desc.digest} in ${reader.location}`);
   if (m.kind === 'index') {
-    return { digest: f.digest, mediaType: f.mediaType, size: f.bytes.byteLength, layers: [], totalLayerBytes: 0 };
+    return {
+      digest: f.digest,
+      mediaType: f.mediaType,
+      size: f.bytes.byteLength,
+      layers: [],
+      totalLayerBytes: 0,
+    };
   }
   const layers = m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
   const image: InspectedImage = {
@@ -164,7 +184,10 @@ function safeJson(raw: Buffer): Record<string, unknown> {
   }
 }
 
-function pickString(o: Record<string, unknown>, k: 'architecture' | 'os' | 'created'): Record<string, string> {
+function pickString(
+  o: Record<string, unknown>,
+  k: 'architecture' | 'os' | 'created',
+): Record<string, string> {
   const v = o[k];
   return typeof v === 'string' ? { [k]: v } : {};
 }

@@ -50,7 +50,11 @@ export type Manifest = ImageManifest | ImageIndex;
  * Every bad field is listed by path.
  * @throws INPUT_MALFORMED, MEDIA_TYPE_UNSUPPORTED
  */
-export function parseManifest(bytes: Uint8Array, declaredMediaType: string | undefined, what: string): Manifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  declaredMediaType: string | undefined,
+  what: string,
+): Manifest {
   let doc: unknown;
   try {
     doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -134,7 +138,10 @@ export function descriptor(v: unknown, path: string, bad: string[]): Descriptor 
   const mediaType = v['mediaType'];
   const digest = v['digest'];
   const size = v['size'];
-  if (typeof mediaType !== 'string' || !/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/.test(mediaType)) {
+  if (
+    typeof mediaType !== 'string' ||
+    !/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*$/.test(mediaType)
+  ) {
     bad.push(`${path}.mediaType`);
   }
   if (typeof digest !== 'string' || !isDigest(digest)) bad.push(`${path}.digest`);
@@ -167,7 +174,11 @@ export function descriptor(v: unknown, path: string, bad: string[]): Descriptor 
   };
 }
 
-function annotations(v: Record<string, unknown>, path: string, bad: string[]): { annotations?: Record<string, string> } {
+function annotations(
+  v: Record<string, unknown>,
+  path: string,
+  bad: string[],
+): { annotations?: Record<string, string> } {
   const a = v['annotations'];
   if (a === undefined) return {};
   if (!isRecord(a) || !Object.values(a).every((x) => typeof x === 'string')) {
@@ -198,15 +209,22 @@ export function formatPlatform(p: Platform): string {
 export function parsePlatform(s: string): Platform {
   const parts = s.split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p.length === 0 || !/^[\w.-]+$/.test(p))) {
-    throw new VouchError('USAGE', `invalid platform "${s}"`, { hint: 'use os/arch[/variant], e.g. linux/amd64' });
+    throw new VouchError('USAGE', `invalid platform "${s}"`, {
+      hint: 'use os/arch[/variant], e.g. linux/amd64',
+    });
   }
-  return { os: parts[0] as string, architecture: parts[1] as string, ...(parts[2] ? { variant: parts[2] } : {}) };
+  return {
+    os: parts[0] as string,
+    architecture: parts[1] as string,
+    ...(parts[2] ? { variant: parts[2] } : {}),
+  };
 }
 
 /** Platform match as containerd does it: os and architecture equal; variant equal when asked for. */
 export function platformMatches(want: Platform, have: Platform | undefined): boolean {
   if (!have) return false;
   if (want.os !== have.os || want.architecture !== have.architecture) return false;
-  if (want.variant !== undefined) return want.variant === (have.variant ?? (have.architecture === 'arm64' ? 'v8' : undefined));
+  if (want.variant !== undefined)
+    return want.variant === (have.variant ?? (have.architecture === 'arm64' ? 'v8' : undefined));
   return true;
 }

@@ -21,7 +21,10 @@ export const MediaType = {
 } as const;
 
 export const INDEX_MEDIA_TYPES: readonly string[] = [MediaType.ociIndex, MediaType.dockerManifestList];
-export const IMAGE_MANIFEST_MEDIA_TYPES: readonly string[] = [MediaType.ociManifest, MediaType.dockerManifest];
+export const IMAGE_MANIFEST_MEDIA_TYPES: readonly string[] = [
+  MediaType.ociManifest,
+  MediaType.dockerManifest,
+];
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [...INDEX_MEDIA_TYPES, ...IMAGE_MANIFEST_MEDIA_TYPES];
 
 /** The Accept header for manifest requests: every manifest kind vouch understands, preferred first. */

@@ -37,7 +37,8 @@ export interface ParseReferenceOptions {
 export function parseReference(input: string, opts: ParseReferenceOptions = {}): Reference {
   const fail = (why: string, hint?: string): never => {
     throw new VouchError('REFERENCE_INVALID', `invalid image reference "${clip(input)}": ${why}`, {
-      hint: hint ?? 'expected [registry[:port]/]repository[:tag][@sha256:<64 hex>], e.g. ghcr.io/org/app:1.2.3',
+      hint:
+        hint ?? 'expected [registry[:port]/]repository[:tag][@sha256:<64 hex>], e.g. ghcr.io/org/app:1.2.3',
     });
   };
   if (input.length === 0) fail('empty');
@@ -70,7 +71,9 @@ export function parseReference(input: string, opts: ParseReferenceOptions = {}):
       rest = beforeColon;
       if (!TAG.test(tag)) {
         fail(
-          tag.length > 128 ? 'tag is longer than 128 characters' : `tag "${clip(tag)}" has characters tags may not have`,
+          tag.length > 128
+            ? 'tag is longer than 128 characters'
+            : `tag "${clip(tag)}" has characters tags may not have`,
           'a tag is up to 128 of [A-Za-z0-9_.-], not starting with "." or "-"',
         );
       }
@@ -116,7 +119,12 @@ export function parseReference(input: string, opts: ParseReferenceOptions = {}):
 }
 
 function looksLikeHost(component: string): boolean {
-  return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
+  return (
+    component.includes('.') ||
+    component.includes(':') ||
+    component === 'localhost' ||
+    component.startsWith('[')
+  );
 }
 
 function checkHost(host: string, fail: (why: string, hint?: string) => never): void {

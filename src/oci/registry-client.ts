@@ -41,13 +41,13 @@ export interface RegistryClientOptions {
   /** Debug lines (retries, dropped upload sessions); never called with credentials. */
   debug?: (message: string) => void;
   /**
-   * Blobs larger than this are uploaded in PATCH chunks of this size (distribution-spec "Pushing a
-   * blob in chunks"); smaller ones in one PUT. Default 16 MiB.
+   * When set, blobs larger than this are uploaded in PATCH chunks of this size (distribution-spec
+   * "Pushing a blob in chunks"), for registries or proxies that cap request bodies. Unset (default):
+   * one monolithic PUT whose body streams as the source is read.
    */
   uploadChunkBytes?: number;
 }
 
-const DEFAULT_UPLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
 /**
@@ -176,7 +176,7 @@ export class RegistryRepository implements ImageReader, ImageWriter {
       send: (req, scopes) => this.request(req, scopes),
       base: this.base,
       scopes: this.push,
-      chunkBytes: Math.max(1, uploadChunkBytes ?? DEFAULT_UPLOAD_CHUNK_BYTES),
+      ...(uploadChunkBytes !== undefined ? { chunkBytes: Math.max(1, uploadChunkBytes) } : {}),
       debug: (m) => this.debug(m),
     });
   }
@@ -202,7 +202,7 @@ export class RegistryRepository implements ImageReader, ImageWriter {
       });
     };
     let res = await send(scopes, false);
-    if (res.status === 401 && sameOrigin) {
+    if (res.status === 401 && sameOrigin && spec.stream === undefined) {
       const asked = auth.learn(res.headers.get('www-authenticate'));
       await res.discard();
       if (asked === undefined) throw auth.authFailed(scopes.join(' '));
@@ -520,7 +520,7 @@ export class RegistryRepository implements ImageReader, ImageWriter {
   }
 
   /**
-   * Uploads a blob: one PUT when it is at most uploadChunkBytes, PATCH chunks otherwise. The content is
+   * Uploads a blob: one streamed PUT by default, PATCH chunks above uploadChunkBytes when set. The content is
    * checked against the descriptor as it is read, and the registry checks it again before the blob
    * becomes visible (the digest goes in the closing PUT).
    * @throws DIGEST_MISMATCH, SIZE_MISMATCH, AUTH_FAILED, REGISTRY_ERROR, REGISTRY_UNREACHABLE, TIMEOUT

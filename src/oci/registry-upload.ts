@@ -3,7 +3,7 @@ import type { Digest } from './digest.js';
 import type { HttpRequest, HttpResponse } from './http-transport.js';
 import type { Descriptor } from './manifest.js';
 import { registryError, uploadLocation } from './registry-response.js';
-import { ContentCheck, readVerified, verifyingStream } from './verified-read.js';
+import { ContentCheck, isVerifiedFor, readVerified, verifyingStream } from './verified-read.js';
 
 /** Sends one request to the registry with the authorization `scopes` need (RegistryRepository.request). */
 export type RegistrySend = (req: HttpRequest, scopes: readonly string[]) => Promise<HttpResponse>;
@@ -14,8 +14,11 @@ export interface BlobUploadOptions {
   base: string;
   /** Scopes for upload requests: pull,push on the repository. */
   scopes: readonly string[];
-  /** Blobs larger than this go in PATCH chunks of this size. */
-  chunkBytes: number;
+  /**
+   * Blobs larger than this go in PATCH chunks of this size. Unset (the default): one monolithic PUT
+   * whose body streams while the source is still being read, so download and upload overlap.
+   */
+  chunkBytes?: number;
   debug: (message: string) => void;
 }
 
@@ -48,7 +51,22 @@ export class BlobUploads {
     }
     let location = await this.start(what);
     try {
-      if (desc.size <= this.opts.chunkBytes) {
+      const chunkBytes = this.opts.chunkBytes;
+      if (chunkBytes === undefined && !Buffer.isBuffer(content)) {
+        // distribution-spec "Pushing a blob monolithically": the size is known from the descriptor, so
+        // the body streams with a Content-Length; a mismatch aborts the request before the PUT completes.
+        let body: Readable = content;
+        if (!isVerifiedFor(content, desc.digest)) {
+          const verifier = verifyingStream(expected);
+          pipeline(content, verifier, (err) => {
+            if (err) this.opts.debug(`${what}: ${err.message}`);
+          });
+          body = verifier;
+        }
+        await this.finish(location, desc.digest, { stream: body, length: desc.size }, what);
+        return;
+      }
+      if (chunkBytes === undefined || desc.size <= chunkBytes) {
         const body = Buffer.isBuffer(content) ? content : await readVerified(content, expected);
         await this.finish(location, desc.digest, body, what);
         return;
@@ -64,7 +82,7 @@ export class BlobUploads {
         source = verifier;
       }
       let offset = 0;
-      for await (const chunk of rechunk(source, this.opts.chunkBytes)) {
+      for await (const chunk of rechunk(source, chunkBytes)) {
         location = await this.patch(location, chunk, offset, what);
         offset += chunk.byteLength;
       }
@@ -121,7 +139,12 @@ export class BlobUploads {
     return next;
   }
 
-  private async finish(location: string, digest: Digest, body: Buffer, what: string): Promise<void> {
+  private async finish(
+    location: string,
+    digest: Digest,
+    body: Buffer | { stream: Readable; length: number },
+    what: string,
+  ): Promise<void> {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
     const res = await this.opts.send(
@@ -129,7 +152,7 @@ export class BlobUploads {
         method: 'PUT',
         url: url.toString(),
         headers: { 'content-type': 'application/octet-stream' },
-        body,
+        ...(Buffer.isBuffer(body) ? { body } : { stream: body.stream, streamLength: body.length }),
         what,
       },
       this.opts.scopes,

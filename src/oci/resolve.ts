@@ -29,16 +29,23 @@ export async function resolveImageDigest(
     // A single-platform image: its config says which platform it is; accept it only if it matches.
     const cfg = parseConfigPlatform(await reader.fetchBlobBytes(m.config));
     if (cfg && !platformMatches(opts.platform, cfg)) {
-      throw new VouchError('NOT_FOUND', `${reader.location}@${top.digest} is ${formatPlatform(cfg)}, not ${formatPlatform(opts.platform)}`);
+      throw new VouchError(
+        'NOT_FOUND',
+        `${reader.location}@${top.digest} is ${formatPlatform(cfg)}, not ${formatPlatform(opts.platform)}`,
+      );
     }
     return { digest: top.digest, mediaType: top.mediaType, platform: formatPlatform(cfg ?? opts.platform) };
   }
   const want = opts.platform;
   const child = m.manifests.find((d) => platformMatches(want, d.platform));
   if (!child) {
-    throw new VouchError('NOT_FOUND', `${reader.location}@${top.digest} has no ${formatPlatform(want)} image`, {
-      hint: `platforms in this index: ${m.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : '?')).join(', ')}`,
-    });
+    throw new VouchError(
+      'NOT_FOUND',
+      `${reader.location}@${top.digest} has no ${formatPlatform(want)} image`,
+      {
+        hint: `platforms in this index: ${m.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : '?')).join(', ')}`,
+      },
+    );
   }
   return {
     digest: child.digest,
@@ -58,5 +65,9 @@ function parseConfigPlatform(raw: Buffer): Platform | undefined {
   if (typeof cfg !== 'object' || cfg === null) return undefined;
   const c = cfg as Record<string, unknown>;
   if (typeof c['os'] !== 'string' || typeof c['architecture'] !== 'string') return undefined;
-  return { os: c['os'], architecture: c['architecture'], ...(typeof c['variant'] === 'string' ? { variant: c['variant'] } : {}) };
+  return {
+    os: c['os'],
+    architecture: c['architecture'],
+    ...(typeof c['variant'] === 'string' ? { variant: c['variant'] } : {}),
+  };
 }

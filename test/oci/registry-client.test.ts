@@ -368,3 +368,17 @@ test('a manifest PUT that the registry stores under another digest is DIGEST_MIS
   const img = await repo.fetchManifest('v1');
   await assert.rejects(repo.putManifest(img.bytes, MediaType.ociManifest, 'v2'), { code: 'DIGEST_MISMATCH' });
 });
+
+test('a streamed upload (the default, one PUT) whose bytes do not match is never committed', async () => {
+  const reg = await registry();
+  const repo = clientFor(reg.host).repository({ registry: reg.host, repository: uniqueName('stream') });
+  const claimed = blob('the bytes the descriptor names');
+  await assert.rejects(
+    repo.putBlob(claimed.desc, Readable.from([Buffer.from('other bytes of the same len!!!')])),
+    { code: 'DIGEST_MISMATCH' },
+  );
+  assert.equal(await repo.hasBlob(claimed.desc.digest), false);
+  const good = blob(Buffer.alloc(3 * 1024 * 1024, 7));
+  await repo.putBlob(good.desc, Readable.from([Buffer.alloc(3 * 1024 * 1024, 7)]));
+  assert.equal(await repo.hasBlob(good.desc.digest), true);
+});
