@@ -9,8 +9,21 @@ type Bench = (scope: BenchScope) => Promise<BenchFigure[]>;
 const benches: Record<string, () => Promise<Bench>> = {
   copy: async () => benchCopy,
   verify: async () => (await import('./verify.js')).benchVerify,
+  vuln: async () => (await import('./vuln.js')).benchVuln,
   policy: async () => (await import('./policy.js')).benchPolicy,
   sbom: async () => (await import('./sbom.js')).benchSbom,
+  dsse: async () => {
+    const { benchDsse } = await import('./dsse.js');
+    return async () => {
+      const r = await benchDsse();
+      return [{ name: `dsse: ${r.name}`, value: r.opsPerSec, unit: 'envelopes/s' }];
+    };
+  },
+  admission: async () => {
+    const { benchAdmission } = await import('./admission.js');
+    return async () =>
+      (await benchAdmission()).map((r) => ({ name: `admission: ${r.name}`, value: r.value, unit: r.unit }));
+  },
 };
 
 async function main(): Promise<void> {

@@ -9,6 +9,12 @@ export interface ByteSource {
   readExact(n: number): Promise<Buffer>;
   readSome(max: number): Promise<Buffer>;
   skip(n: number): Promise<void>;
+  /**
+   * Reads whatever follows to the end of the source, discarding it, up to `maxBytes` (INPUT_TOO_LARGE
+   * past that). A digest-verified source only reports a mismatch at its end, so a reader that stopped
+   * at the end-of-archive marker would otherwise accept a tampered layer.
+   */
+  drain(maxBytes: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +92,18 @@ export class ByteReader implements ByteSource {
     }
   }
 
+  async drain(maxBytes: number): Promise<void> {
+    let seen = this.pending.length;
+    this.pending = Buffer.alloc(0);
+    while (await this.fill()) {
+      seen += this.pending.length;
+      this.pending = Buffer.alloc(0);
+      if (seen > maxBytes) {
+        throw new VouchError('INPUT_TOO_LARGE', `${this.what}: more than ${maxBytes} bytes after the end of the archive`);
+      }
+    }
+  }
+
   /** Lets the source release its resources when the caller stops early. */
   async close(): Promise<void> {
     if (!this.done && this.it.return) {
@@ -146,6 +164,9 @@ export class FileByteReader implements ByteSource {
     if (this.position + n > this.size) throw this.truncated(this.size);
     this.position += n;
   }
+
+  /** A file is read by position and is not digest-streamed: there is nothing to verify by reading on. */
+  async drain(_maxBytes: number): Promise<void> {}
 
   async close(): Promise<void> {
     await this.fh.close();

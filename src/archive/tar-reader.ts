@@ -147,7 +147,11 @@ async function* parseTar(reader: ByteSource, opts: TarReadOptions): AsyncGenerat
           hint: 'the archive is truncated; fetch or copy it again',
         });
       }
-      if (isZeroBlock(block)) return;
+      if (isZeroBlock(block)) {
+        // Read on to the end of the stream: a digest-verified layer reports tampering only at its end.
+        await reader.drain(Math.max(0, limits.tarExpandedMaxBytes - expanded));
+        return;
+      }
       headers++;
       if (headers > limits.tarEntriesMax) {
         throw new VouchError('INPUT_TOO_LARGE', `${what}: more than ${limits.tarEntriesMax} entries`, {

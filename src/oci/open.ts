@@ -78,7 +78,8 @@ export async function openImageReader(spec: ImageSourceSpec, ctx: OpenContext): 
       const reader = await openOciLayout(dir, limits);
       let selector = spec.digest ?? spec.tag;
       if (!selector) {
-        const tags = await reader.listTags();
+        // cosign's `sha256-<hex>[.sig|.att|.sbom]` tags are attachments, not images to choose from.
+        const tags = (await reader.listTags()).filter((t) => !/^sha(256|512)-[a-f0-9]+(\.[a-z]+)?$/.test(t));
         if (tags.length === 1) selector = tags[0] as string;
         else if (tags.length === 0) {
           throw new VouchError('NOT_FOUND', `${spec.text}: the layout has no tagged image`, {

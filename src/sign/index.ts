@@ -70,9 +70,11 @@ export {
   verifyImageSignatures,
 } from './verify.js';
 export {
+  type AttachedSbom,
   appendToCosignTag,
   pushBundleReferrer,
   readAttachedAttestations,
+  readAttachedSboms,
   readAttachedSignatures,
   type SignatureFormat,
   signingSubjects,
@@ -92,6 +94,15 @@ export {
   type AttachedVerification,
   type BundleCandidate,
   type VerifiedAttachment,
+  verifyArtifactBundle,
   verifyAttachedAttestations,
   verifyAttachedSignatures,
 } from './verify-attached.js';
+export {
+  type AttachStore,
+  attachAttestation,
+  attachKeylessAttestation,
+  attachKeylessSignatures,
+  attachSignatures,
+} from './attach.js';
+export * from './keyless/index.js';
