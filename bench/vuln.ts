@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { buildDatabase, type PurlComponent, matchComponents, openDatabase } from '../src/vuln/index.js';
+import { buildDatabase, matchComponents, openDatabase, type PurlComponent } from '../src/vuln/index.js';
+import type { BenchFigure, BenchScope } from './figure.js';
+import { loadPypaRecords, measureFidelity } from './vuln-fidelity.js';
 
 /**
  * Vulnerability database and matcher benchmark: build a database from ~50k synthetic OSV records
@@ -107,9 +109,35 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return Math.round((d.user + d.system) / 100) / 10;
 }
 
-export async function benchVuln(): Promise<Array<{ name: string; value: number; unit: string }>> {
+/** Speed figures on synthetic data, then matcher fidelity on real PyPA records (bench/vuln-fidelity.ts). */
+export async function benchVuln(scope: BenchScope): Promise<BenchFigure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'vouch-bench-vuln-'));
-  try {
+  scope.after(() => rm(dir, { recursive: true, force: true }));
+  return [...(await benchSpeed(dir)), ...fidelityFigures()];
+}
+
+function fidelityFigures(): BenchFigure[] {
+  const f = measureFidelity(loadPypaRecords());
+  const agreed = f.listedMatched + f.neighboursUnmatched;
+  const total = f.listed + f.neighbours;
+  return [
+    { name: `vuln fidelity: PyPA records with versions lists`, value: f.records, unit: 'records' },
+    { name: 'vuln fidelity: listed versions matched', value: f.listedMatched, unit: `of ${f.listed}` },
+    {
+      name: 'vuln fidelity: unlisted neighbours not matched',
+      value: f.neighboursUnmatched,
+      unit: `of ${f.neighbours}`,
+    },
+    {
+      name: 'vuln fidelity: agreement rate',
+      value: total === 0 ? Number.NaN : agreed / total,
+      unit: 'ratio',
+    },
+  ];
+}
+
+async function benchSpeed(dir: string): Promise<BenchFigure[]> {
+  {
     const { records, components } = synthesize(seeded(42));
     const out = join(dir, 'vuln.db');
     let t = performance.now();
@@ -160,11 +188,12 @@ export async function benchVuln(): Promise<Array<{ name: string; value: number; 
     } finally {
       db.close();
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const r of await benchVuln()) process.stdout.write(`${r.name}: ${r.value} ${r.unit}\n`);
+  const cleanups: Array<() => unknown> = [];
+  const figures = await benchVuln({ after: (fn) => cleanups.push(fn) });
+  for (const fn of cleanups) await fn();
+  for (const r of figures) process.stdout.write(`${r.name}: ${r.value} ${r.unit}\n`);
 }

@@ -18,7 +18,9 @@ const checkout = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 
 const verbose = args.includes('--verbose');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 if (!checkout) {
-  process.stderr.write('usage: npx tsx scripts/conformance/run-bundle-verify.ts <sigstore-conformance checkout>\n');
+  process.stderr.write(
+    'usage: npx tsx scripts/conformance/run-bundle-verify.ts <sigstore-conformance checkout>\n',
+  );
   process.exit(2);
 }
 const root = join(checkout, 'test', 'assets', 'bundle-verify');
@@ -46,10 +48,14 @@ for (const name of cases) {
   const expectFail = name.endsWith('_fail');
   for (const mode of ['path', 'digest'] as const) {
     const argv = ['verify-bundle', '--bundle', join(dir, 'bundle.sigstore.json')];
-    argv.push(...(key ? ['--key', key] : ['--certificate-identity', identity, '--certificate-oidc-issuer', issuer]));
+    argv.push(
+      ...(key ? ['--key', key] : ['--certificate-identity', identity, '--certificate-oidc-issuer', issuer]),
+    );
     if (trustedRoot) argv.push('--trusted-root', trustedRoot);
     argv.push(
-      mode === 'path' ? artifact : `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`,
+      mode === 'path'
+        ? artifact
+        : `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`,
     );
     const err: string[] = [];
     const code = runConformanceCli(argv, { stdout: () => {}, stderr: (l) => err.push(l), now });
@@ -61,5 +67,7 @@ for (const name of cases) {
     if (verbose || !ok) process.stdout.write(`${line}\n`);
   }
 }
-process.stdout.write(`\n${passed} of ${total} bundle-verify case runs pass (${cases.length} cases x path/digest)\n`);
+process.stdout.write(
+  `\n${passed} of ${total} bundle-verify case runs pass (${cases.length} cases x path/digest)\n`,
+);
 process.exitCode = passed === total ? 0 : 1;

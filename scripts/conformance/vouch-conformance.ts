@@ -102,7 +102,8 @@ export function runConformanceCli(argv: readonly string[], io: AdapterIo): numbe
       return 2;
     }
     const a = parseVerifyArgs(rest);
-    if (a.staging) throw new UsageError('--staging needs the staging TUF root (network); not supported offline');
+    if (a.staging)
+      throw new UsageError('--staging needs the staging TUF root (network); not supported offline');
     if (!a.bundle || !a.input) throw new UsageError('--bundle FILE and FILE_OR_DIGEST are required');
     const trustedRoot = parseTrustedRoot(
       a.trustedRoot ? readFileSync(a.trustedRoot) : publicGoodTrustedRoot(),
@@ -125,7 +126,9 @@ export function runConformanceCli(argv: readonly string[], io: AdapterIo): numbe
       now: io.now,
       what: a.bundle,
     });
-    io.stdout(`OK: ${v.signer.kind === 'certificate' ? (v.signer.subject ?? '(no SAN)') : `key ${v.signer.spkiSha256.slice(0, 16)}`}`);
+    io.stdout(
+      `OK: ${v.signer.kind === 'certificate' ? (v.signer.subject ?? '(no SAN)') : `key ${v.signer.spkiSha256.slice(0, 16)}`}`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

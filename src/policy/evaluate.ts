@@ -8,10 +8,17 @@ import {
   emptyEvidence,
   mergeEvidence,
 } from './evidence.js';
-import { type ImageUnderReview, imageView } from './image-under-review.js';
+import { type ImageUnderReview, type ImageView, imageView } from './image-under-review.js';
 import { attestorBinding, evaluateImageVerification, kyvernoMatchingPattern } from './kyverno/evaluate.js';
 import { ruleApplies } from './kyverno/match.js';
-import type { Attestor, AttestorSet } from './kyverno/model.js';
+import type {
+  Attestor,
+  AttestorSet,
+  ImageVerification,
+  KyvernoPolicy,
+  KyvernoRule,
+} from './kyverno/model.js';
+import type { ClusterImagePolicy } from './cip/model.js';
 import type { PolicySet } from './load.js';
 import type { Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
 import type { ResourceContext } from './workload.js';
@@ -62,12 +69,57 @@ export function evaluate(input: EvaluateInput, opts: EvaluateOptions): Decision 
   return { allowed: images.every((v) => v.outcome !== 'deny'), warnings, reasons, images, patches };
 }
 
+/**
+ * Which policies select one image, in evaluation order: the part of a decision that depends only on
+ * the (immutable) PolicySet and the image reference, so it is planned once per (set, reference) and
+ * kept by object identity. Resource-dependent filters (namespace opt-in, match/exclude) are applied
+ * per request on top of it.
+ */
+interface ImagePlan {
+  readonly cips: readonly { readonly cip: ClusterImagePolicy; readonly glob: string }[];
+  readonly kyverno: readonly {
+    readonly kp: KyvernoPolicy;
+    readonly rule: KyvernoRule;
+    readonly iv: ImageVerification;
+    readonly pattern: string;
+  }[];
+}
+
+const plans = new WeakMap<PolicySet, WeakMap<ImageView, ImagePlan>>();
+
+function planFor(policies: PolicySet, view: ImageView): ImagePlan {
+  let byView = plans.get(policies);
+  if (byView === undefined) {
+    byView = new WeakMap();
+    plans.set(policies, byView);
+  }
+  let plan = byView.get(view);
+  if (plan === undefined) {
+    const cips: { cip: ClusterImagePolicy; glob: string }[] = [];
+    for (const cip of policies.cips) {
+      const glob = cipMatchingGlob(cip, view);
+      if (glob !== undefined) cips.push({ cip, glob });
+    }
+    const kyverno: { kp: KyvernoPolicy; rule: KyvernoRule; iv: ImageVerification; pattern: string }[] = [];
+    for (const kp of policies.kyverno) {
+      for (const rule of kp.rules) {
+        for (const iv of rule.verifyImages) {
+          const pattern = kyvernoMatchingPattern(iv, view);
+          if (pattern !== undefined) kyverno.push({ kp, rule, iv, pattern });
+        }
+      }
+    }
+    plan = { cips, kyverno };
+    byView.set(view, plan);
+  }
+  return plan;
+}
+
 function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: EvaluateOptions): ImageVerdict {
   const { policies, resource } = input;
   const evidence = image.digest === undefined ? undefined : input.evidence.get(image.digest);
   const results: PolicyResult[] = [];
   let patch: ImagePatch | undefined;
-  let selected = 0;
   const base = {
     image: image.ref,
     ...(image.container ? { container: image.container } : {}),
@@ -77,36 +129,36 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
   let cipScope = false;
   try {
     const view = imageView(image.ref);
-    if (policies.cips.length > 0 && cipsApply(resource, opts)) {
-      cipScope = true;
-      for (const cip of policies.cips) {
-        const glob = cipMatchingGlob(cip, view);
-        if (glob === undefined || !cipResourceMatches(cip, resource)) continue;
-        selected++;
-        results.push(
-          evaluateCip(cip, glob, image, view, evidence, { cue: opts.cue ?? cueSubset, now: opts.now }),
-        );
+    const plan = planFor(policies, view);
+    cipScope = policies.cips.length > 0 && cipsApply(resource, opts);
+    if (cipScope) {
+      const cipOpts = { cue: opts.cue ?? cueSubset, now: opts.now };
+      for (const { cip, glob } of plan.cips) {
+        if (!cipResourceMatches(cip, resource)) continue;
+        results.push(evaluateCip(cip, glob, image, view, evidence, cipOpts));
       }
     }
-    for (const kp of policies.kyverno) {
-      for (const rule of kp.rules) {
-        if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) continue;
-        for (const iv of rule.verifyImages) {
-          const pattern = kyvernoMatchingPattern(iv, view);
-          if (pattern === undefined) continue;
-          selected++;
-          const r = evaluateImageVerification(kp, rule, iv, pattern, image, view, evidence, resource);
-          results.push(r.result);
-          if (r.patch) patch = r.patch;
+    // A rule's match/exclude is judged once per request even when several of its entries select the image.
+    let lastRule: KyvernoRule | undefined;
+    let lastApplies = true;
+    for (const { kp, rule, iv, pattern } of plan.kyverno) {
+      if (resource) {
+        if (rule !== lastRule) {
+          lastRule = rule;
+          lastApplies = ruleApplies(kp, rule.match, rule.exclude, resource);
         }
+        if (!lastApplies) continue;
       }
+      const r = evaluateImageVerification(kp, rule, iv, pattern, image, view, evidence, resource);
+      results.push(r.result);
+      if (r.patch) patch = r.patch;
     }
   } catch (e) {
     // An unparseable reference cannot be verified: deny, with the reason, never throw mid-request.
     const msg = e instanceof Error ? e.message : String(e);
     return { ...base, outcome: 'deny', reasons: [msg], policies: results };
   }
-  if (selected === 0) {
+  if (results.length === 0) {
     const policy = opts.noMatchPolicy ?? (policies.cips.length > 0 ? 'deny' : 'allow');
     if (policies.cips.length > 0 && !cipScope && opts.noMatchPolicy === undefined) {
       return {
@@ -116,19 +168,30 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
         policies: [],
       };
     }
-    const outcome = policy === 'allow' ? 'allow' : policy;
     return {
       ...base,
-      outcome,
+      outcome: policy,
       reasons: [`no policy matches this image (no-match policy: ${policy})`],
       policies: [],
     };
   }
-  const denied = results.filter((r) => !r.passed && r.onFailure === 'deny');
-  const warned = results.filter((r) => !r.passed && r.onFailure === 'warn');
-  const outcome = denied.length > 0 ? 'deny' : warned.length > 0 ? 'warn' : 'allow';
-  const reasons = [...denied, ...warned].map((r) => r.summary);
-  return { ...base, outcome, reasons, policies: results, ...(patch && outcome !== 'deny' ? { patch } : {}) };
+  let denied = false;
+  let warned = false;
+  for (const r of results) {
+    if (r.passed) continue;
+    if (r.onFailure === 'deny') denied = true;
+    else warned = true;
+  }
+  if (!denied && !warned) {
+    return { ...base, outcome: 'allow', reasons: [], policies: results, ...(patch ? { patch } : {}) };
+  }
+  // Denials first, then warnings, one line per failing policy.
+  const reasons = [
+    ...results.filter((r) => !r.passed && r.onFailure === 'deny'),
+    ...results.filter((r) => !r.passed && r.onFailure === 'warn'),
+  ].map((r) => r.summary);
+  const outcome = denied ? 'deny' : 'warn';
+  return { ...base, outcome, reasons, policies: results, ...(patch && !denied ? { patch } : {}) };
 }
 
 function setRequirements(

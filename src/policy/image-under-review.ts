@@ -97,11 +97,25 @@ export interface ImageView {
   readonly repository: string;
 }
 
+// Workloads name the same few references over and over; a view is immutable, so it is parsed once
+// per reference (bounded: references come from requests) and its identity keys EvidenceMemo answers.
+const views = new Map<string, ImageView>();
+const VIEWS_MAX = 4096;
+
 /**
  * Parses a reference once into every form the policies match on.
  * @throws REFERENCE_INVALID
  */
 export function imageView(ref: string): ImageView {
+  const hit = views.get(ref);
+  if (hit !== undefined) return hit;
+  const v = computeView(ref);
+  if (views.size >= VIEWS_MAX) views.clear();
+  views.set(ref, v);
+  return v;
+}
+
+function computeView(ref: string): ImageView {
   const parts = imageParts(ref);
   return {
     ref,

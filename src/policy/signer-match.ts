@@ -110,8 +110,22 @@ function repoOk(b: BindingExpectation, foundIn: string, imageRepo: string): bool
   return b.repositories.length > 0 ? b.repositories.includes(found) : found === imageRepo;
 }
 
+// Repository names repeat across every decision (one per evidence item and image); normalising is a
+// handful of regexp and string operations, so answers are kept, bounded: names come from workloads.
+const normalised = new Map<string, string>();
+const NORMALISED_MAX = 4096;
+
 /** `docker.io/x`, `index.docker.io/x` and `x` name the same repository. */
 export function normaliseRepo(r: string): string {
+  const hit = normalised.get(r);
+  if (hit !== undefined) return hit;
+  const out = computeNormalisedRepo(r);
+  if (normalised.size >= NORMALISED_MAX) normalised.clear();
+  normalised.set(r, out);
+  return out;
+}
+
+function computeNormalisedRepo(r: string): string {
   let s = r.replace(/^(index\.)?docker\.io\//, '');
   if (!s.includes('/')) s = `library/${s}`;
   const first = s.split('/')[0] ?? '';
@@ -119,13 +133,28 @@ export function normaliseRepo(r: string): string {
   return s;
 }
 
+type SignatureAnswer = { readonly accepted: readonly VerifiedSignature[]; readonly checks: readonly Check[] };
+type AttestationAnswer = {
+  readonly accepted: readonly VerifiedAttestation[];
+  readonly found: readonly string[];
+};
+
 /** Signatures for `digest` that the expectation accepts, with checks explaining near misses. */
 export function acceptedSignatures(
   b: BindingExpectation,
   ev: Evidence | undefined,
   digest: string | undefined,
   imageRepo: string,
-): { accepted: VerifiedSignature[]; checks: Check[] } {
+): SignatureAnswer {
+  return computeAcceptedSignatures(b, ev, digest, imageRepo);
+}
+
+function computeAcceptedSignatures(
+  b: BindingExpectation,
+  ev: Evidence | undefined,
+  digest: string | undefined,
+  imageRepo: string,
+): SignatureAnswer {
   const checks: Check[] = [];
   const expected = describeSigner(b.signer);
   if (!digest || !ev) {
@@ -184,10 +213,22 @@ export function acceptedAttestations(
   digest: string | undefined,
   imageRepo: string,
   predicateType: string,
-): { accepted: VerifiedAttestation[]; found: string[] } {
+): AttestationAnswer {
   if (!digest || !ev)
     return { accepted: [], found: [digest ? 'no evidence collected' : 'image digest unknown'] };
-  const [alg, hex] = digest.split(':');
+  return computeAcceptedAttestations(b, ev, digest, imageRepo, predicateType);
+}
+
+function computeAcceptedAttestations(
+  b: BindingExpectation,
+  ev: Evidence,
+  digest: string,
+  imageRepo: string,
+  predicateType: string,
+): AttestationAnswer {
+  const colon = digest.indexOf(':');
+  const alg = digest.slice(0, colon);
+  const hex = digest.slice(colon + 1);
   const accepted: VerifiedAttestation[] = [];
   const misses: (() => string)[] = [];
   for (const a of ev.attestations) {
@@ -195,7 +236,7 @@ export function acceptedAttestations(
       misses.push(() => `predicate type ${a.statement.predicateType}`);
       continue;
     }
-    if (!a.statement.subject.some((s) => alg !== undefined && s.digest[alg] === hex)) {
+    if (!a.statement.subject.some((s) => s.digest[alg] === hex)) {
       misses.push(() => `${predicateType} about another subject`);
       continue;
     }

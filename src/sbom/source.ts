@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Digest } from '../oci/digest.js';
 import type { ImageReader } from '../oci/image-store.js';
-import { imageLayers } from '../oci/image-layers.js';
+import { type ImageLayer, imageLayers } from '../oci/image-layers.js';
+import type { LayerSource } from '../archive/index.js';
 import { formatPlatform, type Platform } from '../oci/manifest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { type OpenContext, openImageReader } from '../oci/open.js';
@@ -90,8 +91,19 @@ export async function openSbomSource(
     if (chosen.indexDigest) indexDigest = chosen.indexDigest;
   }
   const { layers } = await imageLayers(reader, digest);
+  const verified = verifiedToEnd(layers);
   const description = `${spec.kind}:${name.replace(/^(oci-dir|docker-archive):/, '')}@${digest}`;
-  const tree = openImageLayersTree(layers, { description, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const walk = openImageLayersTree(verified.sources, {
+    description,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
+  const tree: FileTree = {
+    description,
+    async *files(want, o) {
+      yield* walk.files(want, o);
+      await verified.finish();
+    },
+  };
   return {
     kind: 'image',
     tree,
@@ -103,4 +115,34 @@ export async function openSbomSource(
     ...(indexDigest ? { indexDigest } : {}),
     defaultPlatformUsed,
   };
+}
+
+/**
+ * The layers as LayerSources whose streams are always read to their end. A layer's digest is checked
+ * when its stream ends, but the tar reader stops at the end-of-archive marker and does not close its
+ * source, so bytes after the marker (tar padding, or anything appended) would never be read and a blob
+ * altered after it was written would be cataloged unverified. So before the next layer is opened, and
+ * once the walk is over, every opened stream is drained: the store's DIGEST_MISMATCH / SIZE_MISMATCH
+ * fires before the scan can succeed.
+ */
+function verifiedToEnd(layers: readonly ImageLayer[]): { sources: LayerSource[]; finish(): Promise<void> } {
+  const opened: Array<AsyncIterator<Uint8Array>> = [];
+  const finish = async (): Promise<void> => {
+    for (let it = opened.pop(); it !== undefined; it = opened.pop()) {
+      let r = await it.next();
+      while (r.done !== true) r = await it.next();
+    }
+  };
+  const sources = layers.map(
+    (l): LayerSource => ({
+      digest: l.digest,
+      open: async () => {
+        await finish();
+        const it = (await l.open())[Symbol.asyncIterator]();
+        opened.push(it);
+        return { [Symbol.asyncIterator]: () => it };
+      },
+    }),
+  );
+  return { sources, finish };
 }

@@ -264,3 +264,33 @@ export async function readAttachedAttestations(
   const bundles = await bundleCandidates(reader, imageDigest, 'attestations', problems);
   return { imageDigest, legacy, bundles, problems };
 }
+
+/** One SBOM attached with `cosign attach sbom` (unsigned: the `.sbom` tag is not a signature). */
+export interface AttachedSbom {
+  mediaType: string;
+  digest: Digest;
+  bytes: Buffer;
+}
+
+/**
+ * Reads the SBOM layers under the `sha256-<hex>.sbom` tag (cosign attach sbom), verified against their
+ * descriptors. Nothing attached is an empty list.
+ * @throws INPUT_TOO_LARGE, MEDIA_TYPE_UNSUPPORTED, and as ImageReader
+ */
+export async function readAttachedSboms(
+  reader: ImageReader,
+  imageDigest: Digest,
+  maxBytes: number,
+): Promise<AttachedSbom[]> {
+  const manifest = await fetchCosignManifest(reader, digestTag(imageDigest, 'sbom'));
+  if (!manifest) return [];
+  const out: AttachedSbom[] = [];
+  for (const layer of manifest.layers) {
+    out.push({
+      mediaType: layer.mediaType,
+      digest: layer.digest,
+      bytes: await reader.fetchBlobBytes(layer, maxBytes),
+    });
+  }
+  return out;
+}

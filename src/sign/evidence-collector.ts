@@ -145,6 +145,9 @@ export class CosignEvidenceCollector implements EvidenceCollector {
     } catch (e) {
       return { digest: image.digest, signatures, attestations, problems: [`${req.id}: ${describeCause(e)}`] };
     }
+    if (req.rfc3161.required) {
+      problems.push(`${req.id}: RFC 3161 timestamps are not verified by this collector; none is reported`);
+    }
     if (req.tlog.required) {
       problems.push(
         `${req.id}: transparency-log entries are not verified by this collector; none is reported`,

@@ -93,10 +93,13 @@ export {
   type AttachedCandidates,
   type AttachedVerification,
   type BundleCandidate,
+  type KeylessTrust,
   type VerifiedAttachment,
   verifyArtifactBundle,
   verifyAttachedAttestations,
   verifyAttachedSignatures,
+  verifyKeylessAttachedAttestations,
+  verifyKeylessAttachedSignatures,
 } from './verify-attached.js';
 export {
   type AttachStore,

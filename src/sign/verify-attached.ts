@@ -6,14 +6,23 @@ import {
   statementDigests,
 } from '../attest/statement.js';
 import { type AttestationCandidate, verifyImageAttestations } from '../attest/verify-attestations.js';
-import { describeCause, type VouchErrorCode } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { describeCause, VouchError, type VouchErrorCode } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
-import type { CertificateIdentity } from './certificate-identity.js';
+import type { CertificateIdentity, IdentityConstraints } from './certificate-identity.js';
+import type { VerifiedRekorEntry } from './keyless/rekor-bundle.js';
+import type { TrustedRootMaterial } from './keyless/trusted-root.js';
+import {
+  verifyKeylessImageAttestations,
+  verifyKeylessImageSignatures,
+} from './keyless/verify-keyless-signatures.js';
+import { type BundleVerifyOptions, verifySigstoreBundle } from './keyless/verify-sigstore-bundle.js';
 import { parseCertificatePem } from './keys/certificate.js';
+import { parsePublicKeyPem } from './keys/key-material.js';
 import { encodePem } from './keys/pem.js';
 import { verifyBytes } from './signature.js';
 import { type Bundle, COSIGN_SIGN_PREDICATE_TYPE, parseBundle } from './sigstore-bundle.js';
-import { checkSigner, type TrustPolicy } from './trust.js';
+import { checkSigner, describeTrust, type TrustPolicy } from './trust.js';
 import { type SignatureCandidate, summarize, verifyImageSignatures } from './verify.js';
 
 /** A Sigstore bundle found as an OCI 1.1 referrer of the image, with the referrer's digest for messages. */
@@ -46,6 +55,8 @@ export interface VerifiedAttachment {
   payload: Buffer;
   /** Set for DSSE content (attestations, bundle signatures). */
   statement?: Statement;
+  /** The transparency-log entry that verified (keyless verification against a trusted root only). */
+  tlog?: { logIndex: number; integratedTime: string; url?: string };
 }
 
 type Failure = { ok: false; index: number; code: VouchErrorCode; reason: string; seenKeyId?: string };
@@ -286,4 +297,238 @@ function checkBundle(
       statement,
     },
   };
+}
+
+/**
+ * Verifies a message-signature bundle over an artifact (sign-blob / verify-blob) with any trust policy:
+ * the bundle's digest must be the artifact's sha256, and the signature must verify over the artifact
+ * with a trusted signer (a given key, or a certificate chaining to the roots with the identity).
+ * Transparency-log entries are not checked here (see keyless/verify-sigstore-bundle.ts).
+ * @throws DIGEST_MISMATCH, SIGNATURE_INVALID, CERTIFICATE_INVALID, UNTRUSTED_SIGNER, INPUT_MALFORMED
+ */
+export function verifyArtifactBundle(
+  bundle: Bundle,
+  artifact: Uint8Array,
+  trust: TrustPolicy,
+  now: Date,
+  what: string,
+): { keyId: string; identity?: CertificateIdentity } {
+  if (bundle.content.$case !== 'messageSignature') {
+    throw new VouchError('INPUT_MALFORMED', `${what}: carries a DSSE envelope, not a signature over a file`);
+  }
+  const ms = bundle.content.messageSignature;
+  const want = Buffer.from(ms.messageDigest.digest).toString('hex');
+  const got = createHash('sha256').update(artifact).digest('hex');
+  if (want !== got) {
+    throw new VouchError(
+      'DIGEST_MISMATCH',
+      `${what}: signs sha256:${want} but the artifact is sha256:${got}`,
+    );
+  }
+  const signer = checkSigner(
+    bundleSignerMaterial(bundle),
+    (k) => verifyBytes(k, artifact, ms.signature),
+    trust,
+    now,
+  );
+  if (!signer.ok) {
+    const message =
+      signer.code === 'SIGNATURE_INVALID'
+        ? `${what}: signature does not verify with ${describeTrust(trust)}`
+        : `${what}: ${signer.reason}`;
+    throw new VouchError(signer.code, message);
+  }
+  return { keyId: signer.keyId, ...(signer.identity ? { identity: signer.identity } : {}) };
+}
+
+/** What keyless verification against a Sigstore trusted root needs (`--trusted-root`). */
+export interface KeylessTrust {
+  trustedRoot: TrustedRootMaterial;
+  identity: IdentityConstraints;
+  options?: BundleVerifyOptions;
+}
+
+function tlogFact(e: VerifiedRekorEntry | undefined): { tlog?: VerifiedAttachment['tlog'] } {
+  if (e === undefined) return {};
+  return { tlog: { logIndex: e.logIndex, integratedTime: e.integratedTime.toISOString(), url: e.url } };
+}
+
+/**
+ * Verifies every signature attached to an image keylessly against a Sigstore trusted root (pure), as
+ * cosign verify does: legacy `.sig` layers through verifyKeylessImageSignatures (Rekor SET, chain at
+ * integratedTime, SCT, identity), bundle referrers through verifySigstoreBundle over the image digest
+ * (chain, SCT, tlog inclusion / SET, identity), then cosign's sign predicate type. Unlike
+ * verifyAttachedSignatures with a `--ca-roots` policy, the transparency log is checked.
+ */
+export function verifyKeylessAttachedSignatures(input: {
+  attached: AttachedCandidates<SignatureCandidate>;
+  keyless: KeylessTrust;
+  now: Date;
+}): AttachedVerification {
+  const { attached, keyless, now } = input;
+  const opts = keyless.options ?? {};
+  const legacy = verifyKeylessImageSignatures({
+    imageDigest: attached.imageDigest,
+    candidates: attached.legacy,
+    trustedRoot: keyless.trustedRoot,
+    identity: keyless.identity,
+    ...(opts.insecureIgnoreTlog ? { insecureIgnoreTlog: true } : {}),
+    ...(opts.insecureIgnoreSct ? { insecureIgnoreSct: true } : {}),
+    now,
+  });
+  const outcomes: (Success | Failure)[] = [
+    ...legacy.verified.map((v): Success => {
+      const c = attached.legacy.find((x) => x.entry.index === v.index);
+      return {
+        ok: true,
+        item: {
+          format: 'legacy',
+          index: v.index,
+          keyId: v.keyId,
+          ...(v.identity ? { identity: v.identity } : {}),
+          ...certificateOf(c?.entry.certificatePem),
+          payload: c?.payload ?? Buffer.alloc(0),
+          ...tlogFact(legacy.tlog[v.index]),
+        },
+      };
+    }),
+    ...legacy.failures,
+    ...attached.bundles.map((b, i) =>
+      checkKeylessBundle(b, attached.legacy.length + i, attached.imageDigest, keyless, now, {
+        want: COSIGN_SIGN_PREDICATE_TYPE,
+      }),
+    ),
+  ];
+  return finish(attached.imageDigest, outcomes, keylessPolicy(keyless), 'signature');
+}
+
+/**
+ * Verifies every attestation attached to an image keylessly against a Sigstore trusted root (pure):
+ * legacy `.att` layers through verifyKeylessImageAttestations, bundle referrers through
+ * verifySigstoreBundle over the image digest; cosign's image-signature statements are left out.
+ */
+export function verifyKeylessAttachedAttestations(input: {
+  attached: AttachedCandidates<AttestationCandidate>;
+  keyless: KeylessTrust;
+  now: Date;
+  predicateType?: string;
+}): AttachedVerification {
+  const { attached, keyless, now } = input;
+  const opts = keyless.options ?? {};
+  const legacy = verifyKeylessImageAttestations({
+    imageDigest: attached.imageDigest,
+    candidates: attached.legacy,
+    trustedRoot: keyless.trustedRoot,
+    identity: keyless.identity,
+    ...(input.predicateType !== undefined ? { predicateType: input.predicateType } : {}),
+    ...(opts.insecureIgnoreTlog ? { insecureIgnoreTlog: true } : {}),
+    ...(opts.insecureIgnoreSct ? { insecureIgnoreSct: true } : {}),
+    now,
+  });
+  const bundleOutcomes = attached.bundles
+    .map((b, i) =>
+      checkKeylessBundle(b, attached.legacy.length + i, attached.imageDigest, keyless, now, {
+        ...(input.predicateType !== undefined ? { want: input.predicateType } : {}),
+      }),
+    )
+    .filter((o) => !(o.ok && o.item.statement?.predicateType === COSIGN_SIGN_PREDICATE_TYPE));
+  const outcomes: (Success | Failure)[] = [
+    ...legacy.verified.map(
+      (v): Success => ({
+        ok: true,
+        item: {
+          format: 'legacy',
+          index: v.index,
+          keyId: v.keyId,
+          ...(v.identity ? { identity: v.identity } : {}),
+          ...certificateOf(attached.legacy.find((c) => c.entry.index === v.index)?.entry.certificatePem),
+          payload: Buffer.from(JSON.stringify(v.statement)),
+          statement: v.statement,
+          ...tlogFact(legacy.tlog[v.index]),
+        },
+      }),
+    ),
+    ...legacy.failures,
+    ...bundleOutcomes,
+  ];
+  return finish(attached.imageDigest, outcomes, keylessPolicy(keyless), 'attestation');
+}
+
+/** The TrustPolicy equivalent of keyless trust, for messages (summarize describes the trust). */
+function keylessPolicy(k: KeylessTrust): TrustPolicy {
+  return { kind: 'certificate', authorities: k.trustedRoot.authorities, identity: k.identity };
+}
+
+/**
+ * One bundle referrer verified keylessly. The bundle bytes are attacker-controlled: any failure is a
+ * failed candidate, never an exception that hides the others.
+ */
+function checkKeylessBundle(
+  b: BundleCandidate,
+  index: number,
+  imageDigest: Digest,
+  keyless: KeylessTrust,
+  now: Date,
+  predicate: { want?: string },
+): Success | Failure {
+  const what = `bundle referrer ${b.referrer}`;
+  try {
+    const v = verifySigstoreBundle({
+      bundle: b.bytes,
+      artifact: { kind: 'digest', digest: imageDigest },
+      trustedRoot: keyless.trustedRoot,
+      policy: { kind: 'certificate', identity: keyless.identity },
+      ...(keyless.options ? { options: keyless.options } : {}),
+      now,
+      what,
+    });
+    if (v.statement === undefined) {
+      return {
+        ok: false,
+        index,
+        code: 'VERIFICATION_FAILED',
+        reason: `${what} carries a message signature; image bundles carry a DSSE envelope`,
+      };
+    }
+    const parsed = parseBundle(b.bytes, what);
+    const material = bundleSignerMaterial(parsed);
+    // The same key id checkSigner reports for a certificate: that of its public key.
+    const keyId =
+      material.certificatePem !== undefined
+        ? parsePublicKeyPem(
+            parseCertificatePem(material.certificatePem, what).publicKey.export({ format: 'pem', type: 'spki' }),
+            what,
+          ).keyId
+        : v.signer.kind === 'key'
+          ? v.signer.spkiSha256
+          : v.signer.certificateSha256;
+    if (predicate.want !== undefined && v.statement.predicateType !== predicate.want) {
+      return {
+        ok: false,
+        index,
+        code: 'ATTESTATION_INVALID',
+        reason: `predicate type ${v.statement.predicateType} != expected ${predicate.want}`,
+        seenKeyId: keyId,
+      };
+    }
+    return {
+      ok: true,
+      item: {
+        format: 'bundle',
+        index,
+        keyId,
+        ...(v.identity ? { identity: v.identity } : {}),
+        ...certificateOf(material.certificatePem),
+        payload:
+          parsed.content.$case === 'dsseEnvelope'
+            ? Buffer.from(parsed.content.dsseEnvelope.payload)
+            : Buffer.from(JSON.stringify(v.statement)),
+        statement: v.statement,
+        ...(v.tlog ? { tlog: v.tlog } : {}),
+      },
+    };
+  } catch (e) {
+    const code: VouchErrorCode = e instanceof VouchError ? e.code : 'VERIFICATION_FAILED';
+    return { ok: false, index, code, reason: describeCause(e) };
+  }
 }

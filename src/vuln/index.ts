@@ -44,3 +44,37 @@ export {
   resolvePurl,
 } from './package-key.js';
 export * from './versions/index.js';
+export {
+  DEFAULT_ECOSYSTEMS,
+  OSV_BUCKET_URL,
+  type UpdateOptions,
+  updateDatabase,
+} from './db-update.js';
+export {
+  COSIGN_VULN_PREDICATE_TYPE,
+  type CosignVulnOptions,
+  cosignVulnPredicate,
+  renderCosignVuln,
+} from './report/cosign-vuln.js';
+export { renderCycloneDxVex } from './report/cyclonedx-vex.js';
+export { renderScanJson, SCAN_JSON_TYPE, scanJsonDocument } from './report/json.js';
+export { renderSarif } from './report/sarif.js';
+export { renderScanTable } from './report/table.js';
+export {
+  readSbomInput,
+  type SbomFormatName,
+  type SbomInput,
+  type SbomProblem,
+} from './sbom-input.js';
+export {
+  type ActiveFinding,
+  countBySeverity,
+  failsAt,
+  type ScanOptions,
+  type ScanResult,
+  type ScanTarget,
+  type SeverityCounts,
+  type SuppressedFinding,
+  scanComponents,
+} from './scan.js';
+export * from './vex/index.js';

@@ -84,7 +84,16 @@ export function matchComponents(components: Iterable<PurlComponent>, source: Vul
     }
     const installed = ctx.parse(scheme, r.pkg.version);
     if (!installed.ok) {
-      skipped.push({ purl: component.purl, reason: 'unparseable-version', detail: installed.invalid.reason });
+      // OSV "Evaluation" checks the `versions` list by exact string before ranges: a legacy version
+      // (PyPI's `0.9-eevee`) the scheme cannot order still matches a record that lists it verbatim.
+      const exact = matchPackage(r.pkg, component.ref, source, ctx, true);
+      if (exact.length > 0) findings.push(...exact);
+      else
+        skipped.push({
+          purl: component.purl,
+          reason: 'unparseable-version',
+          detail: installed.invalid.reason,
+        });
       continue;
     }
     findings.push(...matchPackage(r.pkg, component.ref, source, ctx));
@@ -115,6 +124,7 @@ function matchPackage(
   ref: string | undefined,
   source: VulnSource,
   ctx: MatchContext,
+  exactOnly = false,
 ): VulnFinding[] {
   const hits: Hit[] = [];
   for (const record of source.lookup(pkg.ecosystem, pkg.name)) {
@@ -126,7 +136,11 @@ function matchPackage(
     for (const affected of record.affected) {
       if (ecosystemKey(affected.ecosystem) !== pkg.ecosystem) continue;
       if (normalizeName(affected.ecosystem, affected.name) !== pkg.name) continue;
-      const fixed = ctx.affects(affected, pkg.version);
+      const fixed = exactOnly
+        ? affected.versions.includes(pkg.version)
+          ? []
+          : undefined
+        : ctx.affects(affected, pkg.version);
       if (fixed === undefined) continue;
       const severity = ctx.severity(record, affected.severityLabel);
       if (hit === undefined) hit = { record, fixed: [...fixed], severity };

@@ -8,15 +8,17 @@ import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { ENV, keyPair, layoutWith, pushImage, tempDir } from './sign-setup.js';
 
-const reg = await startRegistry({ after });
-const keys = await keyPair({ after });
-const otherKeys = await keyPair({ after }, 'other');
-const work = tempDir({ after }, 'policy-test');
+// The suite shares one registry and key pair; they are cleaned up when the file's tests end.
+const scope = { after: (fn: () => unknown) => after(async () => void (await fn())) };
+const reg = await startRegistry(scope);
+const keys = await keyPair(scope);
+const otherKeys = await keyPair(scope, 'other');
+const work = tempDir(scope, 'policy-test');
 
 const SIGNED = `${reg.host}/pol/signed:v1`;
 const UNSIGNED = `${reg.host}/pol/unsigned:v1`;
-const signedDigest = await pushImage({ after }, SIGNED, 'signed app\n');
-const unsignedDigest = await pushImage({ after }, UNSIGNED, 'unsigned app\n');
+const signedDigest = await pushImage(scope, SIGNED, 'signed app\n');
+const unsignedDigest = await pushImage(scope, UNSIGNED, 'unsigned app\n');
 
 const SBOM = {
   bomFormat: 'CycloneDX',
@@ -32,7 +34,17 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 
 for (const args of [
   ['sign', '--insecure-registry', '--key', keys.key, SIGNED],
-  ['attest', '--insecure-registry', '--type', 'cyclonedx', '--predicate', 'sbom.json', '--key', keys.key, SIGNED],
+  [
+    'attest',
+    '--insecure-registry',
+    '--type',
+    'cyclonedx',
+    '--predicate',
+    'sbom.json',
+    '--key',
+    keys.key,
+    SIGNED,
+  ],
 ]) {
   const r = await cli(args, ENV);
   assert.equal(r.code, 0, r.stderr);
@@ -153,7 +165,9 @@ test('an unsigned image is denied with the policy, authority and what was found'
 
 test('a tag is resolved once to its digest; a digest reference is used as written', async () => {
   const k = policyFile('kyverno-tag.yaml', kyverno());
-  const byTag = json((await cli(['policy', 'test', '--insecure-registry', '-o', 'json', '-f', k, SIGNED])).stdout);
+  const byTag = json(
+    (await cli(['policy', 'test', '--insecure-registry', '-o', 'json', '-f', k, SIGNED])).stdout,
+  );
   assert.deepEqual(byTag.resolved, [{ ref: SIGNED, digest: signedDigest, resolvedFrom: 'tag' }]);
   const pinned = `${reg.host}/pol/signed@${signedDigest}`;
   const r = await cli(['policy', 'test', '--insecure-registry', '-o', 'json', '-f', k, pinned]);
@@ -167,7 +181,7 @@ test('mutateDigest prints the pinned reference for a tag', async () => {
   const k = policyFile('kyverno-pin.yaml', kyverno());
   const r = await cli(['policy', 'test', '--insecure-registry', '-f', k, SIGNED]);
   assert.equal(r.code, 0, r.stdout);
-  assert.match(r.stdout, new RegExp(`pinned: ${reg.host}/pol/signed:v1@${signedDigest}`));
+  assert.match(r.stdout, new RegExp(`pinned: ${reg.host}/pol/signed@${signedDigest}`));
 });
 
 test('in a multi-container pod one unsigned image denies the pod and is named', async () => {
@@ -181,7 +195,17 @@ spec:
 `;
   writeFileSync(join(work, 'pod.yaml'), pod);
   const k = policyFile('kyverno-pod.yaml', kyverno());
-  const r = await cli(['policy', 'test', '--insecure-registry', '-o', 'json', '-f', k, '--resource', 'pod.yaml']);
+  const r = await cli([
+    'policy',
+    'test',
+    '--insecure-registry',
+    '-o',
+    'json',
+    '-f',
+    k,
+    '--resource',
+    'pod.yaml',
+  ]);
   assert.equal(r.code, 1, r.stderr);
   const d = json(r.stdout);
   assert.deepEqual(
@@ -220,7 +244,10 @@ test('a Kyverno attestation condition on the signed SBOM passes or fails on its 
 });
 
 test('a ClusterImagePolicy CUE policy on the signed SBOM passes or fails on its content', async () => {
-  const ok = policyFile('cip-cue-ok.yaml', cip('predicate: components: [_, ...]\npredicate: bomFormat: "CycloneDX"'));
+  const ok = policyFile(
+    'cip-cue-ok.yaml',
+    cip('predicate: components: [_, ...]\npredicate: bomFormat: "CycloneDX"'),
+  );
   const pass = await cli(['policy', 'test', '--insecure-registry', '-f', ok, SIGNED]);
   assert.equal(pass.code, 0, pass.stdout);
   const bad = policyFile('cip-cue-bad.yaml', cip('predicate: bomFormat: "SPDX"'));
@@ -276,11 +303,20 @@ spec:
 test('--no-match-policy decides an image no policy selects', async () => {
   const c = policyFile('cip-nomatch.yaml', cip());
   const other = `${reg.host}/elsewhere/app:v1`;
-  await pushImage({ after }, other, 'elsewhere\n');
+  await pushImage(scope, other, 'elsewhere\n');
   const deny = await cli(['policy', 'test', '--insecure-registry', '-f', c, other]);
   assert.equal(deny.code, 1, deny.stdout);
   assert.match(deny.stdout, /no policy matches this image/);
-  const warn = await cli(['policy', 'test', '--insecure-registry', '--no-match-policy', 'warn', '-f', c, other]);
+  const warn = await cli([
+    'policy',
+    'test',
+    '--insecure-registry',
+    '--no-match-policy',
+    'warn',
+    '-f',
+    c,
+    other,
+  ]);
   assert.equal(warn.code, 0, warn.stdout);
   assert.match(warn.stdout, /^WARN /m);
 });

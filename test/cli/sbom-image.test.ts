@@ -1,25 +1,34 @@
 // `vouch sbom` on images, end to end: a real image (dpkg status + os-release + package-lock + a python
 // dist-info) built with src/oci/image-builder.ts, pushed to a real registry with `vouch copy`, and
-// scanned from registry:, oci-dir: and docker-archive:; platforms of an index; hostile layers.
+// scanned from registry:, oci-dir: and docker-archive:; platforms of an index; --attest.
+// Hostile layers are in sbom.hostile.test.ts.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { encodeHeader, padding, TAR_END } from '../../src/archive/index.js';
-import { sha256Digest } from '../../src/oci/digest.js';
-import { buildImage, buildIndex, composeImage, type ImageFile, type ImageSpec } from '../../src/oci/image-builder.js';
+import {
+  buildImage,
+  buildIndex,
+  composeImage,
+  type ImageFile,
+  type ImageSpec,
+} from '../../src/oci/image-builder.js';
 import { createOciLayoutWriter } from '../../src/oci/layout-dir.js';
-import { MediaType } from '../../src/oci/media-types.js';
-import { generateSbom, openSbomSource, parseSbomSource } from '../../src/sbom/index.js';
 import { runCli } from '../support/cli.js';
 import { dockerSave } from '../support/docker-save.js';
+import { ENV, keyPair } from './sign-setup.js';
 import { startRegistry } from '../support/registry.js';
 import { fixture, schemaErrors } from '../sbom/fixtures.js';
 
 interface CdxDoc {
   metadata: { component: { type: string; name: string; version: string } };
-  components: Array<{ purl?: string; type: string; name: string; properties?: Array<{ name: string; value: string }> }>;
+  components: Array<{
+    purl?: string;
+    type: string;
+    name: string;
+    properties?: Array<{ name: string; value: string }>;
+  }>;
 }
 
 const scope = { after: (fn: () => unknown) => after(async () => void (await fn())) };
@@ -60,13 +69,25 @@ const layout = join(work, 'layout');
 const w = await createOciLayoutWriter(layout);
 const built = await buildImage(w, { ...appSpec, tag: 'v1' });
 await w.commit();
-const pushed = await runCli(['copy', '--insecure-registry', `oci-dir:${layout}:v1`, `${registry.host}/sbom/app:v1`]);
+const pushed = await runCli([
+  'copy',
+  '--insecure-registry',
+  `oci-dir:${layout}:v1`,
+  `${registry.host}/sbom/app:v1`,
+]);
 assert.equal(pushed.code, 0, pushed.stderr);
 const archive = join(work, 'app.tar');
 writeFileSync(archive, dockerSave([{ image: composeImage(appSpec), repoTags: ['sbom/app:v1'] }], 'oci'));
+const legacyArchive = join(work, 'app-legacy.tar');
+writeFileSync(
+  legacyArchive,
+  dockerSave([{ image: composeImage(appSpec), repoTags: ['sbom/app:v1'] }], 'legacy'),
+);
 
 async function scan(source: string, extra: string[] = []): Promise<CdxDoc> {
-  const r = await runCli(['sbom', '--insecure-registry', ...extra, source, '-o', 'cyclonedx-json'], { env: EPOCH });
+  const r = await runCli(['sbom', '--insecure-registry', ...extra, source, '-o', 'cyclonedx-json'], {
+    env: EPOCH,
+  });
   assert.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as CdxDoc;
   assert.deepEqual(schemaErrors('cdx16', doc), []);
@@ -83,7 +104,10 @@ test('an image from a registry lists its OS, npm and python packages under the i
   assert.equal(doc.metadata.component.version, built.descriptor.digest);
   assert.equal(doc.metadata.component.type, 'container');
   const p = purls(doc);
-  assert.ok(p.some((x) => x.startsWith('pkg:deb/debian/base-files@') && x.includes('distro=debian-12')), p.join('\n'));
+  assert.ok(
+    p.some((x) => x.startsWith('pkg:deb/debian/base-files@') && x.includes('distro=debian-12')),
+    p.join('\n'),
+  );
   assert.ok(p.includes('pkg:npm/ms@2.1.2'));
   assert.ok(p.includes('pkg:pypi/six@1.17.0'));
   assert.ok(doc.components.some((c) => c.type === 'operating-system' && c.name === 'debian'));
@@ -98,21 +122,25 @@ test('a package whited out in an upper layer is absent from the image SBOM', asy
   );
 });
 
-test('registry:, bare reference, oci-dir: and docker-archive: of the same image give the same components', async () => {
+test('registry:, bare reference, oci-dir: and docker-archive: (both layouts) of the same image give the same components', async () => {
   const fromRegistry = purls(await scan(`registry:${registry.host}/sbom/app:v1`));
   const bare = purls(await scan(`${registry.host}/sbom/app:v1`));
   const fromLayout = await scan(`oci-dir:${layout}:v1`);
   const fromArchive = await scan(`docker-archive:${archive}`);
+  const fromLegacyArchive = await scan(`docker-archive:${legacyArchive}:sbom/app:v1`);
   assert.deepEqual(bare, fromRegistry);
   assert.deepEqual(purls(fromLayout), fromRegistry);
   assert.deepEqual(purls(fromArchive), fromRegistry);
+  assert.deepEqual(purls(fromLegacyArchive), fromRegistry);
   assert.equal(fromLayout.metadata.component.name, `oci-dir:${layout}`);
   assert.equal(fromLayout.metadata.component.version, built.descriptor.digest);
   assert.equal(fromArchive.metadata.component.name, `docker-archive:${archive}`);
 });
 
 test('an image SBOM is reproducible under SOURCE_DATE_EPOCH and SPDX-valid', async () => {
-  const a = await runCli(['sbom', '--insecure-registry', `${registry.host}/sbom/app:v1`, '-o', 'spdx-json'], { env: EPOCH });
+  const a = await runCli(['sbom', '--insecure-registry', `${registry.host}/sbom/app:v1`, '-o', 'spdx-json'], {
+    env: EPOCH,
+  });
   const b = await runCli(['sbom', `oci-dir:${layout}:v1`, '-o', 'spdx-json'], { env: EPOCH });
   const c = await runCli(['sbom', `oci-dir:${layout}:v1`, '-o', 'spdx-json'], { env: EPOCH });
   assert.equal(a.code, 0, a.stderr);
@@ -148,7 +176,9 @@ test('an index resolves to this machine platform by default and says so; --platf
   assert.equal(defDoc.metadata.component.version, index.images[0]?.descriptor.digest);
   assert.ok(purls(defDoc).includes('pkg:pypi/six@1.17.0'));
 
-  const picked = await runCli(['sbom', '--platform', `linux/${other}`, `oci-dir:${dir}:multi`], { env: EPOCH });
+  const picked = await runCli(['sbom', '--platform', `linux/${other}`, `oci-dir:${dir}:multi`], {
+    env: EPOCH,
+  });
   assert.equal(picked.code, 0, picked.stderr);
   assert.doesNotMatch(picked.stderr, /this machine's platform/);
   const pickedDoc = JSON.parse(picked.stdout) as CdxDoc;
@@ -159,53 +189,61 @@ test('an index resolves to this machine platform by default and says so; --platf
   assert.equal(missing.code, 2, missing.stderr);
 });
 
-/** An OCI layout whose only layer is a raw tar the caller wrote (writeTar refuses hostile names). */
-async function layoutWithRawLayer(tar: Buffer): Promise<string> {
-  const dir = join(tempDir('hostile'), 'layout');
-  const lw = await createOciLayoutWriter(dir);
-  const layer = { mediaType: MediaType.ociLayer, digest: sha256Digest(tar), size: tar.length };
-  await lw.putBlob(layer, tar);
-  const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} }),
+test('sbom --attest signs the CycloneDX document and attaches it to the image digest it describes', async () => {
+  const keys = await keyPair(scope);
+  const ref = `${registry.host}/sbom/attested:v1`;
+  const copied = await runCli(['copy', '--insecure-registry', `oci-dir:${layout}:v1`, ref]);
+  assert.equal(copied.code, 0, copied.stderr);
+  const made = await runCli(
+    ['sbom', '--insecure-registry', '--attest', '--key', keys.key, ref, '-o', 'table'],
+    {
+      env: { ...ENV, ...EPOCH },
+    },
   );
-  const configDesc = { mediaType: MediaType.ociConfig, digest: sha256Digest(config), size: config.length };
-  await lw.putBlob(configDesc, config);
-  const manifest = { schemaVersion: 2, mediaType: MediaType.ociManifest, config: configDesc, layers: [layer] };
-  await lw.putManifest(Buffer.from(JSON.stringify(manifest)), MediaType.ociManifest, 'evil');
-  await lw.commit();
-  return dir;
-}
-
-function rawTar(name: string, content: Buffer): Buffer {
-  return Buffer.concat([
-    encodeHeader({ name, typeflag: '0', size: content.length }),
-    content,
-    padding(content.length),
-    TAR_END,
-  ]);
-}
-
-test('a layer with a ../ entry is refused with UNSAFE_PATH (exit 2), and no SBOM file is written', async () => {
-  const lock = readFileSync(fixture('npm-v3/package-lock.json'));
-  const dir = await layoutWithRawLayer(rawTar('../../etc/package-lock.json', lock));
-  const out = tempDir('hostile-out');
-  const r = await runCli(['sbom', `oci-dir:${dir}:evil`, '-o', 'cyclonedx-json=bom.json'], { cwd: out });
-  assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /\.\.\/\.\.\/etc\/package-lock\.json/);
-  assert.deepEqual(readdirSync(out), []);
-  // The same source through the library the command uses, to see the code (`-o json` is an SBOM format
-  // name here, so the CLI cannot be asked for JSON errors).
-  const opened = await openSbomSource(parseSbomSource(`oci-dir:${dir}:evil`, out), {
-    open: { cwd: out },
-    defaultPlatform: { os: 'linux', architecture: 'amd64' },
-  });
-  await assert.rejects(generateSbom(opened.tree, { onBadFile: 'warn' }), { code: 'UNSAFE_PATH' });
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stderr, new RegExp(`attested ${registry.host}/sbom/attested@${built.descriptor.digest}`));
+  const v = await runCli(
+    ['verify-attestation', '--insecure-registry', '--type', 'cyclonedx', '--key', keys.pub, ref],
+    { env: ENV },
+  );
+  assert.equal(v.code, 0, v.stderr);
+  const statement = JSON.parse(v.stdout.trim().split('\n')[0] ?? '') as {
+    subject: Array<{ digest: { sha256: string } }>;
+    predicate: CdxDoc;
+  };
+  assert.equal(`sha256:${statement.subject[0]?.digest.sha256}`, built.descriptor.digest);
+  assert.ok(purls(statement.predicate).includes('pkg:npm/ms@2.1.2'));
 });
 
-test('a lockfile with an unknown version inside an image is a warning, not a failure', async () => {
-  const bad = Buffer.from(JSON.stringify({ name: 'x', lockfileVersion: 7, packages: {} }));
-  const dir = await layoutWithRawLayer(rawTar('srv/package-lock.json', bad));
-  const r = await runCli(['sbom', `oci-dir:${dir}:evil`]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /warning: srv\/package-lock\.json: UNSUPPORTED: unsupported lockfileVersion 7/);
+test('sbom --attest-type spdxjson attaches the SPDX document as an spdxjson attestation', async () => {
+  const keys = await keyPair(scope);
+  const ref = `${registry.host}/sbom/attested-spdx:v1`;
+  assert.equal((await runCli(['copy', '--insecure-registry', `oci-dir:${layout}:v1`, ref])).code, 0);
+  const made = await runCli(
+    [
+      'sbom',
+      '--insecure-registry',
+      '--attest',
+      '--attest-type',
+      'spdxjson',
+      '--key',
+      keys.key,
+      ref,
+      '-o',
+      'table',
+    ],
+    { env: { ...ENV, ...EPOCH } },
+  );
+  assert.equal(made.code, 0, made.stderr);
+  const v = await runCli(
+    ['verify-attestation', '--insecure-registry', '--type', 'spdxjson', '--key', keys.pub, ref],
+    {
+      env: ENV,
+    },
+  );
+  assert.equal(v.code, 0, v.stderr);
+  const statement = JSON.parse(v.stdout.trim().split('\n')[0] ?? '') as {
+    predicate: { spdxVersion: string };
+  };
+  assert.equal(statement.predicate.spdxVersion, 'SPDX-2.3');
 });

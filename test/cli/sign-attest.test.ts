@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { digestTag, sha256Digest } from '../../src/oci/digest.js';
+import { createOciLayoutWriter } from '../../src/oci/layout-dir.js';
+import { buildCosignManifest } from '../../src/sign/cosign-manifest.js';
 import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { ENV, fileScope, keyPair, layoutWith, pushImage, tempDir } from './sign-setup.js';
@@ -203,4 +206,24 @@ test('provenance outside GitHub Actions is a usage error naming the missing vari
   const r = await runCli(['provenance'], { env: {} });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /GITHUB_REPOSITORY/);
+});
+
+test('download sbom prints the SBOM attached under the .sbom tag as stored', async (t) => {
+  const { dir, digest } = await layoutWith(t, 'sbom attached\n');
+  const w = await createOciLayoutWriter(dir);
+  const sbom = Buffer.from(`${JSON.stringify(SBOM)}\n`);
+  const layer = {
+    mediaType: 'application/vnd.cyclonedx+json',
+    size: sbom.length,
+    digest: sha256Digest(sbom),
+  };
+  const built = buildCosignManifest([layer]);
+  await w.putBlob(layer, sbom);
+  await w.putBlob(built.config.descriptor, built.config.blob);
+  await w.putManifest(built.manifest, built.mediaType, digestTag(digest, 'sbom'));
+  await w.commit();
+  const r = await runCli(['download', 'sbom', `oci-dir:${dir}:v1`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout) as unknown, SBOM);
+  assert.match(r.stderr, /1 SBOM\(s\) attached/);
 });

@@ -240,3 +240,12 @@ test('generate-key-pair on a terminal refuses two different passwords and writes
   assert.match(r.stderr, /passwords do not match/);
   assert.deepEqual(readdirSync(dir), []);
 });
+
+test('oci-dir:<path> without a tag still names the one image after signatures were attached', async (t) => {
+  const { dir, digest } = await layoutWith(t, 'untagged ref\n');
+  const s = await runCli(['sign', '--key', keys.key, `oci-dir:${dir}`], { env: ENV });
+  assert.equal(s.code, 0, s.stderr);
+  const v = await runCli(['verify', '-o', 'json', '--key', keys.pub, `oci-dir:${dir}`]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal((JSON.parse(v.stdout) as { digest: string }).digest, digest);
+});

@@ -250,6 +250,7 @@ function freshPki(t: TestContext): { dir: string; root: string; leaf: string; le
       'extendedKeyUsage=codeSigning',
       'subjectAltName=critical,email:alice@example.com',
       `1.3.6.1.4.1.57264.1.1=DER:${issuerHex}`,
+      `1.3.6.1.4.1.57264.1.5=DER:${Buffer.from('octo/app').toString('hex')}`,
     ].join('\n'),
   );
   run([
@@ -382,4 +383,37 @@ test('verify without --key or a certificate identity is a usage error', async ()
   const v = await runCli(['verify', '--insecure-registry', `${reg.host}/nothing/app:v1`]);
   assert.equal(v.code, 2);
   assert.match(v.stderr, /say whom to trust/);
+});
+
+test('a GitHub workflow repository other than the expected one is refused', async (t) => {
+  const pki = freshPki(t);
+  const { ref } = await signed(t, 'workflow/app', 'workflow\n', [
+    '--key',
+    pki.leafKey,
+    '--certificate',
+    pki.leaf,
+  ]);
+  const ok = await runCli([
+    'verify',
+    '--insecure-registry',
+    '--ca-roots',
+    pki.root,
+    ...IDENTITY,
+    '--certificate-github-workflow-repository',
+    'octo/app',
+    ref,
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const v = await runCli([
+    'verify',
+    '--insecure-registry',
+    '--ca-roots',
+    pki.root,
+    ...IDENTITY,
+    '--certificate-github-workflow-repository',
+    'octo/other',
+    ref,
+  ]);
+  assert.equal(v.code, 1);
+  assert.match(v.stderr, /certificate GitHub workflow repository octo\/app != expected octo\/other/);
 });

@@ -175,3 +175,18 @@ test('a garbage bundle referrer fails as a candidate while a good legacy signatu
   assert.equal(v.failures.length, 1);
   assert.match(v.failures[0]?.reason ?? '', /truncated/);
 });
+
+test('a garbage certificate annotation beside a good key signature does not break key verification', async (t) => {
+  const { dir, digest } = await layoutWith(t, 'garbage certificate\n');
+  const w = await createOciLayoutWriter(dir);
+  const layer = signImageLayer(
+    key,
+    { dockerReference: 'oci-dir:x', digest },
+    { certificatePem: 'not a certificate' },
+  );
+  await appendToCosignTag({ reader: await openOciLayout(dir), writer: w }, digest, 'sig', layer, NOW);
+  await w.commit();
+  const { v } = await verify(dir, digest);
+  assert.equal(v.ok, true);
+  assert.equal(v.verified[0]?.certificateDer, undefined);
+});

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { startController } from '../../admission/controller.js';
 import { connectionFromKubeconfig, inClusterConnection, KubeClient } from '../../admission/kube-client.js';
 import {
   type NamespaceLabelSource,
@@ -85,6 +84,8 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .action(async (flags: ServeFlags) => {
       const cwd = ctx.io.cwd;
       const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      // Loaded on use: the webhook stack (metrics, TLS, policy engine) is not needed by other commands.
+      const { startController } = await import('../../admission/controller.js');
       const controller = await startController({
         policyPaths: flags.policies.map((p) => resolve(cwd, p)),
         policyReloadMs: num(flags.policyReload, '--policy-reload'),

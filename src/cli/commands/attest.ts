@@ -1,18 +1,25 @@
 import { type Command, Option } from 'commander';
-import { attestImage } from '../../attest/attest-image.js';
 import { DSSE_ENVELOPE_MAX_BYTES } from '../../attest/dsse.js';
 import { SLSA_PROVENANCE_V1, resolvePredicateType } from '../../attest/predicate-types.js';
 import { assertSlsaProvenanceV1 } from '../../attest/slsa-provenance.js';
 import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../attest/statement.js';
 import { describeCause, VouchError } from '../../errors.js';
-import { appendToCosignTag, pushBundleReferrer, type SignatureFormat } from '../../sign/cosign-storage.js';
-import { keyHintOf } from '../../sign/keys/key-material.js';
-import { dsseBundle, serializeBundle } from '../../sign/sigstore-bundle.js';
+import { attachAttestation, attachKeylessAttestation } from '../../sign/attach.js';
+import { signKeyless } from '../../sign/keyless/sign-keyless.js';
+import type { SignatureFormat } from '../../sign/cosign-storage.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
-import { openSignatureWriter, readInput, resolveImage, signingKey } from './signing-options.js';
+import {
+  addKeylessFlags,
+  identityToken,
+  type KeylessFlags,
+  openSignatureWriter,
+  readInput,
+  resolveImage,
+  signingKey,
+} from './signing-options.js';
 
-interface AttestFlags extends ImageFlags {
+interface AttestFlags extends ImageFlags, KeylessFlags {
   key?: string;
   type: string;
   predicate: string;
@@ -26,7 +33,7 @@ export function registerAttest(program: Command, ctx: CommandContext): void {
     .command('attest')
     .description('attach a signed in-toto attestation (DSSE) to an image')
     .argument('<ref>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest]')
-    .requiredOption('--key <file|env://VAR>', 'private key (cosign.key, PKCS#8 PEM)')
+    .option('--key <file|env://VAR>', 'private key (cosign.key, PKCS#8 PEM); without it, keyless')
     .requiredOption('--predicate <file|->', 'predicate JSON file, or - for stdin')
     .option(
       '--type <type>',
@@ -42,7 +49,7 @@ export function registerAttest(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addImageFlags(cmd).action(async (ref: string, flags: AttestFlags) => {
+  addImageFlags(addKeylessFlags(cmd)).action(async (ref: string, flags: AttestFlags) => {
     const predicateType = resolvePredicateType(flags.type);
     const raw = await readInput(ctx, flags.predicate, DSSE_ENVELOPE_MAX_BYTES, '--predicate');
     let predicate: unknown;
@@ -58,32 +65,38 @@ export function registerAttest(program: Command, ctx: CommandContext): void {
     if (predicateType === SLSA_PROVENANCE_V1)
       assertSlsaProvenanceV1(predicate, `--predicate ${flags.predicate}`);
     const image = await resolveImage(ctx, ref, flags);
-    const key = await signingKey(ctx, flags.key as string);
     const statementType: StatementType = flags.statement === 'v0.1' ? STATEMENT_V01 : STATEMENT_V1;
-    const { envelope, layer } = attestImage(key, {
+    const writer = await openSignatureWriter(ctx, image, flags);
+    const top = await image.reader.fetchManifest(image.digest);
+    const common = {
+      store: { reader: image.reader, writer },
       subjectName: image.name,
-      digest: image.digest,
+      subject: { mediaType: top.mediaType, digest: top.digest, size: top.bytes.byteLength },
       predicateType,
       predicate,
       statementType,
-    });
-    const writer = await openSignatureWriter(ctx, image, flags);
-    const now = new Date();
-    let result: Awaited<ReturnType<typeof appendToCosignTag>>;
+      now: new Date(),
+    };
+    let result: Awaited<ReturnType<typeof attachAttestation>>;
     try {
-      if (flags.format === 'legacy') {
-        result = await appendToCosignTag({ reader: image.reader, writer }, image.digest, 'att', layer, now);
+      if (flags.key !== undefined) {
+        const key = await signingKey(ctx, flags.key);
+        result = await attachAttestation({ ...common, key, format: flags.format });
       } else {
-        const top = await image.reader.fetchManifest(image.digest);
-        const bundle = serializeBundle(
-          dsseBundle(envelope, { kind: 'key', keyHint: keyHintOf(key.publicKey) }),
-        );
-        result = await pushBundleReferrer(writer, {
-          bundle,
-          subject: { mediaType: top.mediaType, digest: top.digest, size: top.bytes.byteLength },
-          content: 'dsse-envelope',
-          predicateType,
-          created: now,
+        if (flags.format !== 'bundle') {
+          throw new VouchError(
+            'UNSUPPORTED',
+            'keyless attestations are stored as Sigstore bundles: use --format bundle',
+          );
+        }
+        const token = identityToken(ctx, flags);
+        result = await attachKeylessAttestation({
+          ...common,
+          signBundle: (data, payloadType) =>
+            signKeyless(
+              { kind: 'dsse', data, payloadType },
+              { identityToken: token, fulcioUrl: flags.fulcioUrl, rekorUrl: flags.rekorUrl },
+            ),
         });
       }
       await writer.commit();

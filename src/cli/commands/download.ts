@@ -1,5 +1,10 @@
 import { type Command, Option } from 'commander';
-import { readAttachedAttestations, readAttachedSignatures } from '../../sign/cosign-storage.js';
+import { defaultLimits } from '../../limits.js';
+import {
+  readAttachedAttestations,
+  readAttachedSboms,
+  readAttachedSignatures,
+} from '../../sign/cosign-storage.js';
 import { CosignAnnotation } from '../../sign/cosign-manifest.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
@@ -17,7 +22,7 @@ interface DownloadFlags extends ImageFlags {
 export function registerDownload(program: Command, ctx: CommandContext): void {
   const download = program
     .command('download')
-    .description('print signatures or attestations attached to an image (unverified)');
+    .description('print signatures, attestations or SBOMs attached to an image (unverified)');
   for (const what of ['signature', 'attestation'] as const) {
     const cmd = download
       .command(what)
@@ -57,6 +62,41 @@ export function registerDownload(program: Command, ctx: CommandContext): void {
       );
     });
   }
+  registerDownloadSbom(download, ctx);
+}
+
+/** `vouch download sbom <ref>`: the SBOMs attached with `cosign attach sbom`, printed as stored. */
+function registerDownloadSbom(download: Command, ctx: CommandContext): void {
+  const cmd = download
+    .command('sbom')
+    .description('print the SBOMs attached to an image (.sbom tag), as stored, without verifying them')
+    .argument('<ref>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest]')
+    .addOption(
+      new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
+    );
+  addImageFlags(cmd).action(async (ref: string, flags: DownloadFlags) => {
+    const image = await resolveImage(ctx, ref, flags);
+    const sboms = await readAttachedSboms(image.reader, image.digest, defaultLimits.jsonMaxBytes);
+    if (flags.output === 'json') {
+      writeJson(ctx, {
+        reference: ref,
+        digest: image.digest,
+        sboms: sboms.map((s) => ({
+          mediaType: s.mediaType,
+          digest: s.digest,
+          document: parseJsonOrText(s.bytes),
+        })),
+      });
+    } else {
+      for (const s of sboms)
+        ctx.io.stdout.write(
+          s.bytes.toString('utf8').endsWith('\n')
+            ? s.bytes.toString('utf8')
+            : `${s.bytes.toString('utf8')}\n`,
+        );
+    }
+    ctx.io.stderr.write(`${sboms.length} SBOM(s) attached to ${image.name}@${image.digest} (not verified)\n`);
+  });
 }
 
 function parseJsonOrText(b: Buffer): unknown {

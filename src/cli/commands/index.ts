@@ -15,6 +15,9 @@ import { registerVerify } from './verify.js';
 import { registerVerifyAttestation } from './verify-attestation.js';
 import { registerVerifyBlob } from './verify-blob.js';
 import { registerPolicy } from './policy.js';
+import { registerScan } from './scan.js';
+import { registerDb } from './db.js';
+import { registerVex } from './vex.js';
 
 /** Every command vouch has, in the order `vouch --help` lists them. */
 export const commands: CommandRegistration[] = [
@@ -33,5 +36,8 @@ export const commands: CommandRegistration[] = [
   registerProvenance,
   registerSbom,
   registerPolicy,
+  registerScan,
+  registerDb,
+  registerVex,
   registerAdmission,
 ];

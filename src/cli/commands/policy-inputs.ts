@@ -97,7 +97,10 @@ export async function repositoryOpener(
   if (opts.ociDir !== undefined) {
     const layout = await openOciLayout(resolvePath(ctx.io.cwd, opts.ociDir));
     const multi = (await layout.listTags()).some((t) => t.includes(':'));
-    return (ref) => (multi ? new LayoutRepository(layout, `${ref.registry}/${ref.repository}`) : layout);
+    return (ref) => {
+      const name = `${ref.registry}/${ref.repository}`;
+      return new MirroredRepository(multi ? new LayoutRepository(layout, name) : layout, name);
+    };
   }
   const env = ctx.io.env;
   const log = debugLog(ctx);
@@ -109,6 +112,39 @@ export async function repositoryOpener(
     ...(log ? { debug: log } : {}),
   });
   return (ref) => client.repository(ref);
+}
+
+/**
+ * A layout standing in for a registry repository, as `--oci-dir` asks: reads go to the layout, and
+ * what is read reports the repository it stands for, so a policy's "signatures live in the image's
+ * repository" check judges the mirror as the repository it mirrors.
+ */
+class MirroredRepository implements ImageReader {
+  constructor(
+    private readonly store: ImageReader,
+    readonly location: string,
+  ) {}
+  fetchManifest(selector: string): ReturnType<ImageReader['fetchManifest']> {
+    return this.store.fetchManifest(selector);
+  }
+  resolve(selector: string): ReturnType<ImageReader['resolve']> {
+    return this.store.resolve(selector);
+  }
+  fetchBlob(desc: Parameters<ImageReader['fetchBlob']>[0]): ReturnType<ImageReader['fetchBlob']> {
+    return this.store.fetchBlob(desc);
+  }
+  fetchBlobBytes(desc: Parameters<ImageReader['fetchBlobBytes']>[0], maxBytes?: number): Promise<Buffer> {
+    return this.store.fetchBlobBytes(desc, maxBytes);
+  }
+  listTags(): Promise<string[]> {
+    return this.store.listTags();
+  }
+  referrers(
+    subject: Parameters<ImageReader['referrers']>[0],
+    artifactType?: string,
+  ): ReturnType<ImageReader['referrers']> {
+    return this.store.referrers(subject, artifactType);
+  }
 }
 
 /** Every registry host a run may read from: the images' and the policies' signature repositories. */

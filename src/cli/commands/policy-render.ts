@@ -33,7 +33,10 @@ function renderImage(v: ImageVerdict, resolved: ReadonlyMap<string, ResolvedImag
     }
   }
   for (const reason of v.reasons) lines.push(`  reason: ${reason}`);
-  if (v.patch) lines.push(`  pinned: ${v.patch.value} (mutateDigest, ${v.patch.path})`);
+  if (v.patch) {
+    const at = v.patch.path === '' ? '' : `, ${v.patch.path}`;
+    lines.push(`  pinned: ${v.patch.value} (mutateDigest${at})`);
+  }
   return lines;
 }
 

@@ -86,8 +86,10 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
       }
       const now = new Date();
       const noMatchPolicy = typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
+      // Every local input is read and checked before the first network request.
       const policies = await readPolicyFiles(ctx, flags.file);
       const namespaceLabels = parseLabels(flags.namespaceLabels ?? []);
+      const keyRefs = await readKeyRefs(ctx, flags.keyRef ?? []);
       let images: ImageUnderReview[];
       let resource: ResourceContext | undefined;
       if (flags.resource !== undefined) {
@@ -96,7 +98,9 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
           namespaceLabels,
         }));
       } else {
-        images = refs.map((ref) => ({ ref }));
+        // A bare reference is the whole document: RFC 6901 pointer "" names it, so a mutateDigest
+        // pin of it is printed as the pinned reference.
+        images = refs.map((ref) => ({ ref, pointer: '' }));
       }
       const insecure = flags.insecureRegistry
         ? registriesOf(
@@ -124,7 +128,7 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
         openRepository: (repository) => open(parseReference(repository)),
         now: () => now,
       });
-      const collector = new KeyRefCollector(cosign, await readKeyRefs(ctx, flags.keyRef ?? []));
+      const collector = new KeyRefCollector(cosign, keyRefs);
       const decision = await decide(
         { policies, images: withDigests, ...(resource ? { resource } : {}) },
         collector,

@@ -2,18 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
-import { attestImage } from '../../attest/attest-image.js';
-import { resolvePredicateType } from '../../attest/predicate-types.js';
 import { describeCause, VouchError } from '../../errors.js';
 import type { Platform } from '../../oci/manifest.js';
 import { generateSbom } from '../../sbom/generate.js';
 import type { CycloneDxVersion } from '../../sbom/formats/cyclonedx.js';
 import { parseSbomOutputs, renderSbom, type SbomFormat, type SbomOutput } from '../../sbom/formats/output.js';
 import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/source.js';
-import { appendToCosignTag } from '../../sign/cosign-storage.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
-import { collect, openSignatureWriter, signingKey } from './signing-options.js';
+import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
+
+/** Collects a repeatable option into an array (commander's reducer). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 interface SbomFlags extends ImageFlags {
   output?: string[];
@@ -59,11 +61,22 @@ async function runSbom(ctx: CommandContext, source: string, flags: SbomFlags): P
     throw new VouchError('USAGE', '--key is only used with --attest');
   const now = documentTime(ctx);
   const spec = parseSbomSource(source, ctx.io.cwd);
-  if (flags.attest && spec.kind === 'dir') {
-    throw new VouchError('USAGE', `--attest needs an image source; ${source} is a directory`);
+  // Checked before the scan: attestations live in a registry or an OCI layout, next to the image.
+  if (flags.attest && (spec.kind === 'dir' || spec.kind === 'docker-archive')) {
+    throw new VouchError(
+      'USAGE',
+      `--attest needs an image in a registry or an OCI layout; ${source} is a ${spec.kind === 'dir' ? 'directory' : 'docker archive'}`,
+      {
+        hint: 'vouch copy the image to a registry or oci-dir: first, then attest it there',
+      },
+    );
   }
   // Load the key before the (possibly long) scan, so a wrong password fails fast.
-  const key = flags.attest && flags.key !== undefined ? await signingKey(ctx, flags.key) : undefined;
+  // The signing modules load only with --attest: a plain `vouch sbom` starts faster without them.
+  const key =
+    flags.attest && flags.key !== undefined
+      ? await (await import('./signing-options.js')).signingKey(ctx, flags.key)
+      : undefined;
   const platform = platformFlag(flags);
   const opened = await openSbomSource(spec, {
     open: openContext(ctx, flags, [spec], debugLog(ctx)),
@@ -152,17 +165,21 @@ async function writeOutputsAtomically(
       await rename(s.tmp, s.final);
     }
   } catch (e) {
+    const leftovers: string[] = [];
     await Promise.all(
       staged.map((s) =>
         unlink(s.tmp).catch((u: unknown) => {
-          // ENOENT: never created, or already renamed into place.
-          if ((u as NodeJS.ErrnoException).code !== 'ENOENT') throw u;
+          // ENOENT: never created, or already renamed into place. Anything else is reported below.
+          if ((u as NodeJS.ErrnoException).code !== 'ENOENT') leftovers.push(s.tmp);
         }),
       ),
     );
     throw new VouchError('IO_ERROR', `writing ${current}: ${describeCause(e)}`, {
       cause: e,
-      hint: 'no SBOM file was written; check that the directory exists and is writable',
+      hint:
+        leftovers.length > 0
+          ? `could not remove the temporary files ${leftovers.join(', ')}; delete them by hand`
+          : 'no SBOM file was written; check that the directory exists and is writable',
     });
   }
 }
@@ -171,11 +188,18 @@ async function attachSbom(
   ctx: CommandContext,
   flags: SbomFlags,
   opened: Extract<OpenedSbomSource, { kind: 'image' }>,
-  key: Awaited<ReturnType<typeof signingKey>>,
+  key: PrivateKeyMaterial,
   type: 'cyclonedx' | 'spdxjson',
   predicate: unknown,
   now: Date,
 ): Promise<void> {
+  const [{ attestImage }, { resolvePredicateType }, { appendToCosignTag }, { openSignatureWriter }] =
+    await Promise.all([
+      import('../../attest/attest-image.js'),
+      import('../../attest/predicate-types.js'),
+      import('../../sign/cosign-storage.js'),
+      import('./signing-options.js'),
+    ]);
   const predicateType = resolvePredicateType(type);
   const image = { spec: opened.spec, reader: opened.reader, name: opened.image.name, digest: opened.digest };
   const { layer } = attestImage(key, {

@@ -1,35 +1,28 @@
 import { type Command, Option } from 'commander';
-import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../attest/dsse.js';
 import { VouchError } from '../../errors.js';
-import {
-  appendToCosignTag,
-  pushBundleReferrer,
-  type SignatureFormat,
-  signingSubjects,
-} from '../../sign/cosign-storage.js';
+import { attachKeylessSignatures, attachSignatures } from '../../sign/attach.js';
+import { signKeyless } from '../../sign/keyless/sign-keyless.js';
 import type { SignatureExtras } from '../../sign/cosign-manifest.js';
+import { type SignatureFormat, signingSubjects } from '../../sign/cosign-storage.js';
 import { readSmallFile } from '../../sign/key-ref.js';
 import { parseCertificatePem } from '../../sign/keys/certificate.js';
-import { keyHintOf, type PrivateKeyMaterial } from '../../sign/keys/key-material.js';
+import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
 import { PEM_MAX_BYTES } from '../../sign/keys/pem.js';
-import { signImageLayer } from '../../sign/sign-image.js';
-import {
-  type BundleSigner,
-  cosignSignStatement,
-  dsseBundle,
-  serializeBundle,
-} from '../../sign/sigstore-bundle.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {
+  addKeylessFlags,
   collect,
+  identityToken,
+  type KeylessFlags,
   openSignatureWriter,
   parseAnnotations,
+  type ResolvedImage,
   resolveImage,
   signingKey,
 } from './signing-options.js';
 
-interface SignFlags extends ImageFlags {
+interface SignFlags extends ImageFlags, KeylessFlags {
   key?: string;
   format: SignatureFormat;
   annotations?: string[];
@@ -72,7 +65,7 @@ export function registerSign(program: Command, ctx: CommandContext): void {
     .command('sign')
     .description('sign an image digest with a key (cosign-compatible .sig tag or Sigstore bundle referrer)')
     .argument('<ref>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest]')
-    .requiredOption('--key <file|env://VAR>', 'private key (cosign.key, PKCS#8 PEM)')
+    .option('--key <file|env://VAR>', 'private key (cosign.key, PKCS#8 PEM); without it, keyless')
     .addOption(
       new Option('--format <format>', 'storage format').choices(['legacy', 'bundle']).default('legacy'),
     )
@@ -83,50 +76,29 @@ export function registerSign(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addImageFlags(cmd).action(async (ref: string, flags: SignFlags) => {
+  addImageFlags(addKeylessFlags(cmd)).action(async (ref: string, flags: SignFlags) => {
     const image = await resolveImage(ctx, ref, flags);
-    const key = await signingKey(ctx, flags.key as string);
+    if (flags.key === undefined) {
+      await signKeylessly(ctx, ref, image, flags);
+      return;
+    }
+    const key = await signingKey(ctx, flags.key);
     const extras = await certificateExtras(ctx, key, flags);
     const annotations = parseAnnotations(flags.annotations);
     const subjects = await signingSubjects(image.reader, image.digest, flags.recursive ?? false);
     const writer = await openSignatureWriter(ctx, image, flags);
-    const now = new Date();
-    const signer: BundleSigner =
-      extras.certificatePem !== undefined
-        ? {
-            kind: 'certificate',
-            certificateDer: parseCertificatePem(extras.certificatePem, 'certificate').raw,
-          }
-        : { kind: 'key', keyHint: keyHintOf(key.publicKey) };
-    const written = [];
+    let written: Awaited<ReturnType<typeof attachSignatures>>;
     try {
-      for (const subject of subjects) {
-        if (flags.format === 'legacy') {
-          const layer = signImageLayer(
-            key,
-            { dockerReference: image.name, digest: subject.digest, annotations },
-            extras,
-          );
-          written.push({
-            digest: subject.digest,
-            ...(await appendToCosignTag({ reader: image.reader, writer }, subject.digest, 'sig', layer, now)),
-          });
-        } else {
-          const statement = cosignSignStatement(subject.digest, annotations);
-          const envelope = signEnvelope(Buffer.from(JSON.stringify(statement)), IN_TOTO_PAYLOAD_TYPE, key);
-          const bundle = serializeBundle(dsseBundle(envelope, signer));
-          written.push({
-            digest: subject.digest,
-            ...(await pushBundleReferrer(writer, {
-              bundle,
-              subject,
-              content: 'dsse-envelope',
-              predicateType: statement.predicateType,
-              created: now,
-            })),
-          });
-        }
-      }
+      written = await attachSignatures({
+        store: { reader: image.reader, writer },
+        key,
+        dockerReference: image.name,
+        subjects,
+        format: flags.format,
+        annotations,
+        extras,
+        now: new Date(),
+      });
       await writer.commit();
     } catch (e) {
       await writer.abort();
@@ -151,4 +123,54 @@ export function registerSign(program: Command, ctx: CommandContext): void {
       );
     }
   });
+}
+
+/** `vouch sign` without --key: a Fulcio certificate for the identity token, a Rekor entry, a bundle. */
+async function signKeylessly(
+  ctx: CommandContext,
+  ref: string,
+  image: ResolvedImage,
+  flags: SignFlags,
+): Promise<void> {
+  const token = identityToken(ctx, flags);
+  if (flags.format !== 'bundle' || flags.certificate !== undefined) {
+    throw new VouchError(
+      'UNSUPPORTED',
+      'keyless signing stores a Sigstore bundle: use --format bundle, without --certificate',
+    );
+  }
+  const subjects = await signingSubjects(image.reader, image.digest, flags.recursive ?? false);
+  const writer = await openSignatureWriter(ctx, image, flags);
+  let written: Awaited<ReturnType<typeof attachKeylessSignatures>>;
+  try {
+    written = await attachKeylessSignatures({
+      store: { reader: image.reader, writer },
+      subjects,
+      annotations: parseAnnotations(flags.annotations),
+      signBundle: (data, payloadType) =>
+        signKeyless(
+          { kind: 'dsse', data, payloadType },
+          { identityToken: token, fulcioUrl: flags.fulcioUrl, rekorUrl: flags.rekorUrl },
+        ),
+      now: new Date(),
+    });
+    await writer.commit();
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  if (flags.output === 'json') {
+    writeJson(ctx, {
+      reference: ref,
+      digest: image.digest,
+      format: 'bundle',
+      keyless: true,
+      signed: written,
+    });
+    return;
+  }
+  for (const w of written) {
+    ctx.io.stdout.write(`${image.name}@${w.digest}\n`);
+    ctx.io.stderr.write(`signed ${w.digest} keylessly: pushed ${w.where}\n`);
+  }
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { VouchError } from '../../errors.js';
 import type { Digest } from '../../oci/digest.js';
 import type { ImageReader, ImageWriter } from '../../oci/image-store.js';
+import { openOciLayout } from '../../oci/layout-dir.js';
 import { openImageReader, openImageWriter } from '../../oci/open.js';
 import { type ImageSourceSpec, parseImageSourceSpec } from '../../oci/source-spec.js';
 import { type IdentityConstraints, hasIdentityConstraint } from '../../sign/certificate-identity.js';
@@ -55,7 +56,7 @@ export async function readPassword(ctx: CommandContext, prompt: string): Promise
     const onData = (chunk: Buffer | string): void => {
       const text = Buffer.isBuffer(chunk) ? chunk.toString('utf8') : chunk;
       for (let i = 0; i < text.length; i++) {
-        const ch = text[i] as string;
+        const ch = text.charAt(i);
         if (ch === '\r' || ch === '\n') {
           done();
           // Whatever followed the line (a second answer typed ahead) stays for the next prompt.
@@ -104,6 +105,9 @@ export interface TrustFlags {
   certificateGithubWorkflowName?: string;
   certificateGithubWorkflowRepository?: string;
   certificateGithubWorkflowRef?: string;
+  trustedRoot?: string;
+  insecureIgnoreTlog?: boolean;
+  insecureIgnoreSct?: boolean;
 }
 
 /** cosign's verification trust flags. */
@@ -114,7 +118,16 @@ export function addTrustFlags(cmd: Command): Command {
     .option('--certificate-identity-regexp <re>', 'expected certificate subject, as a regular expression')
     .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer in the certificate')
     .option('--certificate-oidc-issuer-regexp <re>', 'expected OIDC issuer, as a regular expression')
-    .option('--ca-roots <pem>', 'PEM file of trusted root (and intermediate) CA certificates')
+    .option(
+      '--ca-roots <pem>',
+      'PEM file of trusted root (and intermediate) CA certificates: checks the chain at the current time only, no transparency log (use --trusted-root for that)',
+    )
+    .option(
+      '--trusted-root <file>',
+      'Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, TSAs) for keyless verification with transparency-log checks; default: the bundled public-good root',
+    )
+    .option('--insecure-ignore-tlog', 'keyless: accept signatures without a verified transparency-log entry')
+    .option('--insecure-ignore-sct', 'keyless: accept certificates without a verified SCT')
     .option('--certificate-github-workflow-trigger <v>', 'expected GitHub workflow trigger')
     .option('--certificate-github-workflow-sha <v>', 'expected GitHub workflow commit')
     .option('--certificate-github-workflow-name <v>', 'expected GitHub workflow name')
@@ -127,7 +140,13 @@ export function addTrustFlags(cmd: Command): Command {
  * @throws USAGE, FILE_NOT_FOUND, INPUT_MALFORMED, UNSUPPORTED
  */
 export async function trustFromFlags(ctx: CommandContext, f: TrustFlags): Promise<TrustPolicy> {
-  const identity: IdentityConstraints = {
+  if (f.trustedRoot !== undefined || f.insecureIgnoreTlog || f.insecureIgnoreSct) {
+    throw new VouchError(
+      'USAGE',
+      '--trusted-root / --insecure-ignore-tlog / --insecure-ignore-sct apply to keyless verification by certificate identity only',
+    );
+  }
+  const identity = identityFromFlags(f);
     ...(f.certificateIdentity !== undefined ? { subject: f.certificateIdentity } : {}),
     ...(f.certificateIdentityRegexp !== undefined ? { subjectRegExp: f.certificateIdentityRegexp } : {}),
     ...(f.certificateOidcIssuer !== undefined ? { issuer: f.certificateOidcIssuer } : {}),
@@ -148,6 +167,79 @@ export async function trustFromFlags(ctx: CommandContext, f: TrustFlags): Promis
       ? { githubWorkflowRef: f.certificateGithubWorkflowRef }
       : {}),
   };
+}
+
+/** How verification is anchored: a plain trust policy (`--key`, `--ca-roots`), or a Sigstore trusted root. */
+export type Verification =
+  | { kind: 'policy'; trust: TrustPolicy }
+  | { kind: 'keyless'; keyless: KeylessTrust; rootName: string };
+
+/**
+ * The verification the flags ask for. A certificate identity without `--ca-roots` is verified
+ * keylessly against `--trusted-root` (default: the bundled public-good root), with transparency-log
+ * and SCT checks; `--key` and `--ca-roots` keep their trust policy (chain only, no tlog).
+ * @throws USAGE, FILE_NOT_FOUND, INPUT_TOO_LARGE, INPUT_MALFORMED, UNSUPPORTED
+ */
+export async function verificationFromFlags(ctx: CommandContext, f: TrustFlags): Promise<Verification> {
+  const identity = identityFromFlags(f);
+  const keyless =
+    f.key === undefined && f.caRoots === undefined && Object.keys(identity).length > 0 && hasIdentityConstraint(identity);
+  if (!keyless) {
+    if (f.trustedRoot !== undefined && f.caRoots !== undefined) {
+      throw new VouchError('USAGE', '--ca-roots and --trusted-root are alternatives; give one');
+    }
+    return { kind: 'policy', trust: await trustFromFlags(ctx, f) };
+  }
+  const rootName = f.trustedRoot ?? PUBLIC_GOOD_ROOT_NAME;
+  const bytes =
+    f.trustedRoot !== undefined
+      ? await readSmallFile(f.trustedRoot, ctx.io.cwd, TRUSTED_ROOT_MAX_BYTES, '--trusted-root')
+      : publicGoodTrustedRootBytes();
+  const options: BundleVerifyOptions = {
+    ...(f.insecureIgnoreTlog ? { insecureIgnoreTlog: true } : {}),
+    ...(f.insecureIgnoreSct ? { insecureIgnoreSct: true } : {}),
+  };
+  return {
+    kind: 'keyless',
+    keyless: { trustedRoot: parseTrustedRoot(bytes, rootName), identity, options },
+    rootName,
+  };
+}
+
+/** Describes a Verification for the summary line. */
+export function describeVerification(v: Verification): string {
+  return v.kind === 'policy'
+    ? describeTrust(v.trust)
+    : `certificate identity from ${v.rootName} (chain, SCT and transparency log checked${
+        v.keyless.options?.insecureIgnoreTlog ? '; tlog IGNORED' : ''
+      }${v.keyless.options?.insecureIgnoreSct ? '; SCT IGNORED' : ''})`;
+}
+
+function identityFromFlags(f: TrustFlags): IdentityConstraints {
+  return {
+    ...(f.certificateIdentity !== undefined ? { subject: f.certificateIdentity } : {}),
+    ...(f.certificateIdentityRegexp !== undefined ? { subjectRegExp: f.certificateIdentityRegexp } : {}),
+    ...(f.certificateOidcIssuer !== undefined ? { issuer: f.certificateOidcIssuer } : {}),
+    ...(f.certificateOidcIssuerRegexp !== undefined ? { issuerRegExp: f.certificateOidcIssuerRegexp } : {}),
+    ...(f.certificateGithubWorkflowTrigger !== undefined
+      ? { githubWorkflowTrigger: f.certificateGithubWorkflowTrigger }
+      : {}),
+    ...(f.certificateGithubWorkflowSha !== undefined
+      ? { githubWorkflowSha: f.certificateGithubWorkflowSha }
+      : {}),
+    ...(f.certificateGithubWorkflowName !== undefined
+      ? { githubWorkflowName: f.certificateGithubWorkflowName }
+      : {}),
+    ...(f.certificateGithubWorkflowRepository !== undefined
+      ? { githubWorkflowRepository: f.certificateGithubWorkflowRepository }
+      : {}),
+    ...(f.certificateGithubWorkflowRef !== undefined
+      ? { githubWorkflowRef: f.certificateGithubWorkflowRef }
+      : {}),
+  };
+}
+
+function unusedIdentityMarker(): void {
   const anyIdentity = Object.keys(identity).length > 0;
   if (f.key !== undefined) {
     if (anyIdentity || f.caRoots !== undefined) {
@@ -200,10 +292,31 @@ export async function resolveImage(
   ref: string,
   flags: ImageFlags,
 ): Promise<ResolvedImage> {
-  const spec = parseImageSourceSpec(ref);
+  const parsed = parseImageSourceSpec(ref);
+  const spec = withDefaultLayoutTag(parsed, await layoutTags(ctx, parsed));
   const opened = await openImageReader(spec, openContext(ctx, flags, [spec], debugLog(ctx)));
   const top = await opened.reader.fetchManifest(opened.selector);
   return { spec, reader: opened.reader, name: opened.name, digest: top.digest };
+}
+
+// Tags cosign and the referrers fallback create for attachments: `sha256-<hex>[.sig|.att|.sbom]`.
+const ATTACHMENT_TAG = /^sha(256|512)-[0-9a-f]+(\.(sig|att|sbom))?$/;
+
+async function layoutTags(ctx: CommandContext, spec: ImageSourceSpec): Promise<string[]> {
+  if (spec.kind !== 'oci-dir' || spec.tag !== undefined || spec.digest !== undefined) return [];
+  return (await openOciLayout(resolvePath(ctx.io.cwd, spec.path))).listTags();
+}
+
+/**
+ * `oci-dir:path` without a tag names the layout's only image. Once it is signed the layout also holds
+ * `sha256-<hex>.sig` (and referrer index) tags; those are attachments, not images, so they do not make
+ * the choice ambiguous.
+ */
+function withDefaultLayoutTag(spec: ImageSourceSpec, tags: readonly string[]): ImageSourceSpec {
+  if (spec.kind !== 'oci-dir') return spec;
+  const images = tags.filter((t) => !ATTACHMENT_TAG.test(t));
+  const only = images.length === 1 ? images[0] : undefined;
+  return only !== undefined && images.length < tags.length ? { ...spec, tag: only } : spec;
 }
 
 /**
@@ -277,4 +390,32 @@ export async function readInput(
     parts.push(b);
   }
   return Buffer.concat(parts);
+}
+
+export interface KeylessFlags {
+  identityToken?: string;
+  fulcioUrl: string;
+  rekorUrl: string;
+}
+
+/** cosign's keyless signing flags. */
+export function addKeylessFlags(cmd: Command): Command {
+  return cmd
+    .option('--identity-token <jwt>', 'OIDC identity token for keyless signing (else SIGSTORE_ID_TOKEN)')
+    .option('--fulcio-url <url>', 'Fulcio for keyless signing', 'https://fulcio.sigstore.dev')
+    .option('--rekor-url <url>', 'Rekor for keyless signing', 'https://rekor.sigstore.dev');
+}
+
+/**
+ * The identity token for keyless signing: --identity-token, else SIGSTORE_ID_TOKEN.
+ * @throws USAGE (neither, so there is nothing to sign with)
+ */
+export function identityToken(ctx: CommandContext, flags: KeylessFlags): string {
+  const token = flags.identityToken ?? ctx.io.env['SIGSTORE_ID_TOKEN'];
+  if (token === undefined || token === '') {
+    throw new VouchError('USAGE', 'no signer: pass --key, or an identity token for keyless signing', {
+      hint: 'pass --identity-token or set SIGSTORE_ID_TOKEN',
+    });
+  }
+  return token;
 }

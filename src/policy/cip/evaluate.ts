@@ -1,4 +1,6 @@
 import type { CueEngine } from '../cue/evaluator.js';
+import { cueSubset, usesTimeNow } from '../cue/subset.js';
+import { EvidenceMemo } from '../evidence-memo.js';
 import type { Evidence, SignerIdentity } from '../evidence.js';
 import type { ImageUnderReview, ImageView } from '../image-under-review.js';
 import { selectorMatches } from '../label-selector.js';
@@ -80,12 +82,60 @@ export interface CipEvalOptions {
   readonly now: Date;
 }
 
+// A CIP's result depends on the image identity and the evidence, and on the admission time only when
+// one of its CUE policies calls time.Now(): otherwise it is kept per evidence object (see EvidenceMemo).
+const cipAnswers = new EvidenceMemo<PolicyResult>();
+const timeDependence = new WeakMap<ClusterImagePolicy, boolean>();
+
+function readsTime(policy: ClusterImagePolicy): boolean {
+  let t = timeDependence.get(policy);
+  if (t === undefined) {
+    const sources = [
+      policy.policy,
+      ...policy.authorities.flatMap((a) => a.attestations.map((x) => x.policy)),
+    ];
+    t = sources.some((p) => p !== undefined && p.source.kind === 'inline' && usesTimeNow(p.source.data));
+    timeDependence.set(policy, t);
+  }
+  return t;
+}
+
+/**
+ * Judges one image against one matching CIP (see computeCip); answers are kept per evidence object.
+ */
+export function evaluateCip(
+  policy: ClusterImagePolicy,
+  glob: string,
+  image: ImageUnderReview,
+  view: ImageView,
+  evidence: Evidence | undefined,
+  opts: CipEvalOptions,
+): PolicyResult {
+  // Not memoised: evidence filed under another digest (defence in depth), policies that read the
+  // clock, and other CUE engines (a result of one must not be served to another).
+  if (
+    evidence === undefined ||
+    evidence.digest !== image.digest ||
+    opts.cue !== cueSubset ||
+    readsTime(policy)
+  ) {
+    return computeCip(policy, glob, image, view, evidence, opts);
+  }
+  // The glob is a function of (policy, view): first match in policy order.
+  let r = cipAnswers.get(evidence, policy, view);
+  if (r === undefined) {
+    r = computeCip(policy, glob, image, view, evidence, opts);
+    cipAnswers.set(evidence, policy, view, r);
+  }
+  return r;
+}
+
 /**
  * Judges one image against one matching CIP: any one authority suffices; an authority with
  * attestations needs every listed attestation (policy-controller checks attestations instead of
  * signatures then); each attestation needs at least one statement and all of them must pass its policy.
  */
-export function evaluateCip(
+function computeCip(
   policy: ClusterImagePolicy,
   glob: string,
   image: ImageUnderReview,

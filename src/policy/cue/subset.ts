@@ -570,40 +570,77 @@ function scalarOf(d: Dyn, line: number): Scalar {
 
 const MISSING = Symbol('missing');
 
-function check(v: Val, data: unknown, path: string, errs: string[]): void {
-  const at = path === '' ? '(root)' : path;
-  const show = (x: unknown) => JSON.stringify(x)?.slice(0, 60) ?? String(x);
+/**
+ * Where a check is in the input, as a linked list: the dotted path string is built only for a
+ * violation, never on the passing path an admission takes for every container.
+ */
+type PathNode = { readonly parent: PathNode | undefined; readonly key: string | number } | undefined;
+
+function pathText(p: PathNode): string {
+  if (p === undefined) return '(root)';
+  const keys: (string | number)[] = [];
+  for (let n: PathNode = p; n !== undefined; n = n.parent) keys.push(n.key);
+  return keys.reverse().join('.');
+}
+
+function showValue(x: unknown): string {
+  return JSON.stringify(x)?.slice(0, 60) ?? String(x);
+}
+
+// A field written several times is the conjunction of its definitions; built once per definition list.
+const conjunctions = new WeakMap<readonly Val[], Val>();
+
+function conjunction(defs: readonly Val[]): Val {
+  if (defs.length === 1) return defs[0] as Val;
+  let v = conjunctions.get(defs);
+  if (v === undefined) {
+    v = { k: 'and', parts: defs as Val[] };
+    conjunctions.set(defs, v);
+  }
+  return v;
+}
+
+function check(v: Val, data: unknown, path: PathNode, errs: string[]): void {
   switch (v.k) {
     case 'top':
-      if (data === MISSING) errs.push(`${at}: incomplete value _ (field missing from the attestation)`);
+      if (data === MISSING)
+        errs.push(`${pathText(path)}: incomplete value _ (field missing from the attestation)`);
       return;
     case 'type':
       if (data === MISSING)
-        errs.push(`${at}: incomplete value ${v.type} (field missing from the attestation)`);
-      else if (!typeOk(v.type, data)) errs.push(`${at}: conflicting values ${v.type} and ${show(data)}`);
+        errs.push(`${pathText(path)}: incomplete value ${v.type} (field missing from the attestation)`);
+      else if (!typeOk(v.type, data))
+        errs.push(`${pathText(path)}: conflicting values ${v.type} and ${showValue(data)}`);
       return;
     case 'concrete':
       if (data !== MISSING && data !== v.v)
-        errs.push(`${at}: conflicting values ${show(v.v)} and ${show(data)}`);
+        errs.push(`${pathText(path)}: conflicting values ${showValue(v.v)} and ${showValue(data)}`);
       return;
     case 'bound': {
-      const desc = `${v.op}${show(v.v)}`;
       if (data === MISSING) {
-        errs.push(`${at}: incomplete value ${desc} (field missing from the attestation)`);
+        errs.push(
+          `${pathText(path)}: incomplete value ${v.op}${showValue(v.v)} (field missing from the attestation)`,
+        );
         return;
       }
-      if (!boundOk(v, data)) errs.push(`${at}: invalid value ${show(data)} (out of bound ${desc})`);
+      if (!boundOk(v, data))
+        errs.push(
+          `${pathText(path)}: invalid value ${showValue(data)} (out of bound ${v.op}${showValue(v.v)})`,
+        );
       return;
     }
     case 'and': {
       if (data === MISSING) {
-        const concretes = v.parts.filter((p) => p.k === 'concrete');
-        const first = concretes[0];
-        if (first && concretes.some((c) => c.k === 'concrete' && first.k === 'concrete' && c.v !== first.v)) {
-          errs.push(`${at}: conflicting values in the policy itself`);
-          return;
+        let first: Val | undefined;
+        for (const p of v.parts) {
+          if (p.k !== 'concrete') continue;
+          if (first === undefined) first = p;
+          else if (first.k === 'concrete' && p.v !== first.v) {
+            errs.push(`${pathText(path)}: conflicting values in the policy itself`);
+            return;
+          }
         }
-        if (first) {
+        if (first !== undefined && first.k === 'concrete') {
           // A concrete value fills the field; remaining constraints are checked against it.
           for (const p of v.parts) check(p, first.v, path, errs);
           return;
@@ -614,7 +651,7 @@ function check(v: Val, data: unknown, path: string, errs: string[]): void {
     }
     case 'struct': {
       if (data !== MISSING && (typeof data !== 'object' || data === null || Array.isArray(data))) {
-        errs.push(`${at}: conflicting values struct and ${show(data)}`);
+        errs.push(`${pathText(path)}: conflicting values struct and ${showValue(data)}`);
         return;
       }
       for (const [k, defs] of v.fields) {
@@ -624,34 +661,33 @@ function check(v: Val, data: unknown, path: string, errs: string[]): void {
             : Object.hasOwn(data as object, k)
               ? (data as Record<string, unknown>)[k]
               : MISSING;
-        const p = path === '' ? k : `${path}.${k}`;
-        check(defs.length === 1 ? (defs[0] as Val) : { k: 'and', parts: defs }, sub, p, errs);
+        check(conjunction(defs), sub, { parent: path, key: k }, errs);
       }
       return;
     }
     case 'list': {
       if (data === MISSING) {
-        if (v.tail) errs.push(`${at}: incomplete value (open list; field missing from the attestation)`);
+        if (v.tail)
+          errs.push(`${pathText(path)}: incomplete value (open list; field missing from the attestation)`);
         else
-          v.elems.forEach((e, i) => {
-            check(e, MISSING, `${path}.${i}`, errs);
-          });
+          for (let i = 0; i < v.elems.length; i++)
+            check(v.elems[i] as Val, MISSING, { parent: path, key: i }, errs);
         return;
       }
       if (!Array.isArray(data)) {
-        errs.push(`${at}: conflicting values list and ${show(data)}`);
+        errs.push(`${pathText(path)}: conflicting values list and ${showValue(data)}`);
         return;
       }
       if (v.tail ? data.length < v.elems.length : data.length !== v.elems.length) {
         errs.push(
-          `${at}: incompatible list lengths (${data.length} and ${v.elems.length}${v.tail ? ' or more' : ''})`,
+          `${pathText(path)}: incompatible list lengths (${data.length} and ${v.elems.length}${v.tail ? ' or more' : ''})`,
         );
         return;
       }
-      data.forEach((d, i) => {
+      for (let i = 0; i < data.length; i++) {
         const e = v.elems[i] ?? v.tail;
-        if (e) check(e, d, `${path}.${i}`, errs);
-      });
+        if (e) check(e, data[i], { parent: path, key: i }, errs);
+      }
       return;
     }
   }
@@ -696,6 +732,8 @@ function cmp(a: number, b: number, op: '<' | '<=' | '>' | '>='): boolean {
   }
 }
 
+const PASSED: CueResult = Object.freeze({ ok: true });
+
 function compileCue(source: string): CueCompiled {
   if (source.length > SOURCE_MAX_CHARS)
     return { ok: false, kind: 'unsupported', message: `policy longer than ${SOURCE_MAX_CHARS} characters` };
@@ -726,8 +764,8 @@ function compileCue(source: string): CueCompiled {
         throw e;
       }
       const errs: string[] = [];
-      check(value, input, '', errs);
-      return errs.length === 0 ? { ok: true } : { ok: false, kind: 'violation', message: errs.join('; ') };
+      check(value, input, undefined, errs);
+      return errs.length === 0 ? PASSED : { ok: false, kind: 'violation', message: errs.join('; ') };
     },
   };
 }

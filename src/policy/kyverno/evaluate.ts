@@ -1,4 +1,5 @@
 import type { Evidence } from '../evidence.js';
+import { EvidenceMemo } from '../evidence-memo.js';
 import {
   type ImageParts,
   type ImageUnderReview,
@@ -106,7 +107,7 @@ function certSha256(pem: string): string {
   }
 }
 
-type EntryCheck = (b: BindingExpectation) => { ok: boolean; checks: Check[] };
+type EntryCheck = (b: BindingExpectation) => { ok: boolean; checks: readonly Check[] };
 
 /** An attestor set passes when `count` entries (all when unset) pass; nested sets recurse. */
 function evaluateSet(set: AttestorSet, iv: ImageVerification, check: EntryCheck): AuthorityResult {
@@ -138,22 +139,37 @@ export interface KyvernoImageResult {
   readonly patch?: ImagePatch;
 }
 
-/** Judges one image against one verifyImages entry of a rule that applies. */
-export function evaluateImageVerification(
-  policy: KyvernoPolicy,
-  rule: KyvernoRule,
+// The authority results depend only on the verifyImages entry, the evidence and the image identity,
+// never on the resource or the failure action: kept per evidence object (see EvidenceMemo).
+const authorityAnswers = new EvidenceMemo<readonly AuthorityResult[]>();
+
+function verifyImageAuthorities(
   iv: ImageVerification,
-  pattern: string,
   image: ImageUnderReview,
   view: ImageView,
   evidence: Evidence | undefined,
-  resource: ResourceContext | undefined,
-): KyvernoImageResult {
+): readonly AuthorityResult[] {
+  // Evidence is looked up by the image's digest; anything else is not memoised (defence in depth).
+  if (evidence === undefined || evidence.digest !== image.digest) {
+    return computeAuthorities(iv, image, view, evidence);
+  }
+  let r = authorityAnswers.get(evidence, iv, view);
+  if (r === undefined) {
+    r = computeAuthorities(iv, image, view, evidence);
+    authorityAnswers.set(evidence, iv, view, r);
+  }
+  return r;
+}
+
+function computeAuthorities(
+  iv: ImageVerification,
+  image: ImageUnderReview,
+  view: ImageView,
+  evidence: Evidence | undefined,
+): AuthorityResult[] {
   const parts: ImageParts = view.parts;
   const repo = view.repository;
   const authorities: AuthorityResult[] = [];
-  const action = effectiveAction(policy, iv, resource);
-
   // verifyDigest: the workload must name a digest, unless mutateDigest pins it on admission.
   if (iv.verifyDigest && parts.digest === undefined && !iv.mutateDigest) {
     authorities.push({
@@ -231,6 +247,46 @@ export function evaluateImageVerification(
     }
   }
 
+  return authorities;
+}
+
+// The pinned form of a reference is asked for on every admitted container: kept per (view, digest).
+const pinned = new WeakMap<ImageView, { readonly digest: string; readonly value: string }>();
+
+function pinnedReference(view: ImageView, digest: string): string {
+  const hit = pinned.get(view);
+  if (hit !== undefined && hit.digest === digest) return hit.value;
+  const value = kyvernoImageString({ ...view.parts, digest });
+  pinned.set(view, { digest, value });
+  return value;
+}
+
+// The admit-path summary names only the policy and rule: built once per parsed rule.
+const verifiedSummaries = new WeakMap<KyvernoRule, string>();
+
+function verifiedSummary(policy: KyvernoPolicy, rule: KyvernoRule): string {
+  let s = verifiedSummaries.get(rule);
+  if (s === undefined) {
+    s = `${policy.name}/${rule.name}: image verified`;
+    verifiedSummaries.set(rule, s);
+  }
+  return s;
+}
+
+/** Judges one image against one verifyImages entry of a rule that applies. */
+export function evaluateImageVerification(
+  policy: KyvernoPolicy,
+  rule: KyvernoRule,
+  iv: ImageVerification,
+  pattern: string,
+  image: ImageUnderReview,
+  view: ImageView,
+  evidence: Evidence | undefined,
+  resource: ResourceContext | undefined,
+): KyvernoImageResult {
+  const parts: ImageParts = view.parts;
+  const action = effectiveAction(policy, iv, resource);
+  const authorities = verifyImageAuthorities(iv, image, view, evidence);
   const passed = authorities.every((a) => a.ok);
   let patch: ImagePatch | undefined;
   // Kyverno mutates only in Enforce: an audited request is admitted as written.
@@ -242,13 +298,8 @@ export function evaluateImageVerification(
     image.digest !== undefined &&
     image.pointer !== undefined
   ) {
-    patch = {
-      op: 'replace',
-      path: image.pointer,
-      value: kyvernoImageString({ ...parts, digest: image.digest }),
-    };
+    patch = { op: 'replace', path: image.pointer, value: pinnedReference(view, image.digest) };
   }
-  const failing = authorities.filter((a) => !a.ok);
   const onFailure: PolicyResult['onFailure'] = action === 'Enforce' && iv.required ? 'deny' : 'warn';
   return {
     result: {
@@ -260,8 +311,9 @@ export function evaluateImageVerification(
       passed,
       onFailure,
       summary: passed
-        ? `${policy.name}/${rule.name}: image verified`
-        : `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): ${failing
+        ? verifiedSummary(policy, rule)
+        : `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): ${authorities
+            .filter((a) => !a.ok)
             .flatMap((a) => {
               // The set-level count first, then the first concrete miss inside it.
               const bad = a.checks.filter((c) => !c.ok);

@@ -1,10 +1,16 @@
 import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import type { DsseEnvelope } from '../../attest/dsse.js';
 import { describeCause, VouchError } from '../../errors.js';
 import { decodeBase64Strict } from '../signature.js';
 import type { RekorLogKey } from './trusted-root.js';
 
 /** Largest `dev.sigstore.cosign/bundle` annotation read (a hashedrekord entry with a cert is ~3 KB). */
 export const REKOR_BUNDLE_MAX_BYTES = 64 * 1024;
+
+/** What the `.sig` / `.att` layer signed: a simple-signing payload, or a DSSE envelope (attestations). */
+export type RekorSignedContent =
+  | { kind: 'simple-signing'; signature: string; payload: Uint8Array }
+  | { kind: 'dsse'; envelope: DsseEnvelope };
 
 /** A Rekor entry whose SET verified and whose body matches the signature it is attached to. */
 export interface VerifiedRekorEntry {
@@ -19,15 +25,15 @@ export interface VerifiedRekorEntry {
  * Verifies cosign's legacy Rekor bundle annotation (`{"SignedEntryTimestamp":…,"Payload":{body,
  * integratedTime,logIndex,logID}}`) attached to a keyless `.sig` layer, offline: the SET is Rekor's
  * signature over the canonical JSON of Payload (keys sorted, no spaces) with the log key the trusted
- * root names for `logID` at `integratedTime`; the body must be a hashedrekord v0.0.1 entry for exactly
- * this payload hash, signature and certificate (otherwise a valid SET for another signature could be
- * replayed to back-date this one).
+ * root names for `logID` at `integratedTime`; the body must record exactly this signature and
+ * certificate (otherwise a valid SET for another signature could be replayed to back-date this one):
+ * a hashedrekord v0.0.1 entry for a `.sig` payload, an intoto v0.0.2 or dsse v0.0.1 entry for a `.att`
+ * envelope.
  * @throws TLOG_INVALID, INPUT_MALFORMED, INPUT_TOO_LARGE
  */
 export function verifyCosignRekorBundle(input: {
   rekorBundle: string;
-  signature: string;
-  payload: Uint8Array;
+  content: RekorSignedContent;
   certificatePem: string;
   rekorLogs: readonly RekorLogKey[];
   what: string;
@@ -67,7 +73,15 @@ export function verifyCosignRekorBundle(input: {
       `${what}: SignedEntryTimestamp does not verify with the key of log ${log.baseUrl} (${b.logID.slice(0, 16)})`,
     );
   }
-  checkHashedRekordBody(b.body, input, what);
+  const body = decodeBody(b.body, what);
+  switch (input.content.kind) {
+    case 'simple-signing':
+      checkHashedRekordBody(body, input.content, input.certificatePem, what);
+      break;
+    case 'dsse':
+      checkDsseBody(body, input.content.envelope, input.certificatePem, what);
+      break;
+  }
   return { integratedTime, logIndex: b.logIndex, logIdHex: b.logID, url: log.baseUrl };
 }
 
@@ -113,12 +127,7 @@ function parseRekorBundle(text: string, what: string): ParsedRekorBundle {
   };
 }
 
-/** Checks that the (SET-covered, so trusted) entry body records this very signature. */
-function checkHashedRekordBody(
-  bodyB64: string,
-  input: { signature: string; payload: Uint8Array; certificatePem: string },
-  what: string,
-): void {
+function decodeBody(bodyB64: string, what: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(decodeBase64Strict(bodyB64, `${what}: entry body`).toString('utf8'));
@@ -127,32 +136,92 @@ function checkHashedRekordBody(
       cause: e,
     });
   }
-  const o = isRecord(body) ? body : {};
+  return isRecord(body) ? body : {};
+}
+
+const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const b64 = (v: unknown): Buffer => Buffer.from(str(v), 'base64');
+
+/** Checks that the (SET-covered, so trusted) hashedrekord body records this very `.sig` signature. */
+function checkHashedRekordBody(
+  o: Record<string, unknown>,
+  c: { signature: string; payload: Uint8Array },
+  certificatePem: string,
+  what: string,
+): void {
   if (o.kind !== 'hashedrekord' || o.apiVersion !== '0.0.1') {
     throw new VouchError(
       'TLOG_INVALID',
       `${what}: entry kind ${String(o.kind)}/${String(o.apiVersion)}, expected hashedrekord/0.0.1 for a .sig signature`,
     );
   }
-  const spec = isRecord(o.spec) ? o.spec : {};
-  const data = isRecord(spec.data) ? spec.data : {};
-  const hash = isRecord(data.hash) ? data.hash : {};
-  const sig = isRecord(spec.signature) ? spec.signature : {};
-  const pk = isRecord(sig.publicKey) ? sig.publicKey : {};
-  const payloadHex = createHash('sha256').update(input.payload).digest('hex');
+  const spec = rec(o.spec);
+  const hash = rec(rec(spec.data).hash);
+  const sig = rec(spec.signature);
+  const payloadHex = createHash('sha256').update(c.payload).digest('hex');
   if (hash.algorithm !== 'sha256' || hash.value !== payloadHex) {
     throw new VouchError(
       'TLOG_INVALID',
       `${what}: entry records payload hash ${String(hash.algorithm)}:${String(hash.value)}, the payload is sha256:${payloadHex}`,
     );
   }
-  const want = decodeBase64Strict(input.signature, `${what}: signature`);
-  const got = typeof sig.content === 'string' ? Buffer.from(sig.content, 'base64') : Buffer.alloc(0);
-  if (!got.equals(want)) {
+  if (!b64(sig.content).equals(decodeBase64Strict(c.signature, `${what}: signature`))) {
     throw new VouchError('TLOG_INVALID', `${what}: entry records a different signature than the layer's`);
   }
-  const entryCert = typeof pk.content === 'string' ? Buffer.from(pk.content, 'base64').toString('utf8') : '';
-  if (!sameCertificate(entryCert, input.certificatePem)) {
+  if (!sameCertificate(b64(rec(sig.publicKey).content).toString('utf8'), certificatePem)) {
+    throw new VouchError('TLOG_INVALID', `${what}: entry records a different certificate than the layer's`);
+  }
+}
+
+/**
+ * Checks that an intoto v0.0.2 (cosign attest) or dsse v0.0.1 body records this envelope: its payload
+ * hash, and one of its signatures together with the layer's certificate. intoto v0.0.2 stores the
+ * signature base64 of base64 and the certificate base64 of PEM (rekor pkg/types/intoto/v0.0.2).
+ */
+function checkDsseBody(
+  o: Record<string, unknown>,
+  env: DsseEnvelope,
+  certificatePem: string,
+  what: string,
+): void {
+  let payloadHash: Record<string, unknown>;
+  let recorded: { sig: Buffer; certPem: string }[];
+  if (o.kind === 'intoto' && o.apiVersion === '0.0.2') {
+    const content = rec(rec(o.spec).content);
+    payloadHash = rec(content.payloadHash);
+    const sigs = rec(content.envelope).signatures;
+    recorded = (Array.isArray(sigs) ? sigs : []).map((s) => ({
+      sig: Buffer.from(b64(rec(s).sig).toString('utf8'), 'base64'),
+      certPem: b64(rec(s).publicKey).toString('utf8'),
+    }));
+  } else if (o.kind === 'dsse' && o.apiVersion === '0.0.1') {
+    const spec = rec(o.spec);
+    payloadHash = rec(spec.payloadHash);
+    const sigs = spec.signatures;
+    recorded = (Array.isArray(sigs) ? sigs : []).map((s) => ({
+      sig: b64(rec(s).signature),
+      certPem: b64(rec(s).verifier).toString('utf8'),
+    }));
+  } else {
+    throw new VouchError(
+      'TLOG_INVALID',
+      `${what}: entry kind ${String(o.kind)}/${String(o.apiVersion)}, expected intoto/0.0.2 or dsse/0.0.1 for an attestation`,
+    );
+  }
+  const payloadHex = createHash('sha256').update(Buffer.from(env.payload, 'base64')).digest('hex');
+  if (payloadHash.algorithm !== 'sha256' || payloadHash.value !== payloadHex) {
+    throw new VouchError(
+      'TLOG_INVALID',
+      `${what}: entry records payload hash ${String(payloadHash.algorithm)}:${String(payloadHash.value)}, the envelope payload is sha256:${payloadHex}`,
+    );
+  }
+  const mine = env.signatures.map((s) => Buffer.from(s.sig, 'base64'));
+  const match = recorded.find((r) => mine.some((m) => m.equals(r.sig)));
+  if (!match) {
+    throw new VouchError('TLOG_INVALID', `${what}: entry records none of the envelope's signatures`);
+  }
+  if (!sameCertificate(match.certPem, certificatePem)) {
     throw new VouchError('TLOG_INVALID', `${what}: entry records a different certificate than the layer's`);
   }
 }
@@ -168,4 +237,75 @@ function sameCertificate(aPem: string, bPem: string): boolean {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Re-expresses a keyless `.sig` / `.att` layer (signed content, certificate, Rekor bundle annotation)
+ * as the Sigstore bundle v0.1 it is equivalent to, so the full sigstore-js verification (SCTs included)
+ * can run over it. Only the leaf is carried: CA certificates come from the trusted root, never from the
+ * layer.
+ * @throws INPUT_MALFORMED, INPUT_TOO_LARGE
+ */
+export function legacySignatureBundle(input: {
+  rekorBundle: string;
+  content: RekorSignedContent;
+  certificatePem: string;
+  what: string;
+}): Buffer {
+  const b = parseRekorBundle(input.rekorBundle, input.what);
+  const body = decodeBody(b.body, input.what);
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(input.certificatePem);
+  } catch (e) {
+    throw new VouchError(
+      'INPUT_MALFORMED',
+      `${input.what}: certificate annotation is not a PEM certificate`,
+      {
+        cause: e,
+      },
+    );
+  }
+  return Buffer.from(
+    JSON.stringify({
+      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      verificationMaterial: {
+        x509CertificateChain: { certificates: [{ rawBytes: leaf.raw.toString('base64') }] },
+        tlogEntries: [
+          {
+            logIndex: String(b.logIndex),
+            logId: { keyId: Buffer.from(b.logID, 'hex').toString('base64') },
+            kindVersion: { kind: str(body.kind), version: str(body.apiVersion) },
+            integratedTime: String(b.integratedTime),
+            inclusionPromise: { signedEntryTimestamp: b.set.toString('base64') },
+            canonicalizedBody: b.body,
+          },
+        ],
+      },
+      ...signedContent(input.content),
+    }),
+  );
+}
+
+function signedContent(c: RekorSignedContent): Record<string, unknown> {
+  switch (c.kind) {
+    case 'simple-signing':
+      return {
+        messageSignature: {
+          messageDigest: {
+            algorithm: 'SHA2_256',
+            digest: createHash('sha256').update(c.payload).digest('base64'),
+          },
+          signature: c.signature,
+        },
+      };
+    case 'dsse':
+      return {
+        dsseEnvelope: {
+          payload: c.envelope.payload,
+          payloadType: c.envelope.payloadType,
+          signatures: c.envelope.signatures.map((s) => ({ sig: s.sig, keyid: s.keyid })),
+        },
+      };
+  }
 }

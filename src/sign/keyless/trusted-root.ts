@@ -151,9 +151,13 @@ function requireValidityStarts(doc: Record<string, unknown>, what: string): void
     });
   }
   if (missing.length > 0) {
-    throw new VouchError('INPUT_MALFORMED', `${what}: missing required validity start: ${missing.join(', ')}`, {
-      fields: missing,
-    });
+    throw new VouchError(
+      'INPUT_MALFORMED',
+      `${what}: missing required validity start: ${missing.join(', ')}`,
+      {
+        fields: missing,
+      },
+    );
   }
 }
 

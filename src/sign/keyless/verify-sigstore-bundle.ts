@@ -35,7 +35,7 @@ export interface BundleVerifyOptions {
 }
 
 /** A verified bundle: who signed, when (by which verified source), and the statement for DSSE bundles. */
-export interface BundleVerification {
+export interface SigstoreBundleVerification {
   signer: SignerIdentity;
   /** The decoded certificate identity (certificate-signed bundles only). */
   identity?: CertificateIdentity;
@@ -63,7 +63,7 @@ export function verifySigstoreBundle(input: {
   options?: BundleVerifyOptions;
   now: Date;
   what?: string;
-}): BundleVerification {
+}): SigstoreBundleVerification {
   const what = input.what ?? 'bundle';
   const opts = input.options ?? {};
   if (input.policy.kind === 'certificate' && !hasIdentityConstraint(input.policy.identity)) {
@@ -92,6 +92,8 @@ export function verifySigstoreBundle(input: {
     throw fromSigstoreError(e, what);
   }
   checkArtifactBinding(bundle, artifactSha256, what);
+  rejectRootInChain(bundle, what);
+  entity = { ...entity, tlogEntries: entity.tlogEntries.map((t, i) => checkableTlogEntry(t, i, what)) };
   if (bundle.content.$case === 'messageSignature' && input.artifact.kind === 'digest') {
     // sigstore-js verifies message signatures over the artifact bytes; with only the digest we verify
     // the signature over the digest itself (the content object is ours, the rest of the checks are not).
@@ -193,7 +195,7 @@ export function verifySigstoreBundle(input: {
     }
   }
 
-  const result: BundleVerification = { signer, ...(identity ? { identity } : {}) };
+  const result: SigstoreBundleVerification = { signer, ...(identity ? { identity } : {}) };
   const tlog = opts.insecureIgnoreTlog ? undefined : bundle.verificationMaterial.tlogEntries[0];
   const tsa = entity.timestamps.find((t) => t.$case === 'timestamp-authority');
   return {
@@ -276,6 +278,46 @@ function verificationTimeAt(now: Date): SignedEntity['timestamps'][number] {
     canonicalizedBody: Buffer.alloc(0),
   };
   return { $case: 'transparency-log', tlogEntry: entry };
+}
+
+/**
+ * A bundle's chain must stop below the trust anchor: a root shipped inside the bundle is
+ * attacker-supplied trust material (the verifier's roots come only from the trusted root), and
+ * Sigstore clients reject such bundles (sigstore-conformance bundle-with-root-cert_fail).
+ */
+function rejectRootInChain(bundle: Bundle, what: string): void {
+  const m = bundle.verificationMaterial.content;
+  if (m.$case !== 'x509CertificateChain') return;
+  m.x509CertificateChain.certificates.forEach((c, i) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(Buffer.from(c.rawBytes));
+    } catch (e) {
+      throw new VouchError('INPUT_MALFORMED', `${what}: certificate ${i} of the chain is not DER X.509`, {
+        cause: e,
+      });
+    }
+    if (cert.ca && cert.checkIssued(cert) && cert.verify(cert.publicKey)) {
+      throw new VouchError(
+        'CERTIFICATE_INVALID',
+        `${what}: certificate chain contains a self-signed root (${cert.subject.replace(/\n/g, ', ')}); roots come only from the trusted root`,
+      );
+    }
+  });
+}
+
+/**
+ * v0.1 bundles may carry an inclusion proof without a checkpoint (a bare root hash, which nothing
+ * signs, so it proves nothing offline). With a SET, the SET is the inclusion evidence, as v0.1
+ * intends, and the unsigned proof is dropped; without one the entry cannot be verified.
+ */
+function checkableTlogEntry(t: TransparencyLogEntry, i: number, what: string): TransparencyLogEntry {
+  if (!t.inclusionProof || t.inclusionProof.checkpoint) return t;
+  if (t.inclusionPromise) return { ...t, inclusionProof: undefined };
+  throw new VouchError(
+    'TLOG_INVALID',
+    `${what}: tlogEntries[${i}] has an inclusion proof without a signed checkpoint and no SET: inclusion cannot be verified offline`,
+  );
 }
 
 /** The leaf certificate of a certificate-signed bundle (v0.1/v0.2 chain or v0.3 single certificate). */

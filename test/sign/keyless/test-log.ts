@@ -97,11 +97,18 @@ export class TestLog {
 const b64 = (b: Buffer): string => b.toString('base64');
 
 /** A trusted_root.json naming the test CA (test/fixtures/sign/test-ca) and the given logs. */
-export function trustedRootJson(logs: readonly TestLog[], opts: { ctlogs?: readonly TestLog[] } = {}): Buffer {
+export function trustedRootJson(
+  logs: readonly TestLog[],
+  opts: { ctlogs?: readonly TestLog[]; caChain?: readonly X509Certificate[] } = {},
+): Buffer {
   const tlog = (l: TestLog) => ({
     baseUrl: LOG_URL,
     hashAlgorithm: 'SHA2_256',
-    publicKey: { rawBytes: b64(l.spki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2020-01-01T00:00:00Z' } },
+    publicKey: {
+      rawBytes: b64(l.spki),
+      keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+      validFor: { start: '2020-01-01T00:00:00Z' },
+    },
     logId: { keyId: b64(l.logId) },
   });
   return Buffer.from(
@@ -113,7 +120,9 @@ export function trustedRootJson(logs: readonly TestLog[], opts: { ctlogs?: reado
           subject: { organization: 'vouch test', commonName: 'vouch test root' },
           uri: FULCIO_URL,
           certChain: {
-            certificates: [{ rawBytes: b64(caCert('intermediate.pem').raw) }, { rawBytes: b64(caCert('root.pem').raw) }],
+            certificates: (opts.caChain ?? [caCert('intermediate.pem'), caCert('root.pem')]).map((c) => ({
+              rawBytes: b64(c.raw),
+            })),
           },
           validFor: { start: '2020-01-01T00:00:00Z' },
         },
@@ -212,7 +221,9 @@ export function messageBundle(s: SignedArtifact, shape: BundleShape = {}): Recor
       : { x509CertificateChain: { certificates: [{ rawBytes: b64(s.cert.raw) }] } };
   return {
     mediaType:
-      version === '0.3' ? 'application/vnd.dev.sigstore.bundle.v0.3+json' : 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      version === '0.3'
+        ? 'application/vnd.dev.sigstore.bundle.v0.3+json'
+        : 'application/vnd.dev.sigstore.bundle+json;version=0.1',
     verificationMaterial: { ...material, tlogEntries: withTlog ? [tlogEntry] : [] },
     messageSignature: {
       messageDigest: { algorithm: 'SHA2_256', digest: b64(sha256(s.artifact)) },
@@ -236,3 +247,16 @@ export function cosignRekorBundle(s: SignedArtifact): string {
 }
 
 export const toBytes = (doc: unknown): Buffer => Buffer.from(JSON.stringify(doc));
+
+/** RFC 8785-style canonical JSON for the plain objects Rekor bodies are made of (sorted keys, no spaces). */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

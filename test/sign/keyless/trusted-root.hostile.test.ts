@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { parseTrustedRoot, TRUSTED_ROOT_MAX_BYTES } from '../../../src/sign/keyless/index.js';
 import { TestLog, trustedRootJson } from './test-log.js';
 
-const good = (): Record<string, unknown> => JSON.parse(trustedRootJson([new TestLog()]).toString()) as Record<string, unknown>;
+const good = (): Record<string, unknown> =>
+  JSON.parse(trustedRootJson([new TestLog()]).toString()) as Record<string, unknown>;
 const parse = (doc: unknown) => parseTrustedRoot(Buffer.from(JSON.stringify(doc)), 'trusted_root.json');
 
 test('a truncated trusted root is INPUT_MALFORMED', () => {

@@ -14,13 +14,17 @@ function publicGoodRoot(): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-test("the Sigstore public-good trusted root loads with its Fulcio CAs and Rekor logs", () => {
+test('the Sigstore public-good trusted root loads with its Fulcio CAs and Rekor logs', () => {
   const r = parseTrustedRoot(publicGoodRoot(), 'public-good trusted_root.json');
   assert.equal(r.cas.length, 2);
   assert.ok(r.cas.every((c) => c.uri === 'https://fulcio.sigstore.dev'));
   assert.ok(r.rekorLogs.some((l) => l.baseUrl === 'https://rekor.sigstore.dev'));
   // Rekor's log id is the sha256 of its SPKI: c0d23d6a… is the well-known production value.
-  assert.ok(r.rekorLogs.some((l) => l.logIdHex.startsWith('c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d')));
+  assert.ok(
+    r.rekorLogs.some((l) =>
+      l.logIdHex.startsWith('c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d'),
+    ),
+  );
   assert.match(r.summary, /^2 CA\(s\), \d+ tlog\(s\)/);
 });
 

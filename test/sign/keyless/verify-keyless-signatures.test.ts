@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Digest, sha256Digest } from '../../../src/oci/digest.js';
 import type { IdentityConstraints } from '../../../src/sign/certificate-identity.js';
-import { buildSimpleSigningPayload, type SignatureCandidate, signatureLayer } from '../../../src/sign/index.js';
 import {
+  buildSimpleSigningPayload,
+  type SignatureCandidate,
+  signatureLayer,
+} from '../../../src/sign/index.js';
+import {
+  legacySignatureBundle,
   parseTrustedRoot,
   verifyCosignRekorBundle,
   verifyKeylessImageSignatures,
+  verifySigstoreBundle,
 } from '../../../src/sign/keyless/index.js';
 import { caCert } from '../test-material.js';
 import {
@@ -48,13 +54,23 @@ function candidate(s: SignedArtifact, rekorBundle: string | null = cosignRekorBu
   };
 }
 
-function run(c: SignatureCandidate, opts: { identity?: IdentityConstraints; insecureIgnoreTlog?: boolean; now?: Date } = {}) {
+function run(
+  c: SignatureCandidate,
+  opts: {
+    identity?: IdentityConstraints;
+    insecureIgnoreTlog?: boolean;
+    requireSct?: boolean;
+    now?: Date;
+  } = {},
+) {
   return verifyKeylessImageSignatures({
     imageDigest: IMAGE,
     candidates: [c],
     trustedRoot: root,
     identity: opts.identity ?? identity,
     ...(opts.insecureIgnoreTlog ? { insecureIgnoreTlog: true } : {}),
+    // The test CA's certificates carry no SCT; the SCT rule has its own test below.
+    insecureIgnoreSct: opts.requireSct !== true,
     now: opts.now ?? NOW,
   });
 }
@@ -102,7 +118,9 @@ test('a .sig layer without a Rekor bundle is TLOG_INVALID unless insecureIgnoreT
 });
 
 test('a keyless .sig by another identity is UNTRUSTED_SIGNER', () => {
-  const v = run(candidate(signAndLog(log, payload)), { identity: { subject: 'alice@example.com', issuer: GH_ISSUER } });
+  const v = run(candidate(signAndLog(log, payload)), {
+    identity: { subject: 'alice@example.com', issuer: GH_ISSUER },
+  });
   assert.equal(v.error?.code, 'UNTRUSTED_SIGNER');
 });
 
@@ -116,14 +134,39 @@ test('verifyCosignRekorBundle rejects a bundle whose fields are missing with INP
     () =>
       verifyCosignRekorBundle({
         rekorBundle: '{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","logIndex":-1}}',
-        signature: 'AA==',
-        payload,
+        content: { kind: 'simple-signing', signature: 'AA==', payload },
         certificatePem: '',
         rekorLogs: root.rekorLogs,
         what: 'sig',
       }),
     (e: Error & { code?: string; fields?: readonly string[] }) =>
       e.code === 'INPUT_MALFORMED' &&
-      JSON.stringify(e.fields) === JSON.stringify(['Payload.integratedTime', 'Payload.logIndex', 'Payload.logID']),
+      JSON.stringify(e.fields) ===
+        JSON.stringify(['Payload.integratedTime', 'Payload.logIndex', 'Payload.logID']),
   );
+});
+
+test('a keyless .sig certificate without an SCT is CERTIFICATE_INVALID unless SCTs are ignored', () => {
+  const v = run(candidate(signAndLog(log, payload)), { requireSct: true });
+  assert.equal(v.error?.code, 'CERTIFICATE_INVALID');
+  assert.match(v.error?.message ?? '', /SCT/);
+});
+
+test('the legacy layer re-expressed as a Sigstore bundle verifies through sigstore-js (SCTs aside)', () => {
+  const s = signAndLog(log, payload);
+  const bundle = legacySignatureBundle({
+    rekorBundle: cosignRekorBundle(s),
+    content: { kind: 'simple-signing', signature: s.signature.toString('base64'), payload },
+    certificatePem: s.cert.toString(),
+    what: 'signature 0',
+  });
+  const v = verifySigstoreBundle({
+    bundle,
+    artifact: { kind: 'bytes', bytes: payload },
+    trustedRoot: root,
+    policy: { kind: 'certificate', identity },
+    options: { insecureIgnoreSct: true },
+    now: NOW,
+  });
+  assert.equal(v.tlog?.integratedTime, '2025-01-01T00:05:00.000Z');
 });

@@ -22,6 +22,7 @@ import {
   toBytes,
   trustedRootJson,
 } from './test-log.js';
+import { caCert } from '../test-material.js';
 
 const GH_ID = 'https://github.com/octo/app/.github/workflows/release.yml@refs/heads/main';
 const GH_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -85,7 +86,11 @@ test('a bundle verifies against the artifact digest alone (prehashed ECDSA)', ()
 test('identity regexp and GitHub workflow extensions are enforced', () => {
   const b = bundleOf();
   verify(b, {
-    identity: { subjectRegExp: '^https://github\\.com/octo/', issuer: GH_ISSUER, githubWorkflowRepository: 'octo/app' },
+    identity: {
+      subjectRegExp: '^https://github\\.com/octo/',
+      issuer: GH_ISSUER,
+      githubWorkflowRepository: 'octo/app',
+    },
   });
   assert.throws(
     () => verify(b, { identity: { ...identity, githubWorkflowRepository: 'octo/other' } }),
@@ -98,14 +103,19 @@ test('a wrong certificate identity is UNTRUSTED_SIGNER and says expected vs foun
   assert.throws(
     () => verify(bundleOf(), { identity: { subject: 'https://github.com/evil/x', issuer: GH_ISSUER } }),
     (e: Error & { code?: string }) =>
-      e.code === 'UNTRUSTED_SIGNER' && e.message.includes(GH_ID) && e.message.includes('https://github.com/evil/x'),
+      e.code === 'UNTRUSTED_SIGNER' &&
+      e.message.includes(GH_ID) &&
+      e.message.includes('https://github.com/evil/x'),
   );
 });
 
 test('a wrong OIDC issuer is UNTRUSTED_SIGNER', () => {
-  assert.throws(() => verify(bundleOf(), { identity: { subject: GH_ID, issuer: 'https://accounts.google.com' } }), {
-    code: 'UNTRUSTED_SIGNER',
-  });
+  assert.throws(
+    () => verify(bundleOf(), { identity: { subject: GH_ID, issuer: 'https://accounts.google.com' } }),
+    {
+      code: 'UNTRUSTED_SIGNER',
+    },
+  );
 });
 
 test('a certificate expired at the integrated time is CERTIFICATE_INVALID', () => {
@@ -126,7 +136,8 @@ test('a tampered tlog body is TLOG_INVALID', () => {
 
 test('a bad inclusion proof is TLOG_INVALID', () => {
   const b = bundleOf();
-  const e0 = (b.verificationMaterial as { tlogEntries: { inclusionProof: { hashes: string[] } }[] }).tlogEntries[0];
+  const e0 = (b.verificationMaterial as { tlogEntries: { inclusionProof: { hashes: string[] } }[] })
+    .tlogEntries[0];
   assert.ok(e0);
   e0.inclusionProof.hashes[0] = Buffer.alloc(32, 7).toString('base64');
   assert.throws(
@@ -138,8 +149,9 @@ test('a bad inclusion proof is TLOG_INVALID', () => {
 test('a checkpoint signed by a key the trusted root does not name is TLOG_INVALID', () => {
   const other = new TestLog();
   const b = bundleOf();
-  const e0 = (b.verificationMaterial as { tlogEntries: { inclusionProof: { checkpoint: { envelope: string } } }[] })
-    .tlogEntries[0];
+  const e0 = (
+    b.verificationMaterial as { tlogEntries: { inclusionProof: { checkpoint: { envelope: string } } }[] }
+  ).tlogEntries[0];
   assert.ok(e0);
   // Same note (same root hash), signed by a log the trusted root does not know, under our log's name.
   const note = e0.inclusionProof.checkpoint.envelope.split('\n\n')[0] ?? '';
@@ -176,9 +188,15 @@ test('a bundle without a tlog entry is TLOG_INVALID unless insecureIgnoreTlog', 
 });
 
 test('with insecureIgnoreTlog the certificate is checked at now, so an expired one fails', () => {
-  assert.throws(() => verify(bundleOf({ withTlog: false }), { options: { insecureIgnoreTlog: true, insecureIgnoreSct: true } }), {
-    code: 'CERTIFICATE_INVALID',
-  });
+  assert.throws(
+    () =>
+      verify(bundleOf({ withTlog: false }), {
+        options: { insecureIgnoreTlog: true, insecureIgnoreSct: true },
+      }),
+    {
+      code: 'CERTIFICATE_INVALID',
+    },
+  );
 });
 
 test('a certificate without an SCT is CERTIFICATE_INVALID unless SCTs are ignored', () => {
@@ -204,7 +222,10 @@ test('keyless verification without an identity and issuer constraint is refused'
 
 test('a certificate-signed bundle does not satisfy a public-key policy', () => {
   const s = signed();
-  const pub = parsePublicKeyPem(s.cert.publicKey.export({ format: 'pem', type: 'spki' }).toString(), 'cert key');
+  const pub = parsePublicKeyPem(
+    s.cert.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    'cert key',
+  );
   assert.throws(
     () =>
       verifySigstoreBundle({
@@ -216,4 +237,25 @@ test('a certificate-signed bundle does not satisfy a public-key policy', () => {
       }),
     { code: 'UNTRUSTED_SIGNER' },
   );
+});
+
+test('a bundle whose certificate chain ships a self-signed root is CERTIFICATE_INVALID', () => {
+  const b = bundleOf({ version: '0.1', withProof: false });
+  const chain = (b.verificationMaterial as { x509CertificateChain: { certificates: { rawBytes: string }[] } })
+    .x509CertificateChain.certificates;
+  for (const name of ['intermediate.pem', 'root.pem'])
+    chain.push({ rawBytes: caCert(name).raw.toString('base64') });
+  assert.throws(
+    () => verify(b),
+    (e: Error & { code?: string }) => e.code === 'CERTIFICATE_INVALID' && /self-signed root/.test(e.message),
+  );
+});
+
+test('a v0.1 inclusion proof without a checkpoint is dropped when a SET proves inclusion', () => {
+  const b = bundleOf({ version: '0.1' });
+  const e0 = (b.verificationMaterial as { tlogEntries: { inclusionProof: Record<string, unknown> }[] })
+    .tlogEntries[0];
+  assert.ok(e0);
+  delete e0.inclusionProof.checkpoint;
+  assert.equal(verify(b).signer.kind, 'certificate');
 });
