@@ -11,7 +11,14 @@ export * as policy from './policy/index.js';
 export * as sbom from './sbom/index.js';
 export * as sign from './sign/index.js';
 export * as vuln from './vuln/index.js';
-export { ERROR_CODES, type ExitCode, exitCodeOf, isVouchError, VouchError, type VouchErrorCode } from './errors.js';
+export {
+  ERROR_CODES,
+  type ExitCode,
+  exitCodeOf,
+  isVouchError,
+  VouchError,
+  type VouchErrorCode,
+} from './errors.js';
 export { defaultLimits, type Limits, withLimits } from './limits.js';
 export { type DrillOptions, type DrillReport, runDrill } from './demo/drill.js';
 export { VERSION } from './version.js';

@@ -99,7 +99,10 @@ export class ByteReader implements ByteSource {
       seen += this.pending.length;
       this.pending = Buffer.alloc(0);
       if (seen > maxBytes) {
-        throw new VouchError('INPUT_TOO_LARGE', `${this.what}: more than ${maxBytes} bytes after the end of the archive`);
+        throw new VouchError(
+          'INPUT_TOO_LARGE',
+          `${this.what}: more than ${maxBytes} bytes after the end of the archive`,
+        );
       }
     }
   }

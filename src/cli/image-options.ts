@@ -13,7 +13,10 @@ export interface ImageFlags {
 /** Flags every command that reads images shares, named as cosign/skopeo name them. */
 export function addImageFlags(cmd: Command): Command {
   return cmd
-    .option('--insecure-registry', 'speak plain HTTP to the registries this command names (loopback tests, local mirrors)')
+    .option(
+      '--insecure-registry',
+      'speak plain HTTP to the registries this command names (loopback tests, local mirrors)',
+    )
     .option('--platform <os/arch[/variant]>', 'select one platform of a multi-platform image');
 }
 

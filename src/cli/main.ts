@@ -46,7 +46,8 @@ export async function run(io: Io): Promise<number> {
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0)
+        return 0;
       if (e.code === 'commander.help') return 0;
       const err = new VouchError('USAGE', e.message.replace(/^error: /, ''), {
         hint: 'run `vouch --help` or `vouch <command> --help`',

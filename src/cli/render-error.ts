@@ -3,9 +3,13 @@ import { VouchError } from '../errors.js';
 /** Any non-VouchError reaching the top is a bug: report it as INTERNAL, stack only with VOUCH_DEBUG=1. */
 export function toVouchError(e: unknown): VouchError {
   if (e instanceof VouchError) return e;
-  return new VouchError('INTERNAL', `internal error, please report: ${e instanceof Error ? e.message : String(e)}`, {
-    cause: e,
-  });
+  return new VouchError(
+    'INTERNAL',
+    `internal error, please report: ${e instanceof Error ? e.message : String(e)}`,
+    {
+      cause: e,
+    },
+  );
 }
 
 export function renderError(e: VouchError, json: boolean, debug: boolean): string {

@@ -17,23 +17,63 @@ import { parsePublicKeyPem } from './keys/key-material.js';
 import { parseSimpleSigningPayload } from './simple-signing.js';
 import type { TrustPolicy } from './trust.js';
 import {
+  type KeylessTrust,
   verifyAttachedAttestations,
   verifyAttachedSignatures,
   type VerifiedAttachment,
+  verifyKeylessAttachedAttestations,
+  verifyKeylessAttachedSignatures,
 } from './verify-attached.js';
+import type { TrustedRootMaterial } from './keyless/trusted-root.js';
+import { fulcioAnchor } from '../policy/signer-match.js';
 
 export interface CosignEvidenceCollectorDeps {
   /** Opens a reader for a repository (`host/repo`): a registry repository or a LayoutRepository. */
   openRepository(repository: string): ImageReader;
   /** Read once per collect() call: certificate validity is checked at this time. */
   now(): Date;
+  /**
+   * A Sigstore trusted root (parsed at the edge). `keyless` requirements for a `fulcio:<url>` anchor
+   * without PEM roots are verified against it, with the transparency-log checks cosign does.
+   */
+  trustedRoot?: TrustedRootMaterial;
 }
 
 /** The trust policy of one requirement, plus how a verified signer is described to the engine. */
 type RequirementTrust = {
   trust: TrustPolicy;
   signer: (v: VerifiedAttachment) => SignerIdentity;
+  /** Set when the requirement is verified keylessly against the trusted root (tlog checked). */
+  keyless?: KeylessTrust;
 };
+
+/**
+ * Any identity: the collector reports who signed and the engine matches the policy's identities, so it
+ * can explain a mismatch. The keyless verifiers insist on an issuer and subject constraint (so a CLI
+ * user cannot forget one); these match every value a Fulcio certificate carries.
+ */
+const ANY_IDENTITY = { subjectRegExp: '^[\\s\\S]*$', issuerRegExp: '^[\\s\\S]*$' } as const;
+
+/**
+ * A keyless requirement for `fulcio:<url>` against the trusted root: usable only when the root names a
+ * CA at that URL (the root may hold CAs from several Fulcio instances; a policy for one must not be
+ * satisfied by a root that only knows another).
+ */
+function keylessFromRoot(
+  req: AuthorityRequirement & { kind: 'keyless' },
+  trustedRoot: TrustedRootMaterial | undefined,
+): KeylessTrust | undefined {
+  if (trustedRoot === undefined || !req.trustAnchor.startsWith('fulcio:')) return undefined;
+  if (!trustedRoot.cas.some((ca) => fulcioAnchor(ca.uri) === req.trustAnchor)) return undefined;
+  return {
+    trustedRoot,
+    identity: ANY_IDENTITY,
+    options: {
+      ...(req.tlog.required ? {} : { insecureIgnoreTlog: true }),
+      ...(req.ignoreSct ? { insecureIgnoreSct: true } : {}),
+    },
+  };
+}
 
 function sha256Hex(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
@@ -65,7 +105,7 @@ function certificateSigner(v: VerifiedAttachment, chainTrust: string): SignerIde
  * engine matches the reported identity against the policy, so it can explain a mismatch itself.
  * @throws USAGE, INPUT_MALFORMED, UNSUPPORTED (unusable trust material in the policy)
  */
-function trustFor(req: AuthorityRequirement): RequirementTrust {
+function trustFor(req: AuthorityRequirement, trustedRoot?: TrustedRootMaterial): RequirementTrust {
   switch (req.kind) {
     case 'key': {
       if (req.publicKeyPem === undefined) {
@@ -88,12 +128,20 @@ function trustFor(req: AuthorityRequirement): RequirementTrust {
       };
     }
     case 'keyless': {
+      const keyless = req.rootsPem === undefined ? keylessFromRoot(req, trustedRoot) : undefined;
+      if (keyless !== undefined) {
+        return {
+          trust: { kind: 'certificate', authorities: keyless.trustedRoot.authorities, identity: {} },
+          signer: (v) => certificateSigner(v, req.trustAnchor),
+          keyless,
+        };
+      }
       if (req.rootsPem === undefined) {
         throw new VouchError(
           'UNSUPPORTED',
           `${req.id}: keyless trust anchor ${req.trustAnchor} has no roots given`,
           {
-            hint: 'fetching the Sigstore public-good root over TUF is not supported; give the CA roots as PEM',
+            hint: 'give the CA roots as PEM, or a trusted_root.json naming this Fulcio (fetching the public-good root over TUF is not supported)',
           },
         );
       }
@@ -141,14 +189,14 @@ export class CosignEvidenceCollector implements EvidenceCollector {
     const attestations: VerifiedAttestation[] = [];
     let rt: RequirementTrust;
     try {
-      rt = trustFor(req);
+      rt = trustFor(req, this.deps.trustedRoot);
     } catch (e) {
       return { digest: image.digest, signatures, attestations, problems: [`${req.id}: ${describeCause(e)}`] };
     }
     if (req.rfc3161.required) {
       problems.push(`${req.id}: RFC 3161 timestamps are not verified by this collector; none is reported`);
     }
-    if (req.tlog.required) {
+    if (req.tlog.required && rt.keyless === undefined) {
       problems.push(
         `${req.id}: transparency-log entries are not verified by this collector; none is reported`,
       );
@@ -187,7 +235,9 @@ export class CosignEvidenceCollector implements EvidenceCollector {
   ): Promise<void> {
     const attached = await readAttachedSignatures(reader, image.digest);
     problems.push(...attached.problems.map((p) => `${id}: ${p}`));
-    const v = verifyAttachedSignatures({ attached, trust: rt.trust, now });
+    const v = rt.keyless
+      ? verifyKeylessAttachedSignatures({ attached, keyless: rt.keyless, now })
+      : verifyAttachedSignatures({ attached, trust: rt.trust, now });
     if (!v.ok) {
       problems.push(`${id}: ${v.error?.message ?? 'no signature verified'}`);
       return;
@@ -197,6 +247,7 @@ export class CosignEvidenceCollector implements EvidenceCollector {
         signedDigest: signedDigestOf(item, image.digest),
         signer: rt.signer(item),
         foundIn: reader.location,
+        ...(item.tlog ? { tlog: item.tlog } : {}),
       });
     }
   }
@@ -213,14 +264,21 @@ export class CosignEvidenceCollector implements EvidenceCollector {
     const attached = await readAttachedAttestations(reader, image.digest);
     problems.push(...attached.problems.map((p) => `${req.id}: ${p}`));
     for (const predicateType of req.predicateTypes) {
-      const v = verifyAttachedAttestations({ attached, trust: rt.trust, now, predicateType });
+      const v = rt.keyless
+        ? verifyKeylessAttachedAttestations({ attached, keyless: rt.keyless, now, predicateType })
+        : verifyAttachedAttestations({ attached, trust: rt.trust, now, predicateType });
       if (!v.ok) {
         problems.push(`${req.id}: ${predicateType}: ${v.error?.message ?? 'no attestation verified'}`);
         continue;
       }
       for (const item of v.verified) {
         if (!item.statement) continue;
-        out.push({ signer: rt.signer(item), foundIn: reader.location, statement: item.statement });
+        out.push({
+          signer: rt.signer(item),
+          foundIn: reader.location,
+          statement: item.statement,
+          ...(item.tlog ? { tlog: item.tlog } : {}),
+        });
       }
     }
   }

@@ -496,7 +496,10 @@ function checkKeylessBundle(
     const keyId =
       material.certificatePem !== undefined
         ? parsePublicKeyPem(
-            parseCertificatePem(material.certificatePem, what).publicKey.export({ format: 'pem', type: 'spki' }),
+            parseCertificatePem(material.certificatePem, what).publicKey.export({
+              format: 'pem',
+              type: 'spki',
+            }),
             what,
           ).keyId
         : v.signer.kind === 'key'

@@ -23,6 +23,8 @@ test('--version prints the package version', async () => {
   const r = await runCli(['--version']);
   assert.equal(r.code, 0);
   assert.equal(r.stdout.trim(), VERSION);
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   assert.equal(pkg.version, VERSION);
 });

@@ -14,7 +14,10 @@ import { startRegistry } from '../support/registry.js';
 const CREATED = new Date('2026-01-01T00:00:00Z');
 const appSpec: ImageSpec = {
   created: CREATED,
-  layers: [[{ path: 'app/hello.txt', content: 'hello vouch\n' }], [{ path: 'etc/motd', content: 'signed or nothing\n' }]],
+  layers: [
+    [{ path: 'app/hello.txt', content: 'hello vouch\n' }],
+    [{ path: 'etc/motd', content: 'signed or nothing\n' }],
+  ],
   labels: { 'org.opencontainers.image.title': 'demo' },
 };
 
@@ -55,7 +58,9 @@ test('copy to a registry keeps the digest, and skopeo agrees with vouch', async 
   const viaVouch = await runCli(['digest', '--insecure-registry', `${reg.host}/demo/app:v1`]);
   assert.equal(viaVouch.stdout.trim(), digest);
   const skopeo = JSON.parse(
-    execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/demo/app:v1`], { encoding: 'utf8' }),
+    execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/demo/app:v1`], {
+      encoding: 'utf8',
+    }),
   ) as { Digest: string };
   assert.equal(skopeo.Digest, digest);
 });
@@ -85,10 +90,21 @@ test('a multi-platform index copies whole, and --platform picks one manifest', a
     { tag: 'multi' },
   );
   await w.commit();
-  const copy = await runCli(['copy', '--insecure-registry', `oci-dir:${dir}:multi`, `${reg.host}/demo/multi:1`]);
+  const copy = await runCli([
+    'copy',
+    '--insecure-registry',
+    `oci-dir:${dir}:multi`,
+    `${reg.host}/demo/multi:1`,
+  ]);
   assert.equal(copy.code, 0, copy.stderr);
   assert.equal(copy.stdout.trim(), index.descriptor.digest);
-  const arm = await runCli(['digest', '--insecure-registry', '--platform', 'linux/arm64', `${reg.host}/demo/multi:1`]);
+  const arm = await runCli([
+    'digest',
+    '--insecure-registry',
+    '--platform',
+    'linux/arm64',
+    `${reg.host}/demo/multi:1`,
+  ]);
   assert.equal(arm.stdout.trim(), index.images[1]?.descriptor.digest);
   const skopeoArm = JSON.parse(
     execFileSync(
@@ -99,7 +115,13 @@ test('a multi-platform index copies whole, and --platform picks one manifest', a
   ) as { Digest: string };
   // skopeo inspect reports the index digest it was asked through; the raw arm64 manifest must match ours.
   assert.equal(skopeoArm.Digest, index.descriptor.digest);
-  const none = await runCli(['digest', '--insecure-registry', '--platform', 'windows/amd64', `${reg.host}/demo/multi:1`]);
+  const none = await runCli([
+    'digest',
+    '--insecure-registry',
+    '--platform',
+    'windows/amd64',
+    `${reg.host}/demo/multi:1`,
+  ]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no windows\/amd64 image/);
 });
@@ -110,7 +132,9 @@ test('copy carries cosign signature tags along with the image', async (t) => {
   const w = await createOciLayoutWriter(dir);
   const img = await buildImage(w, { ...appSpec, tag: 'v1' });
   // A .sig manifest shaped as cosign writes it: one simple-signing layer.
-  const payload = Buffer.from(JSON.stringify({ critical: { image: { 'docker-manifest-digest': img.descriptor.digest } } }));
+  const payload = Buffer.from(
+    JSON.stringify({ critical: { image: { 'docker-manifest-digest': img.descriptor.digest } } }),
+  );
   const config = Buffer.from('{}');
   await w.putBlob({ digest: sha256Digest(payload), size: payload.length }, payload);
   await w.putBlob({ digest: sha256Digest(config), size: config.length }, config);
@@ -131,14 +155,27 @@ test('copy carries cosign signature tags along with the image', async (t) => {
   );
   await w.putManifest(sig, MediaType.ociManifest, digestTag(img.descriptor.digest, 'sig'));
   await w.commit();
-  const copy = await runCli(['copy', '--insecure-registry', '-o', 'json', `oci-dir:${dir}:v1`, `${reg.host}/demo/signed:v1`]);
+  const copy = await runCli([
+    'copy',
+    '--insecure-registry',
+    '-o',
+    'json',
+    `oci-dir:${dir}:v1`,
+    `${reg.host}/demo/signed:v1`,
+  ]);
   assert.equal(copy.code, 0, copy.stderr);
   const result = JSON.parse(copy.stdout) as { attachments: Array<{ name: string; digest: string }> };
   assert.deepEqual(
     result.attachments.map((a) => a.name),
     [`sha256-${digestHex(img.descriptor.digest)}.sig`],
   );
-  const inspect = await runCli(['inspect', '--insecure-registry', '-o', 'json', `${reg.host}/demo/signed:v1`]);
+  const inspect = await runCli([
+    'inspect',
+    '--insecure-registry',
+    '-o',
+    'json',
+    `${reg.host}/demo/signed:v1`,
+  ]);
   const info = JSON.parse(inspect.stdout) as { attachments: { signatures?: string } };
   assert.equal(info.attachments.signatures, sha256Digest(sig));
 });
@@ -146,7 +183,15 @@ test('copy carries cosign signature tags along with the image', async (t) => {
 test('--no-attachments copies the image alone', async (t) => {
   const reg = await startRegistry(t);
   const { dir } = await layoutWithApp(t);
-  const copy = await runCli(['copy', '--no-attachments', '--insecure-registry', '-o', 'json', `oci-dir:${dir}:v1`, `${reg.host}/a/b:v1`]);
+  const copy = await runCli([
+    'copy',
+    '--no-attachments',
+    '--insecure-registry',
+    '-o',
+    'json',
+    `oci-dir:${dir}:v1`,
+    `${reg.host}/a/b:v1`,
+  ]);
   assert.equal(copy.code, 0, copy.stderr);
   assert.deepEqual((JSON.parse(copy.stdout) as { attachments: unknown[] }).attachments, []);
 });
@@ -171,7 +216,10 @@ test('a corrupted blob in the source fails the copy and leaves no destination la
   const { dir } = await layoutWithApp(t);
   const img = composeImage(appSpec);
   const layer = img.layers[1]?.descriptor.digest as string;
-  writeFileSync(join(dir, 'blobs', 'sha256', digestHex(layer as never)), Buffer.alloc(img.layers[1]?.blob.length ?? 1, 1));
+  writeFileSync(
+    join(dir, 'blobs', 'sha256', digestHex(layer as never)),
+    Buffer.alloc(img.layers[1]?.blob.length ?? 1, 1),
+  );
   const parent = tempDir(t, 'dst');
   const out = join(parent, 'copy');
   const r = await runCli(['copy', `oci-dir:${dir}:v1`, `oci-dir:${out}:v1`]);

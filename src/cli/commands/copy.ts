@@ -17,7 +17,9 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     .argument('<src>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest] | docker-archive:<file>')
     .argument('<dst>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag]')
     .option('--no-attachments', 'do not copy .sig/.att/.sbom tags and OCI referrers')
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'));
+    .addOption(
+      new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
+    );
   addImageFlags(cmd).action(async (src: string, dst: string, flags: CopyFlags) => {
     const log = debugLog(ctx);
     const srcSpec = parseImageSourceSpec(src);

@@ -14,7 +14,9 @@ export function registerInspect(program: Command, ctx: CommandContext): void {
     .command('inspect')
     .description('show media type, digest, platforms, layers, config and attachments of an image')
     .argument('<ref>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest] | docker-archive:<file>')
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'));
+    .addOption(
+      new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
+    );
   addImageFlags(cmd).action(async (ref: string, flags: InspectFlags) => {
     const spec = parseImageSourceSpec(ref);
     const { reader, selector } = await openImageReader(spec, openContext(ctx, flags, [spec], debugLog(ctx)));
@@ -33,7 +35,9 @@ function renderInspect(r: InspectResult): string {
   for (const img of r.images) {
     lines.push('', `Image ${img.digest}${img.platform ? ` (${img.platform})` : ''}`);
     if (img.config) {
-      lines.push(`  Config:    ${img.config.digest}${img.config.created ? `  created ${img.config.created}` : ''}`);
+      lines.push(
+        `  Config:    ${img.config.digest}${img.config.created ? `  created ${img.config.created}` : ''}`,
+      );
       for (const [k, v] of Object.entries(img.config.labels ?? {})) lines.push(`  Label:     ${k}=${v}`);
     }
     lines.push(`  Layers:    ${img.layers.length} (${img.totalLayerBytes} bytes)`);
@@ -45,6 +49,7 @@ function renderInspect(r: InspectResult): string {
   lines.push(`  attestations: ${a.attestations ?? 'none'}`);
   lines.push(`  sboms:        ${a.sboms ?? 'none'}`);
   if (a.referrers.length === 0) lines.push('  referrers:    none');
-  for (const ref of a.referrers) lines.push(`  referrer:     ${ref.digest}  ${ref.artifactType ?? ref.mediaType}`);
+  for (const ref of a.referrers)
+    lines.push(`  referrer:     ${ref.digest}  ${ref.artifactType ?? ref.mediaType}`);
   return `${lines.join('\n')}\n`;
 }

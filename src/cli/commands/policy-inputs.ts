@@ -1,4 +1,4 @@
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
 import type { ImageReader } from '../../oci/image-store.js';
@@ -38,7 +38,10 @@ export async function readPolicyFiles(ctx: CommandContext, files: readonly strin
   return mergePolicySets(sets);
 }
 
-/** One text file, whole, capped at the YAML limit. */
+/**
+ * One policy file's text, whole, capped at the YAML limit.
+ * @throws FILE_NOT_FOUND, INPUT_TOO_LARGE, IO_ERROR
+ */
 export async function readPolicyText(ctx: CommandContext, file: string): Promise<string> {
   return (await readSmallFile(file, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'policy file')).toString('utf8');
 }
@@ -89,6 +92,7 @@ export async function readResource(
 /**
  * Opens the store that holds a repository: with `--oci-dir`, a layout (one holding `repo:tag` names
  * for several repositories, as an air-gapped mirror does, or plain tags for one); else the registry.
+ * @throws FILE_NOT_FOUND, INPUT_MALFORMED for an unreadable layout
  */
 export async function repositoryOpener(
   ctx: CommandContext,
@@ -104,8 +108,10 @@ export async function repositoryOpener(
   }
   const env = ctx.io.env;
   const log = debugLog(ctx);
+  const dockerConfigDir = env['DOCKER_CONFIG'] ?? (env['HOME'] ? join(env['HOME'], '.docker') : undefined);
   const client = registryClientFromEnv({
-    ...(env['DOCKER_CONFIG'] ? { dockerConfigDir: env['DOCKER_CONFIG'] } : {}),
+    // Credentials as every image command finds them (image-options.ts openContext).
+    ...(dockerConfigDir ? { dockerConfigDir } : {}),
     env,
     insecureRegistries: opts.insecureRegistries,
     now: () => opts.now,
@@ -147,7 +153,7 @@ class MirroredRepository implements ImageReader {
   }
 }
 
-/** Every registry host a run may read from: the images' and the policies' signature repositories. */
+/** Registry hosts a run may read from: the images' and the policies' signature repositories. */
 export function registriesOf(refs: readonly string[], extraRepositories: readonly string[]): string[] {
   const hosts = new Set<string>();
   for (const r of [...refs, ...extraRepositories]) {

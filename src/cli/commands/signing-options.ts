@@ -13,7 +13,11 @@ import { parseCertificatesPem } from '../../sign/keys/certificate.js';
 import { writeKeyFileAtomic } from '../../sign/keys/key-file.js';
 import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
 import { PEM_MAX_BYTES } from '../../sign/keys/pem.js';
-import type { TrustPolicy } from '../../sign/trust.js';
+import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/keyless/public-good-root.js';
+import { parseTrustedRoot, TRUSTED_ROOT_MAX_BYTES } from '../../sign/keyless/trusted-root.js';
+import type { BundleVerifyOptions } from '../../sign/keyless/verify-sigstore-bundle.js';
+import { describeTrust, type TrustPolicy } from '../../sign/trust.js';
+import type { KeylessTrust } from '../../sign/verify-attached.js';
 import type { CommandContext } from '../context.js';
 import { debugLog, type ImageFlags, openContext } from '../image-options.js';
 
@@ -147,26 +151,38 @@ export async function trustFromFlags(ctx: CommandContext, f: TrustFlags): Promis
     );
   }
   const identity = identityFromFlags(f);
-    ...(f.certificateIdentity !== undefined ? { subject: f.certificateIdentity } : {}),
-    ...(f.certificateIdentityRegexp !== undefined ? { subjectRegExp: f.certificateIdentityRegexp } : {}),
-    ...(f.certificateOidcIssuer !== undefined ? { issuer: f.certificateOidcIssuer } : {}),
-    ...(f.certificateOidcIssuerRegexp !== undefined ? { issuerRegExp: f.certificateOidcIssuerRegexp } : {}),
-    ...(f.certificateGithubWorkflowTrigger !== undefined
-      ? { githubWorkflowTrigger: f.certificateGithubWorkflowTrigger }
-      : {}),
-    ...(f.certificateGithubWorkflowSha !== undefined
-      ? { githubWorkflowSha: f.certificateGithubWorkflowSha }
-      : {}),
-    ...(f.certificateGithubWorkflowName !== undefined
-      ? { githubWorkflowName: f.certificateGithubWorkflowName }
-      : {}),
-    ...(f.certificateGithubWorkflowRepository !== undefined
-      ? { githubWorkflowRepository: f.certificateGithubWorkflowRepository }
-      : {}),
-    ...(f.certificateGithubWorkflowRef !== undefined
-      ? { githubWorkflowRef: f.certificateGithubWorkflowRef }
-      : {}),
-  };
+  const anyIdentity = Object.keys(identity).length > 0;
+  if (f.key !== undefined) {
+    if (anyIdentity || f.caRoots !== undefined) {
+      throw new VouchError('USAGE', '--key and --certificate-* / --ca-roots are alternatives; give one');
+    }
+    return { kind: 'key', keys: [await loadVerificationKey(f.key, { env: ctx.io.env, cwd: ctx.io.cwd })] };
+  }
+  if (!anyIdentity) {
+    throw new VouchError(
+      'USAGE',
+      'say whom to trust: --key, or --certificate-identity and --certificate-oidc-issuer',
+    );
+  }
+  if (!hasIdentityConstraint(identity)) {
+    throw new VouchError(
+      'USAGE',
+      'certificate verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]',
+    );
+  }
+  if (f.caRoots === undefined) {
+    throw new VouchError('UNSUPPORTED', 'certificate verification needs --ca-roots <pem>', {
+      hint: 'the Sigstore public-good trust root over TUF is not supported yet; pass the Fulcio roots as PEM',
+    });
+  }
+  const certs = parseCertificatesPem(
+    await readSmallFile(f.caRoots, ctx.io.cwd, PEM_MAX_BYTES, '--ca-roots'),
+    f.caRoots,
+  );
+  // Self-signed certificates are anchors; the rest may only fill a path (CertificateAuthorities).
+  const roots = certs.filter((c) => c.checkIssued(c));
+  const intermediates = certs.filter((c) => !c.checkIssued(c));
+  return { kind: 'certificate', authorities: { roots, intermediates }, identity };
 }
 
 /** How verification is anchored: a plain trust policy (`--key`, `--ca-roots`), or a Sigstore trusted root. */
@@ -183,10 +199,19 @@ export type Verification =
 export async function verificationFromFlags(ctx: CommandContext, f: TrustFlags): Promise<Verification> {
   const identity = identityFromFlags(f);
   const keyless =
-    f.key === undefined && f.caRoots === undefined && Object.keys(identity).length > 0 && hasIdentityConstraint(identity);
+    f.key === undefined &&
+    f.caRoots === undefined &&
+    Object.keys(identity).length > 0 &&
+    hasIdentityConstraint(identity);
   if (!keyless) {
     if (f.trustedRoot !== undefined && f.caRoots !== undefined) {
       throw new VouchError('USAGE', '--ca-roots and --trusted-root are alternatives; give one');
+    }
+    if (f.key === undefined && Object.keys(identity).length > 0 && !hasIdentityConstraint(identity)) {
+      throw new VouchError(
+        'USAGE',
+        'certificate verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]',
+      );
     }
     return { kind: 'policy', trust: await trustFromFlags(ctx, f) };
   }
@@ -237,41 +262,6 @@ function identityFromFlags(f: TrustFlags): IdentityConstraints {
       ? { githubWorkflowRef: f.certificateGithubWorkflowRef }
       : {}),
   };
-}
-
-function unusedIdentityMarker(): void {
-  const anyIdentity = Object.keys(identity).length > 0;
-  if (f.key !== undefined) {
-    if (anyIdentity || f.caRoots !== undefined) {
-      throw new VouchError('USAGE', '--key and --certificate-* / --ca-roots are alternatives; give one');
-    }
-    return { kind: 'key', keys: [await loadVerificationKey(f.key, { env: ctx.io.env, cwd: ctx.io.cwd })] };
-  }
-  if (!anyIdentity) {
-    throw new VouchError(
-      'USAGE',
-      'say whom to trust: --key, or --certificate-identity and --certificate-oidc-issuer',
-    );
-  }
-  if (!hasIdentityConstraint(identity)) {
-    throw new VouchError(
-      'USAGE',
-      'certificate verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]',
-    );
-  }
-  if (f.caRoots === undefined) {
-    throw new VouchError('UNSUPPORTED', 'certificate verification needs --ca-roots <pem>', {
-      hint: 'the Sigstore public-good trust root over TUF is not supported yet; pass the Fulcio roots as PEM',
-    });
-  }
-  const certs = parseCertificatesPem(
-    await readSmallFile(f.caRoots, ctx.io.cwd, PEM_MAX_BYTES, '--ca-roots'),
-    f.caRoots,
-  );
-  // Self-signed certificates are anchors; the rest may only fill a path (CertificateAuthorities).
-  const roots = certs.filter((c) => c.checkIssued(c));
-  const intermediates = certs.filter((c) => !c.checkIssued(c));
-  return { kind: 'certificate', authorities: { roots, intermediates }, identity };
 }
 
 /** An image resolved once to its digest; everything after speaks the digest. */

@@ -4,16 +4,16 @@ import { VouchError } from '../../errors.js';
 import { cueSubset } from '../../policy/cue/subset.js';
 import { readAttachedAttestations } from '../../sign/cosign-storage.js';
 import { defaultLimits } from '../../limits.js';
-import { describeTrust } from '../../sign/trust.js';
-import { verifyAttachedAttestations } from '../../sign/verify-attached.js';
+import { verifyAttachedAttestations, verifyKeylessAttachedAttestations } from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {
   addTrustFlags,
+  describeVerification,
   readInput,
   resolveImage,
   type TrustFlags,
-  trustFromFlags,
+  verificationFromFlags,
 } from './signing-options.js';
 import { verifiedJson } from './verify.js';
 
@@ -35,18 +35,26 @@ export function registerVerifyAttestation(program: Command, ctx: CommandContext)
     );
   addImageFlags(addTrustFlags(cmd)).action(async (ref: string, flags: VerifyAttestationFlags) => {
     const predicateType = flags.type !== undefined ? resolvePredicateType(flags.type) : undefined;
-    const trust = await trustFromFlags(ctx, flags);
+    const verification = await verificationFromFlags(ctx, flags);
     const policy = flags.policy !== undefined ? await compilePolicy(ctx, flags.policy) : undefined;
     const image = await resolveImage(ctx, ref, flags);
     const attached = await readAttachedAttestations(image.reader, image.digest);
     if (flags.output !== 'json') for (const p of attached.problems) ctx.io.stderr.write(`note: ${p}\n`);
     const now = new Date();
-    const v = verifyAttachedAttestations({
-      attached,
-      trust,
-      now,
-      ...(predicateType ? { predicateType } : {}),
-    });
+    const v =
+      verification.kind === 'keyless'
+        ? verifyKeylessAttachedAttestations({
+            attached,
+            keyless: verification.keyless,
+            now,
+            ...(predicateType ? { predicateType } : {}),
+          })
+        : verifyAttachedAttestations({
+            attached,
+            trust: verification.trust,
+            now,
+            ...(predicateType ? { predicateType } : {}),
+          });
     if (!v.ok) {
       const e = v.error ?? {
         code: 'VERIFICATION_FAILED' as const,
@@ -81,7 +89,7 @@ export function registerVerifyAttestation(program: Command, ctx: CommandContext)
     }
     ctx.io.stderr.write(
       `Verification for ${image.name}@${image.digest} --\n` +
-        `  ${v.verified.length} attestation(s) verified with ${describeTrust(trust)}` +
+        `  ${v.verified.length} attestation(s) verified with ${describeVerification(verification)}` +
         `${predicateType ? ` of type ${predicateType}` : ''}${policy ? `, all satisfy ${flags.policy}` : ''}\n`,
     );
   });

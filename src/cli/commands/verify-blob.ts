@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
@@ -6,7 +8,16 @@ import { decodeBase64Strict, verifyBytes } from '../../sign/signature.js';
 import { BUNDLE_MAX_BYTES, parseBundle } from '../../sign/sigstore-bundle.js';
 import { verifyArtifactBundle } from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
-import { addTrustFlags, readInput, type TrustFlags, trustFromFlags } from './signing-options.js';
+import { isDigest } from '../../oci/digest.js';
+import type { BundleArtifact } from '../../sign/keyless/verify-sigstore-bundle.js';
+import { verifySigstoreBundle } from '../../sign/keyless/verify-sigstore-bundle.js';
+import {
+  addTrustFlags,
+  readInput,
+  type TrustFlags,
+  describeVerification,
+  verificationFromFlags,
+} from './signing-options.js';
 
 interface VerifyBlobFlags extends TrustFlags {
   signature?: string;
@@ -21,7 +32,7 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
   const cmd = program
     .command('verify-blob')
     .description('verify a file against a signature (with --key) or a Sigstore bundle (key or certificate)')
-    .argument('<file>', 'the signed file (- for stdin)')
+    .argument('<file>', 'the signed file (- for stdin), or sha256:<hex> with a keyless --bundle')
     .option('--signature <file>', 'file holding the base64 signature')
     .option('--bundle <file>', 'Sigstore bundle (v0.1-v0.3)')
     .addOption(
@@ -31,7 +42,43 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
     if ((flags.signature === undefined) === (flags.bundle === undefined)) {
       throw new VouchError('USAGE', 'give exactly one of --signature and --bundle');
     }
-    const trust = await trustFromFlags(ctx, flags);
+    const verification = await verificationFromFlags(ctx, flags);
+    if (verification.kind === 'keyless') {
+      if (flags.bundle === undefined) {
+        throw new VouchError(
+          'USAGE',
+          'keyless verification needs --bundle (a detached --signature has no certificate)',
+        );
+      }
+      const bundle = await readSmallFile(flags.bundle, ctx.io.cwd, BUNDLE_MAX_BYTES, '--bundle');
+      // A file named like a digest is still a file: the digest form applies only when no such file exists.
+      const artifact: BundleArtifact =
+        /^sha256:[0-9a-f]{64}$/.test(file) && isDigest(file) && !(await fileExists(ctx, file))
+          ? { kind: 'digest', digest: file }
+          : { kind: 'bytes', bytes: await readInput(ctx, file, defaultLimits.jsonMaxBytes, 'blob') };
+      const v = verifySigstoreBundle({
+        bundle,
+        artifact,
+        trustedRoot: verification.keyless.trustedRoot,
+        policy: { kind: 'certificate', identity: verification.keyless.identity },
+        ...(verification.keyless.options ? { options: verification.keyless.options } : {}),
+        now: new Date(),
+        what: flags.bundle,
+      });
+      if (flags.output === 'json') {
+        writeJson(ctx, {
+          file,
+          verified: true,
+          signer: v.signer,
+          ...(v.identity ? { identity: v.identity } : {}),
+          ...(v.tlog ? { tlog: v.tlog } : {}),
+          ...(v.rfc3161Time ? { rfc3161Time: v.rfc3161Time } : {}),
+        });
+      }
+      ctx.io.stderr.write(`Verified OK (${describeVerification(verification)})\n`);
+      return;
+    }
+    const trust = verification.trust;
     const artifact = await readInput(ctx, file, defaultLimits.jsonMaxBytes, 'blob');
     let signer: { keyId: string; identity?: unknown };
     if (flags.bundle !== undefined) {
@@ -69,4 +116,13 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
     if (flags.output === 'json') writeJson(ctx, { file, verified: true, ...signer });
     ctx.io.stderr.write('Verified OK\n');
   });
+}
+
+async function fileExists(ctx: CommandContext, path: string): Promise<boolean> {
+  try {
+    await stat(resolvePath(ctx.io.cwd, path));
+    return true;
+  } catch {
+    return false;
+  }
 }

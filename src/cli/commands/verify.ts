@@ -1,11 +1,20 @@
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
 import { readAttachedSignatures } from '../../sign/cosign-storage.js';
-import { describeTrust } from '../../sign/trust.js';
-import { type VerifiedAttachment, verifyAttachedSignatures } from '../../sign/verify-attached.js';
+import {
+  type VerifiedAttachment,
+  verifyAttachedSignatures,
+  verifyKeylessAttachedSignatures,
+} from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
-import { addTrustFlags, resolveImage, type TrustFlags, trustFromFlags } from './signing-options.js';
+import {
+  addTrustFlags,
+  describeVerification,
+  resolveImage,
+  type TrustFlags,
+  verificationFromFlags,
+} from './signing-options.js';
 
 interface VerifyFlags extends ImageFlags, TrustFlags {
   output: OutputFormat;
@@ -17,6 +26,7 @@ export function verifiedJson(v: VerifiedAttachment): Record<string, unknown> {
     format: v.format,
     keyId: v.keyId,
     ...(v.identity ? { identity: v.identity } : {}),
+    ...(v.tlog ? { tlog: v.tlog } : {}),
     payload: JSON.parse(v.payload.toString('utf8')) as unknown,
   };
 }
@@ -30,11 +40,15 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
   addImageFlags(addTrustFlags(cmd)).action(async (ref: string, flags: VerifyFlags) => {
-    const trust = await trustFromFlags(ctx, flags);
+    const verification = await verificationFromFlags(ctx, flags);
     const image = await resolveImage(ctx, ref, flags);
     const attached = await readAttachedSignatures(image.reader, image.digest);
     if (flags.output !== 'json') for (const p of attached.problems) ctx.io.stderr.write(`note: ${p}\n`);
-    const v = verifyAttachedSignatures({ attached, trust, now: new Date() });
+    const now = new Date();
+    const v =
+      verification.kind === 'keyless'
+        ? verifyKeylessAttachedSignatures({ attached, keyless: verification.keyless, now })
+        : verifyAttachedSignatures({ attached, trust: verification.trust, now });
     if (!v.ok) {
       const e = v.error ?? {
         code: 'VERIFICATION_FAILED' as const,
@@ -60,9 +74,13 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     }
     ctx.io.stderr.write(
       `Verification for ${image.name}@${image.digest} --\n` +
-        `  ${v.verified.length} signature(s) verified with ${describeTrust(trust)}` +
+        `  ${v.verified.length} signature(s) verified with ${describeVerification(verification)}` +
         ` (${v.failures.length} other(s) rejected)\n` +
-        '  checked: signature over the payload, signer trusted, payload names this digest\n',
+        `  checked: signature over the payload, signer trusted, payload names this digest${
+          verification.kind === 'keyless' && !verification.keyless.options?.insecureIgnoreTlog
+            ? ', transparency-log entry'
+            : ''
+        }\n`,
     );
   });
 }

@@ -58,7 +58,11 @@ export async function signKeyless(artifact: KeylessArtifact, opts: KeylessSignin
 }
 
 /** sigstore-js InternalError codes name the step; the cause carries the HTTP status when there was one. */
-function signingError(internal: InternalError | undefined, raw: unknown, opts: KeylessSigningOptions): VouchError {
+function signingError(
+  internal: InternalError | undefined,
+  raw: unknown,
+  opts: KeylessSigningOptions,
+): VouchError {
   if (!internal) {
     return new VouchError('IO_ERROR', `keyless signing failed: ${describeCause(raw)}`, { cause: raw });
   }
