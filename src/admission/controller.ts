@@ -1,4 +1,5 @@
 import { CosignEvidenceCollector } from '../sign/evidence-collector.js';
+import type { TrustedRootMaterial } from '../sign/keyless/trusted-root.js';
 import type { Limits } from '../limits.js';
 import type { ImageReader } from '../oci/image-store.js';
 import { repositoryName } from '../oci/reference.js';
@@ -18,6 +19,8 @@ export interface ControllerOptions {
   /** Opens the store of a repository (`host/repo`): registry repositories, or views of a mirror layout. */
   openRepository: (repository: string) => ImageReader;
   tls: TlsSource;
+  /** Sigstore trust (Fulcio CAs, Rekor and CT log keys) for keyless authorities, parsed at the edge. */
+  trustedRoot?: TrustedRootMaterial;
   /** Mode for failures no policy owns (malformed request, deadline, unresolvable image). */
   mode: EnforcementMode;
   host?: string;
@@ -67,7 +70,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const first = await policies.reload();
   if (!first.ok) throw first.error;
-  const collector = new CosignEvidenceCollector({ openRepository: opts.openRepository, now: opts.now });
+  const collector = new CosignEvidenceCollector({
+    openRepository: opts.openRepository,
+    now: opts.now,
+    ...(opts.trustedRoot ? { trustedRoot: opts.trustedRoot } : {}),
+  });
   const resolver = new TagResolver((ref) => opts.openRepository(repositoryName(ref)), {
     ttlMs: opts.tagTtlMs ?? 30_000,
     maxEntries: 10_000,

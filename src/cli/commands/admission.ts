@@ -16,6 +16,7 @@ import { layoutRepositoryOpener } from '../../oci/layout-repository.js';
 import { parseReference } from '../../oci/reference.js';
 import { registryClientFromEnv } from '../../oci/registry-client.js';
 import type { CommandContext } from '../context.js';
+import { loadTrustedRoot } from '../trusted-root.js';
 
 interface ServeFlags {
   policies: string[];
@@ -37,6 +38,7 @@ interface ServeFlags {
   cacheFailureTtl: string;
   deadline: string;
   policyReload: string;
+  trustedRoot?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -72,6 +74,10 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     )
     .option('--kubeconfig <file>', 'talk to this cluster for namespace labels, reports and events')
     .option('--in-cluster', 'use the service account (KUBERNETES_SERVICE_HOST/PORT)')
+    .option(
+      '--trusted-root <file>',
+      'Sigstore trusted_root.json for keyless authorities (default: the public-good root shipped with sigstore-js, read offline)',
+    )
     .option('--image-store <oci-dir:path>', 'resolve images from an OCI layout mirror instead of registries')
     .option('--insecure-registry <host>', 'plain HTTP to this registry (repeatable)', collect, [])
     .addOption(
@@ -91,6 +97,7 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
         policyReloadMs: num(flags.policyReload, '--policy-reload'),
         openRepository: await repositoryOpener(ctx, flags),
         tls: await tlsSource(flags, cwd),
+        trustedRoot: await loadTrustedRoot(flags.trustedRoot, cwd),
         mode: flags.mode,
         host: flags.host,
         port: num(flags.port, '--port'),

@@ -20,6 +20,7 @@ import {
   registriesOf,
   repositoryOpener,
 } from './policy-inputs.js';
+import { loadTrustedRoot } from '../trusted-root.js';
 import { renderDecision, type ResolvedImage } from './policy-render.js';
 import { collect } from './signing-options.js';
 
@@ -33,6 +34,7 @@ interface PolicyTestFlags {
   namespaceLabels?: string[];
   ociDir?: string;
   insecureRegistry?: boolean;
+  trustedRoot?: string;
   output: OutputFormat;
 }
 
@@ -73,6 +75,10 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
     )
     .option('--namespace <ns>', 'namespace of the workload (default: its metadata.namespace)')
     .option('--namespace-labels <k=v,…>', 'labels of the namespace (repeatable)', collect)
+    .option(
+      '--trusted-root <file>',
+      'Sigstore trusted_root.json for keyless authorities (default: the public-good root, offline)',
+    )
     .option('--oci-dir <path>', 'read images and signatures from this OCI layout instead of registries')
     .option('--insecure-registry', 'speak plain HTTP to the registries this run reads (loopback tests)')
     .addOption(
@@ -127,6 +133,7 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
       const cosign = new CosignEvidenceCollector({
         openRepository: (repository) => open(parseReference(repository)),
         now: () => now,
+        trustedRoot: await loadTrustedRoot(flags.trustedRoot, ctx.io.cwd),
       });
       const collector = new KeyRefCollector(cosign, keyRefs);
       const decision = await decide(
