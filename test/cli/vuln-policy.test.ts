@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../support/cli.js';
+import { startRegistry } from '../support/registry.js';
+import { scanEnv } from './scan-setup.js';
+import { ENV, keyPair, type Scope, tempDir } from './sign-setup.js';
+import { buildImage } from '../../src/oci/image-builder.js';
+import { createOciLayoutWriter } from '../../src/oci/layout-dir.js';
+
+// Seed 002's "no critical CVEs, scanned < 24 h ago" ClusterImagePolicy from the pack, with the keyless
+// GitHub authority swapped for the test's key (same attestation policy, same CUE).
+function vulnPolicy(pubPem: string, registry: string): string {
+  const pack = readFileSync(
+    new URL('../../deploy/policies/cip/require-vuln-attestation.yaml', import.meta.url),
+    'utf8',
+  );
+  const key = pubPem
+    .trim()
+    .split('\n')
+    .map((l) => `          ${l}`)
+    .join('\n');
+  return pack
+    .replace('registry.example.com/**', `${registry}/**`)
+    .replace(
+      / {2}- keyless:\n(?: {6}.*\n)+?(?= {4}attestations:)/,
+      `  - key:\n        data: |\n${key}\n    ctlog: {}\n`,
+    );
+}
+
+async function pushImage(
+  scope: Scope,
+  registry: string,
+  tag: string,
+  files: Array<{ path: string; content: string }>,
+) {
+  const layout = join(tempDir(scope, 'vuln-img'), 'layout');
+  const w = await createOciLayoutWriter(layout);
+  await buildImage(w, { created: new Date('2026-01-01T00:00:00Z'), layers: [files], tag });
+  await w.commit();
+  const ref = `${registry}/shop/api:${tag}`;
+  const r = await runCli(['copy', '--insecure-registry', `oci-dir:${layout}:${tag}`, ref]);
+  assert.equal(r.code, 0, r.stderr);
+  return ref;
+}
+
+test('a fresh vuln attestation with no critical finding passes seed 002 vuln policy, a Log4Shell image is denied', async (t) => {
+  const scope: Scope = { after: (fn) => t.after(async () => void (await fn())) };
+  const { dir, db } = await scanEnv(t);
+  const keys = await keyPair(scope);
+  const reg = await startRegistry(t);
+  const clean = await pushImage(scope, reg.host, 'clean', [
+    { path: 'app/hello.txt', content: 'no dependencies here\n' },
+  ]);
+  const log4shell = await pushImage(scope, reg.host, 'log4shell', [
+    {
+      path: 'app/gradle.lockfile',
+      content: 'org.apache.logging.log4j:log4j-core:2.14.1=runtimeClasspath\nempty=\n',
+    },
+  ]);
+  // The scan is stamped with the real clock: the policy wants it younger than 24 h at admission.
+  const env = { ...ENV, VOUCH_DB: db, HOME: dir };
+  const scans: string[] = [];
+  for (const ref of [clean, log4shell]) {
+    const s = await runCli(
+      ['scan', '--attest', '--key', keys.key, '--insecure-registry', '-o', 'json', ref],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    assert.equal(s.code, 0, s.stderr);
+    scans.push(s.stdout);
+  }
+  assert.doesNotMatch(scans[0] ?? '', /CVE-2021-44228/);
+  assert.match(scans[1] ?? '', /CVE-2021-44228/);
+  const policy = join(dir, 'require-vuln-attestation.yaml');
+  writeFileSync(policy, vulnPolicy(readFileSync(keys.pub, 'utf8'), reg.host));
+  const pass = await runCli(['policy', 'test', '-f', policy, '--insecure-registry', clean], {
+    env,
+    cwd: dir,
+  });
+  assert.equal(pass.code, 0, pass.stdout + pass.stderr);
+  const deny = await runCli(['policy', 'test', '-f', policy, '--insecure-registry', log4shell], {
+    env,
+    cwd: dir,
+  });
+  assert.equal(deny.code, 1, deny.stdout + deny.stderr);
+  assert.match(deny.stdout, /no-critical-cves/);
+  // Denied by the CUE bound on the Critical count, not for a missing attestation.
+  assert.match(deny.stdout, /Critical/);
+});
