@@ -56,6 +56,14 @@ export interface RuleOutcome {
   readonly severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
 }
 
+/** One finding of a verified vulnerability attestation. */
+export interface VulnerabilityFact {
+  readonly id: string;
+  readonly severity: string;
+  readonly package?: string;
+  readonly installedVersion?: string;
+}
+
 /** Everything the policy engine concluded about one image. */
 export interface ImageDecision {
   /** The verified image digest, when the image resolved and its identity was checked. */
@@ -67,6 +75,11 @@ export interface ImageDecision {
   readonly pinnedReference?: string;
   /** Creation time of the newest verified SBOM attestation, for `sbom_age_hours`. */
   readonly sbomCreatedAt?: Date;
+  /**
+   * Findings of the newest verified vulnerability attestation (cosign-vuln predicate), for the
+   * `trivy_vulnerability_id` gauge; absent when the image carries none.
+   */
+  readonly vulnerabilities?: readonly VulnerabilityFact[];
   /** Empty when no policy matched the image. */
   readonly outcomes: readonly RuleOutcome[];
 }

@@ -3,6 +3,19 @@ import { verdictOf } from './decider.js';
 import type { DecisionRecord } from './review.js';
 import type { CacheEvent } from './verdict-cache.js';
 
+const VULN_LABELS = [
+  'namespace',
+  'resource_kind',
+  'resource_name',
+  'image_repository',
+  'image_digest',
+  'vuln_id',
+  'severity',
+  'resource',
+  'installed_version',
+] as const;
+type VulnLabel = (typeof VULN_LABELS)[number];
+
 /**
  * The webhook's Prometheus metrics, on a Registry of their own (never prom-client's global one, so two
  * servers in one process, as in tests and the drill, do not share counters). The first four names are
@@ -14,6 +27,7 @@ export class AdmissionMetrics {
   readonly admissions: Counter<'policy' | 'result' | 'mode'>;
   readonly unsignedDeployments: Counter<'namespace'>;
   readonly sbomAgeHours: Gauge<'image'>;
+  readonly vulnerabilities: Gauge<VulnLabel>;
   readonly requestDuration: Histogram<'endpoint'>;
   readonly requests: Counter<'endpoint' | 'code'>;
   readonly cacheEvents: Counter<'event'>;
@@ -46,6 +60,14 @@ export class AdmissionMetrics {
       name: 'sbom_age_hours',
       help: 'Age in hours of the newest verified SBOM attestation of each admitted image',
       labelNames: ['image'],
+      registers,
+    });
+    // trivy-operator's metric name and label spelling, so its dashboards and alerts read vouch's data;
+    // fed from verified vulnerability attestations instead of an in-cluster scanner.
+    this.vulnerabilities = new Gauge({
+      name: 'trivy_vulnerability_id',
+      help: 'One series per vulnerability in the newest verified vulnerability attestation of each admitted image',
+      labelNames: VULN_LABELS,
       registers,
     });
     this.requestDuration = new Histogram({
@@ -111,6 +133,26 @@ export class AdmissionMetrics {
         const hours = (d.at.getTime() - img.sbomCreatedAt.getTime()) / 3_600_000;
         const image = img.digest && !img.image.includes('@') ? `${img.image}@${img.digest}` : img.image;
         this.sbomAgeHours.set({ image }, Math.max(0, hours));
+      }
+      if (d.allowed && img.vulnerabilities !== undefined) {
+        const at = img.image.search(/[@:][^/]*$/);
+        const repository = at > 0 ? img.image.slice(0, at) : img.image;
+        for (const v of img.vulnerabilities) {
+          this.vulnerabilities.set(
+            {
+              namespace: d.resource.namespace,
+              resource_kind: d.resource.kind,
+              resource_name: d.resource.name,
+              image_repository: repository,
+              image_digest: img.digest ?? '',
+              vuln_id: v.id,
+              severity: v.severity.toUpperCase(),
+              resource: v.package ?? '',
+              installed_version: v.installedVersion ?? '',
+            },
+            1,
+          );
+        }
       }
     }
     for (const [policy, { result, mode }] of perPolicy) this.admissions.inc({ policy, result, mode });

@@ -17,6 +17,7 @@ import type {
   ImageDecider,
   ImageDecision,
   RuleOutcome,
+  VulnerabilityFact,
 } from './decider.js';
 
 /** Resolves an image reference as written in a pod spec to the digest it names right now. */
@@ -75,10 +76,12 @@ export class PolicyDecider implements ImageDecider {
     const verdict = decision.images[0];
     if (!verdict) throw new VouchError('INTERNAL', `policy engine returned no verdict for ${req.image}`);
     const sbomCreatedAt = newestSbom(seen, digest);
+    const vulnerabilities = newestVulnFindings(seen, digest);
     return {
       digest,
       ...(verdict.patch ? { pinnedReference: verdict.patch.value } : {}),
       ...(sbomCreatedAt ? { sbomCreatedAt } : {}),
+      ...(vulnerabilities ? { vulnerabilities } : {}),
       outcomes: outcomesOf(verdict, digest),
     };
   }
@@ -167,4 +170,50 @@ function sbomTimestamp(predicate: unknown): Date | undefined {
   if (typeof raw !== 'string') return undefined;
   const d = new Date(raw);
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+const VULN_PREDICATE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+
+/**
+ * The findings of the newest verified cosign-vuln attestation (by `metadata.scanFinishedOn`): vouch's
+ * own predicates list them under `scanner.result.findings`; other scanners' results are free-form and
+ * give none.
+ */
+function newestVulnFindings(evidence: readonly Evidence[], digest: Digest): VulnerabilityFact[] | undefined {
+  let best: { at: number; predicate: Record<string, unknown> } | undefined;
+  for (const e of evidence) {
+    if (e.digest !== digest) continue;
+    for (const a of e.attestations) {
+      if (a.statement.predicateType !== VULN_PREDICATE) continue;
+      const p = asRecord(a.statement.predicate);
+      const finished = Date.parse(String(asRecord(p?.['metadata'])?.['scanFinishedOn'] ?? ''));
+      if (p && (!best || (Number.isFinite(finished) && finished > best.at))) {
+        best = { at: Number.isFinite(finished) ? finished : 0, predicate: p };
+      }
+    }
+  }
+  if (!best) return undefined;
+  const findings = asRecord(asRecord(best.predicate['scanner'])?.['result'])?.['findings'];
+  if (!Array.isArray(findings)) return [];
+  const out: VulnerabilityFact[] = [];
+  for (const f of findings) {
+    const r = asRecord(f);
+    const id = r?.['id'];
+    const level = asRecord(r?.['severity'])?.['level'];
+    if (typeof id !== 'string' || typeof level !== 'string') continue;
+    const pkg = asRecord(r?.['package']);
+    out.push({
+      id,
+      severity: level,
+      ...(typeof pkg?.['name'] === 'string' ? { package: pkg['name'] } : {}),
+      ...(typeof pkg?.['version'] === 'string' ? { installedVersion: pkg['version'] } : {}),
+    });
+  }
+  return out;
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }

@@ -15,6 +15,7 @@ import {
   isVerified,
   type ResourceRef,
   type RuleOutcome,
+  type VulnerabilityFact,
   verdictOf,
 } from './decider.js';
 import { extractImages } from './workload-images.js';
@@ -42,6 +43,7 @@ export interface ReviewedImage {
   readonly containers: readonly string[];
   readonly digest?: string;
   readonly sbomCreatedAt?: Date;
+  readonly vulnerabilities?: readonly VulnerabilityFact[];
   /** `repo@sha256:…` when the image verified and a policy asked for digest pinning. */
   readonly pinned?: string;
   readonly outcomes: readonly RuleOutcome[];
@@ -195,6 +197,7 @@ async function decideAll(
       outcomes: decision.outcomes,
       ...(decision.digest ? { digest: decision.digest } : {}),
       ...(decision.sbomCreatedAt ? { sbomCreatedAt: decision.sbomCreatedAt } : {}),
+      ...(decision.vulnerabilities ? { vulnerabilities: decision.vulnerabilities } : {}),
       ...(decision.pinnedReference &&
       isVerified(decision) &&
       decision.pinnedReference.endsWith(`@${decision.digest}`)

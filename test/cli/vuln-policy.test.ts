@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { runCli } from '../support/cli.js';
+import { type TestContext, test } from 'node:test';
+import { runCli, startCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { scanEnv } from './scan-setup.js';
 import { ENV, keyPair, type Scope, tempDir } from './sign-setup.js';
@@ -45,7 +46,18 @@ async function pushImage(
   return ref;
 }
 
-test('a fresh vuln attestation with no critical finding passes seed 002 vuln policy, a Log4Shell image is denied', async (t) => {
+interface Prepared {
+  dir: string;
+  env: Record<string, string>;
+  registry: string;
+  pubPem: string;
+  clean: string;
+  log4shell: string;
+  scans: string[];
+}
+
+/** Two images in a real registry, each scanned and attested (vuln) with the real CLI. */
+async function prepare(t: TestContext): Promise<Prepared> {
   const scope: Scope = { after: (fn) => t.after(async () => void (await fn())) };
   const { dir, db } = await scanEnv(t);
   const keys = await keyPair(scope);
@@ -73,21 +85,116 @@ test('a fresh vuln attestation with no critical finding passes seed 002 vuln pol
     assert.equal(s.code, 0, s.stderr);
     scans.push(s.stdout);
   }
-  assert.doesNotMatch(scans[0] ?? '', /CVE-2021-44228/);
-  assert.match(scans[1] ?? '', /CVE-2021-44228/);
-  const policy = join(dir, 'require-vuln-attestation.yaml');
-  writeFileSync(policy, vulnPolicy(readFileSync(keys.pub, 'utf8'), reg.host));
-  const pass = await runCli(['policy', 'test', '-f', policy, '--insecure-registry', clean], {
-    env,
-    cwd: dir,
+  return { dir, env, registry: reg.host, pubPem: readFileSync(keys.pub, 'utf8'), clean, log4shell, scans };
+}
+
+test('a fresh vuln attestation with no critical finding passes seed 002 vuln policy, a Log4Shell image is denied', async (t) => {
+  const p = await prepare(t);
+  assert.doesNotMatch(p.scans[0] ?? '', /CVE-2021-44228/);
+  assert.match(p.scans[1] ?? '', /CVE-2021-44228/);
+  const policy = join(p.dir, 'require-vuln-attestation.yaml');
+  writeFileSync(policy, vulnPolicy(p.pubPem, p.registry));
+  const pass = await runCli(['policy', 'test', '-f', policy, '--insecure-registry', p.clean], {
+    env: p.env,
+    cwd: p.dir,
   });
   assert.equal(pass.code, 0, pass.stdout + pass.stderr);
-  const deny = await runCli(['policy', 'test', '-f', policy, '--insecure-registry', log4shell], {
-    env,
-    cwd: dir,
+  const deny = await runCli(['policy', 'test', '-f', policy, '--insecure-registry', p.log4shell], {
+    env: p.env,
+    cwd: p.dir,
   });
   assert.equal(deny.code, 1, deny.stdout + deny.stderr);
   assert.match(deny.stdout, /no-critical-cves/);
   // Denied by the CUE bound on the Critical count, not for a missing attestation.
   assert.match(deny.stdout, /Critical/);
 });
+
+test('the webhook exports the verified vuln findings of admitted images as trivy_vulnerability_id', async (t) => {
+  const p = await prepare(t);
+  const policies = join(p.dir, 'policies');
+  mkdirSync(policies);
+  // warn mode: both images are admitted, so both feed the gauge.
+  writeFileSync(
+    join(policies, 'vuln.yaml'),
+    vulnPolicy(p.pubPem, p.registry).replace('spec:\n', 'spec:\n  mode: warn\n'),
+  );
+  // policy-controller only acts in namespaces that opt in.
+  writeFileSync(join(p.dir, 'namespaces.yaml'), 'shop:\n  policy.sigstore.dev/include: "true"\n');
+  const serve = startCli(
+    [
+      'admission',
+      'serve',
+      '--policies',
+      policies,
+      '--self-signed',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--insecure-registry',
+      p.registry,
+      '--namespaces',
+      join(p.dir, 'namespaces.yaml'),
+    ],
+    { env: p.env, cwd: p.dir },
+  );
+  t.after(() => serve.stop());
+  const url = (await serve.waitFor(/"listening":"(https:\/\/127\.0\.0\.1:\d+)"/))[1] as string;
+  for (const image of [p.clean, p.log4shell]) {
+    const r = await fetchInsecure(url, '/validate', podReview(image));
+    assert.match(r, /"allowed":true/);
+  }
+  const metrics = await fetchInsecure(url, '/metrics');
+  assert.match(
+    metrics,
+    /^trivy_vulnerability_id\{[^}]*image_repository="[^"]*\/shop\/api"[^}]*vuln_id="GHSA-jfh8-c2jp-5v3q"[^}]*severity="CRITICAL"[^}]*\} 1$/m,
+  );
+  assert.doesNotMatch(metrics, /trivy_vulnerability_id\{[^}]*resource="lodash"/);
+});
+
+function podReview(image: string): unknown {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: '3f0c2a4e-1b7d-4c55-9a0e-7d1f2b3c4d5e',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      name: 'api',
+      namespace: 'shop',
+      operation: 'CREATE',
+      userInfo: { username: 'alice' },
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'api', namespace: 'shop' },
+        spec: { containers: [{ name: 'api', image }] },
+      },
+    },
+  };
+}
+
+/** The webhook's self-signed certificate is minted inside the command; this test only needs the bytes. */
+function fetchInsecure(url: string, path: string, body?: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${url}${path}`,
+      {
+        method: data ? 'POST' : 'GET',
+        rejectUnauthorized: false,
+        headers: data ? { 'content-type': 'application/json' } : {},
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve(text));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
