@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VouchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import type { Io } from './io.js';
 import { renderError, toVouchError } from './render-error.js';
 
@@ -36,7 +36,7 @@ export async function run(io: Io): Promise<number> {
         // Rendered below with our own error format.
       },
     });
-  for (const register of commands) register(program, ctx);
+  for (const register of await commandsFor(io.argv)) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
 
   const json = wantsJson(io.argv);

@@ -19,6 +19,16 @@ function indent(text: string, spaces: number): string {
 /** Kyverno: signature by the release key, plus CycloneDX SBOM and SLSA v1 provenance attestations. */
 export function kyvernoDemoPolicy(publicKeyPem: string, repository = DEMO_REPOSITORY): string {
   const key = indent(publicKeyPem, 22);
+  // The same key signs the attestations; each attestation names its attestors in full, as Kyverno wants.
+  const attestationAttestors = `              attestors:
+                - entries:
+                    - keys:
+                        publicKeys: |-
+${indent(publicKeyPem, 26)}
+                        rekor:
+                          ignoreTlog: true
+                        ctlog:
+                          ignoreSCT: true`;
   return `# Drill policy (seed 000): only signed + attested releases of payments-api may run.
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -55,30 +65,14 @@ ${key}
                       ignoreSCT: true
           attestations:
             - type: https://cyclonedx.org/bom
-              attestors:
-                - entries:
-                    - keys:
-                        publicKeys: |-
-${indent(publicKeyPem, 26)}
-                        rekor:
-                          ignoreTlog: true
-                        ctlog:
-                          ignoreSCT: true
+${attestationAttestors}
               conditions:
                 - all:
                     - key: "{{ length(components) }}"
                       operator: GreaterThan
                       value: 0
             - type: https://slsa.dev/provenance/v1
-              attestors:
-                - entries:
-                    - keys:
-                        publicKeys: |-
-${indent(publicKeyPem, 26)}
-                        rekor:
-                          ignoreTlog: true
-                        ctlog:
-                          ignoreSCT: true
+${attestationAttestors}
               conditions:
                 - all:
                     - key: "{{ buildDefinition.externalParameters.workflow.repository }}"
