@@ -111,9 +111,14 @@ function outcomeOf(p: PolicyResult, image: string, digest: Digest): RuleOutcome 
   const mode = p.onFailure === 'deny' ? 'enforce' : 'audit';
   const base = { policy: p.policy, rule: p.rule ?? p.policy, mode } as const;
   if (p.passed) return { ...base, result: 'pass', message: p.summary };
-  const failed = p.authorities.flatMap((a) => a.checks.filter((c) => !c.ok).map((c) => ({ a, c })));
-  const first = failed[0];
-  const reason = classify(first?.c.what ?? '', first?.c.found ?? '');
+  const failed = p.authorities.flatMap((a) => a.checks.filter((c) => !c.ok));
+  // The reason is the most basic failure among the checks: nothing signed at all, then a missing
+  // attestation, then an attestation whose content fails, then a signer the policy does not trust.
+  const ranked = failed
+    .map((c) => ({ c, reason: classify(c.what, c.found) }))
+    .sort((x, y) => REASON_RANK[x.reason] - REASON_RANK[y.reason]);
+  const first = ranked[0];
+  const reason = first?.reason ?? 'untrusted-signer';
   return {
     ...base,
     result: 'fail',
@@ -124,16 +129,26 @@ function outcomeOf(p: PolicyResult, image: string, digest: Digest): RuleOutcome 
   };
 }
 
-function classify(what: string, found: string): string {
+type Reason = 'no-signatures' | 'missing-attestation' | 'policy-condition' | 'untrusted-signer';
+
+const REASON_RANK: Record<Reason, number> = {
+  'no-signatures': 0,
+  'missing-attestation': 1,
+  'policy-condition': 2,
+  'untrusted-signer': 3,
+};
+
+function classify(what: string, found: string): Reason {
   const w = what.toLowerCase();
   const f = found.toLowerCase();
   if (w.includes('attestation') || w.includes('predicate')) return 'missing-attestation';
-  if (f.includes('no signature') || f.includes('none') || f.includes('nothing')) return 'no-signatures';
+  if (/no (verified )?signatures|no signatures attached|^none|nothing attached/.test(f))
+    return 'no-signatures';
   if (w.includes('condition') || w.includes('policy')) return 'policy-condition';
   return 'untrusted-signer';
 }
 
-function fixFor(reason: string, image: string, digest: Digest): string {
+function fixFor(reason: Reason, image: string, digest: Digest): string {
   const at = `${image.replace(/[:@].*$/, (m) => (m.startsWith(':') && !m.includes('/') ? '' : m))}@${digest}`;
   switch (reason) {
     case 'no-signatures':

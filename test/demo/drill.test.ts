@@ -27,6 +27,15 @@ test('vouch demo holds the binary outcome: Audit warns, Enforce denies unsigned 
   const pinned = enforce?.exchanges.find((e) => e.image === report.signed.ref && e.endpoint === 'mutate');
   assert.deepEqual(pinned?.pinnedTo, [`registry.vouch.local/payments-api@${report.signed.digest}`]);
   assert.ok(report.sbom.components >= 5, `SBOM has ${report.sbom.components} components`);
+  // The unsigned rebuild is counted under the reason a responder needs first: nothing is signed.
+  assert.ok(
+    Object.keys(enforce?.metrics ?? {}).some((k) =>
+      /^cosign_verification_failures_total\{policy="require-signed-attested-release",reason="no-signatures"\}$/.test(
+        k,
+      ),
+    ),
+    JSON.stringify(enforce?.metrics),
+  );
 });
 
 test('vouch demo leaves its evidence: keys, SBOM, attestations, policies, PolicyReports, decision log', async (t) => {

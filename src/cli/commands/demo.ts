@@ -56,8 +56,8 @@ function renderDrill(r: DrillReport): string {
     for (const e of p.exchanges) {
       const verdict = e.allowed ? (e.warnings.length > 0 ? 'ADMITTED with warning' : 'ADMITTED') : 'DENIED';
       l.push(`  ${e.endpoint.padEnd(8)} ${e.image.padEnd(48)} ${verdict}`);
-      if (e.message) l.push(`           reason: ${e.message.split('\n').join('\n                   ')}`);
-      for (const w of e.warnings) l.push(`           warning: ${w}`);
+      if (e.message) l.push(`           reason: ${clip(e.message)}`);
+      for (const w of e.warnings) l.push(`           warning: ${clip(w)}`);
       if (e.pinnedTo) l.push(`           pinned: ${e.pinnedTo.join(', ')}`);
     }
     const metrics = Object.entries(p.metrics);
@@ -68,5 +68,12 @@ function renderDrill(r: DrillReport): string {
   l.push('', 'Binary outcome:');
   for (const c of r.checks) l.push(`  [${c.ok ? 'PASS' : 'FAIL'}] ${c.name}${c.ok ? '' : `: ${c.detail}`}`);
   l.push('', r.ok ? `drill passed; evidence in ${r.outDir}` : `drill FAILED; evidence in ${r.outDir}`);
+  l.push('full reasons: drill-report.json and decisions.jsonl in that directory');
   return `${l.join('\n')}\n`;
+}
+
+/** Webhook reasons carry every check; the summary shows the start, the report file has all of it. */
+function clip(text: string): string {
+  const one = text.replace(/\s+/g, ' ');
+  return one.length > 320 ? `${one.slice(0, 317)}...` : one;
 }

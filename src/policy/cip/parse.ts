@@ -41,6 +41,11 @@ const MATCH_RESOURCES = [
 ];
 const HASH_ALGORITHMS = ['sha224', 'sha256', 'sha384', 'sha512'];
 const KMS_PREFIXES = ['awskms://', 'gcpkms://', 'azurekms://', 'hashivault://', 'k8s://'];
+// policy-controller's validateAWSKMS (pkg/apis/policy/common/validation.go) accepts only a key or alias
+// ARN, after an optional `host:port` endpoint: bare key IDs and alias names need AWS settings from the
+// environment, so the webhook refuses them and so do we.
+const AWS_KMS_URI =
+  /^awskms:\/\/(?:(?:\[[^\]/]*\]|[^/:[\]]*):[^/:]*)?\/arn:(?:aws|aws-us-gov|aws-cn):kms:[a-z0-9-]+:\d{12}:(?:key\/m?r?k?-?[A-Fa-f0-9]{8}-?[A-Fa-f0-9]{4}-?[A-Fa-f0-9]{4}-?[A-Fa-f0-9]{4}-?[A-Fa-f0-9]{12}|alias\/.*)$/;
 const METADATA_FIELDS = [
   'name',
   'namespace',
@@ -306,13 +311,12 @@ function parseKeyRef(
       );
       return undefined;
     }
-    if (
-      uri.startsWith('awskms://') &&
-      !/^awskms:\/\/[^/]*\/(arn:aws[\w-]*:kms:[\w-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-fA-F-]{36})$/.test(
-        uri,
-      )
-    ) {
-      issues.error(`${path}.kms`, `invalid value: ${uri}: malformed AWS KMS format`);
+    if (uri.startsWith('awskms://') && !AWS_KMS_URI.test(uri)) {
+      issues.error(
+        `${path}.kms`,
+        `invalid value: ${uri}: malformed AWS KMS format`,
+        'write awskms://[host:port]/arn:aws:kms:<region>:<account>:key/<key-id> (or …:alias/<name>)',
+      );
       return undefined;
     }
     return { kind: 'kms', uri };

@@ -146,6 +146,16 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
     if (!match) issues.error(`${p}.match`, 'missing field(s): a rule must match resources');
     const exclude =
       o['exclude'] === undefined ? undefined : parseFilterSet(issues, o['exclude'], `${p}.exclude`);
+    // Kyverno's policy validation (validateWildcard) refuses kind "*" in a verifyImages rule: "wildcard
+    // policy does not support rule type". Loading it would verify images on objects Kyverno never would.
+    if (o['verifyImages'] !== undefined) {
+      for (const kp of wildcardKindPaths(o, p))
+        issues.error(
+          kp,
+          'wildcard policy does not support rule type: kind "*" cannot select resources for verifyImages',
+          'name the kinds, e.g. kinds: [Pod]',
+        );
+    }
     for (const k of ['context', 'preconditions', 'celPreconditions', 'imageExtractors']) {
       if (o[k] !== undefined)
         issues.error(
@@ -177,6 +187,26 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
     autogenControllers,
     rules,
   };
+}
+
+/** Field paths of the `kinds` lists containing "*" in a rule's match and exclude blocks (legacy, any, all). */
+function wildcardKindPaths(rule: Obj, path: string): string[] {
+  const out: string[] = [];
+  const check = (filter: unknown, fp: string): void => {
+    const res = isObj(filter) && isObj(filter['resources']) ? filter['resources'] : undefined;
+    if (res && Array.isArray(res['kinds']) && res['kinds'].includes('*')) out.push(`${fp}.resources.kinds`);
+  };
+  for (const block of ['match', 'exclude']) {
+    const b = rule[block];
+    if (!isObj(b)) continue;
+    check(b, `${path}.${block}`);
+    for (const set of ['any', 'all']) {
+      const list = b[set];
+      if (!Array.isArray(list)) continue;
+      for (const [j, f] of list.entries()) check(f, `${path}.${block}.${set}[${j}]`);
+    }
+  }
+  return out;
 }
 
 function normaliseAction(
