@@ -1,6 +1,7 @@
 // Runs the sigstore/policy-controller ClusterImagePolicy test data (test/testdata/policy-controller/valid
 // and invalid) through vouch's policy loader, offline, in-process.
 // - valid/*: must load with no error-severity issue.
+// - e2e/*: the policies policy-controller's e2e tests apply; each must load too.
 // - invalid/*: must be refused (at least one error issue, or a thrown VouchError). The file's `# ERROR:`
 //   line(s) state the webhook's message; vouch's issues are printed beside it and judged "equivalent" by
 //   field-path overlap (see `equivalent` below).
@@ -101,6 +102,24 @@ for (const f of validFiles) {
   }
 }
 
+// The e2e policies are applied to a live cluster by policy-controller's e2e tests, so each must load too;
+// files without a policy.sigstore.dev document (the test Deployment) are skipped.
+let e2eOk = 0;
+const e2eFiles = existsSync(join(root, 'e2e'))
+  ? list('e2e').filter((f) => readFileSync(join(root, 'e2e', f), 'utf8').includes('policy.sigstore.dev/'))
+  : [];
+out('\n== e2e: each must load with no error ==');
+for (const f of e2eFiles) {
+  const r = run(join(root, 'e2e', f));
+  const ok = r.thrown === undefined && r.errors.length === 0 && r.loaded > 0;
+  if (ok) e2eOk++;
+  out(`${ok ? 'PASS' : 'FAIL'} e2e/${f}`);
+  if (!ok) {
+    if (r.thrown) out(`  vouch: ${r.thrown}`);
+    for (const line of formatIssues(r.errors).split('\n').filter(Boolean)) out(`  vouch: ${line}`);
+  }
+}
+
 let refused = 0;
 let equivalentCount = 0;
 const invalidFiles = list('invalid');
@@ -130,7 +149,9 @@ for (const f of invalidFiles) {
 }
 
 out(
-  `\nvalid ${validOk}/${validFiles.length} load, invalid ${refused}/${invalidFiles.length} refused, ` +
+  `\nvalid ${validOk}/${validFiles.length} load, e2e ${e2eOk}/${e2eFiles.length} load, ` +
+    `invalid ${refused}/${invalidFiles.length} refused, ` +
     `${equivalentCount}/${invalidFiles.length} with an equivalent message`,
 );
-process.exitCode = validOk === validFiles.length && refused === invalidFiles.length ? 0 : 1;
+process.exitCode =
+  validOk === validFiles.length && e2eOk === e2eFiles.length && refused === invalidFiles.length ? 0 : 1;

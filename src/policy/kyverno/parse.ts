@@ -100,7 +100,23 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
   const rawAction = optString(issues, spec, 'validationFailureAction', 'spec');
   const validationFailureAction =
     normaliseAction(issues, rawAction, 'spec.validationFailureAction') ?? 'Audit';
-  optBool(issues, spec, 'background', 'spec');
+  const background = optBool(issues, spec, 'background', 'spec') ?? true;
+  const admission = optBool(issues, spec, 'admission', 'spec') ?? true;
+  // Kyverno's policy validation: a policy with admission off runs only in background scans, which
+  // Kyverno allows for validate rules alone; vouch is an admission controller, so such a policy would
+  // silently never run here either.
+  if (!admission && !background)
+    issues.error('spec.admission', 'disabling both admission and background processing is not allowed');
+  else if (
+    !admission &&
+    Array.isArray(spec['rules']) &&
+    spec['rules'].some((r) => isObj(r) && r['verifyImages'] !== undefined)
+  )
+    issues.error(
+      'spec.admission',
+      'disabling admission processing is only allowed with validation policies',
+      'remove `admission: false`',
+    );
 
   const actionOverrides: KyvernoPolicy['actionOverrides'][number][] = [];
   for (const [i, ov] of (
@@ -386,10 +402,13 @@ function parseImageVerification(issues: IssueList, v: unknown, path: string): Im
   const repository = optString(issues, o, 'repository', path);
   const cleanSets = attestors.filter((a): a is AttestorSet => a !== undefined);
   if (cleanSets.length === 0 && attestations.length === 0) {
+    // Kyverno accepts such an entry as a digest-only check (verifyDigest/mutateDigest without any
+    // signature). vouch exists to verify who built an image, so it fails closed rather than admit
+    // unsigned images under a policy that reads like a verification rule.
     issues.error(
       path,
-      'either attestors or attestations must be specified',
-      'add attestors: - entries: - keyless: …',
+      'a verifyImages entry without attestors or attestations (a digest-only check) is not supported',
+      'add attestors: - entries: - keys|keyless: … so the rule verifies a signature',
     );
   }
   return {

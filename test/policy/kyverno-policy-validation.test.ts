@@ -45,3 +45,25 @@ test('kind "*" in a verifyImages rule is refused, naming the kinds field', () =>
 test('named kinds in a verifyImages rule load', () => {
   assert.deepEqual(errorPaths(policy('{ any: [{ resources: { kinds: [Pod, Deployment] } }] }')), []);
 });
+
+// Kyverno's policy validation also refuses `admission: false` on a policy with verifyImages rules, and
+// turning off both admission and background processing.
+const withSpec = (extra: string) =>
+  `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: { name: k }
+spec:
+  validationFailureAction: Enforce
+${extra}  rules:
+    - name: r
+      match: { any: [{ resources: { kinds: [Pod] } }] }
+      verifyImages:
+        - imageReferences: ["registry.example/*"]
+          attestors: [{ entries: [{ keyless: { issuer: "https://i", subject: "s" } }] }]
+`;
+
+test('admission: false on a verifyImages policy is refused naming spec.admission', () => {
+  assert.deepEqual(errorPaths(withSpec('  admission: false\n')), ['spec.admission']);
+  assert.deepEqual(errorPaths(withSpec('  admission: false\n  background: false\n')), ['spec.admission']);
+  assert.deepEqual(errorPaths(withSpec('  admission: true\n  background: false\n')), []);
+});
