@@ -162,7 +162,7 @@ test('verify-attestation --policy passes a statement that satisfies the CUE poli
   assert.match(denied.stderr, /fails .*strict\.cue/);
 });
 
-test('attest refuses a slsaprovenance1 predicate that breaks the SLSA v1 field rules', async (t) => {
+test('attest refuses a slsaprovenance1 predicate that breaks the SLSA v1 field rules, as bad input (exit 2)', async (t) => {
   const { dir } = await layoutWith(t, 'bad slsa\n');
   const p = join(tempDir(t, 'pred'), 'slsa.json');
   writeFileSync(p, JSON.stringify({ buildDefinition: { buildType: 'not a uri' } }));
@@ -170,7 +170,7 @@ test('attest refuses a slsaprovenance1 predicate that breaks the SLSA v1 field r
     ['attest', '--type', 'slsaprovenance1', '--predicate', p, '--key', keys.key, `oci-dir:${dir}:v1`],
     { env: ENV },
   );
-  assert.equal(a.code, 1);
+  assert.equal(a.code, 2);
   assert.match(a.stderr, /buildDefinition\.buildType/);
 });
 

@@ -62,8 +62,20 @@ export function registerAttest(program: Command, ctx: CommandContext): void {
         { cause: e },
       );
     }
-    if (predicateType === SLSA_PROVENANCE_V1)
-      assertSlsaProvenanceV1(predicate, `--predicate ${flags.predicate}`);
+    if (predicateType === SLSA_PROVENANCE_V1) {
+      try {
+        assertSlsaProvenanceV1(predicate, `--predicate ${flags.predicate}`);
+      } catch (e) {
+        // The user's own file is wrong before anything is signed: bad input (exit 2), not a failed
+        // verification (exit 1).
+        if (!(e instanceof VouchError)) throw e;
+        throw new VouchError('INPUT_MALFORMED', e.message, {
+          cause: e,
+          fields: e.fields,
+          hint: 'fix the fields named above (SLSA provenance v1: https://slsa.dev/spec/v1.0/provenance)',
+        });
+      }
+    }
     const image = await resolveImage(ctx, ref, flags);
     const statementType: StatementType = flags.statement === 'v0.1' ? STATEMENT_V01 : STATEMENT_V1;
     const writer = await openSignatureWriter(ctx, image, flags);
