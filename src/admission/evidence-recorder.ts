@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { KubeClient } from './kube-client.js';
 import { eventsFor } from './policy-event.js';
 import { type PolicyReport, policyReportFor } from './policy-report.js';
@@ -132,17 +132,12 @@ function logEntry(d: DecisionRecord): DecisionLogEntry {
   };
 }
 
-/** Temp file in the target directory, then rename: a reader never sees half a report. */
+/** Atomically (src/fs/atomic-file.ts): a reader never sees half a report. */
 async function writeReportFile(dir: string, report: PolicyReport): Promise<void> {
   await mkdir(dir, { recursive: true });
   const ns = report.metadata.namespace ?? '_cluster';
-  const file = join(dir, `${ns}.${report.metadata.name}.json`);
-  const tmp = join(dir, `.${ns}.${report.metadata.name}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, `${JSON.stringify(report, null, 2)}\n`);
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(
+    join(dir, `${ns}.${report.metadata.name}.json`),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
 }

@@ -10,7 +10,7 @@ import { type ImageSourceSpec, parseImageSourceSpec } from '../../oci/source-spe
 import { type IdentityConstraints, hasIdentityConstraint } from '../../sign/certificate-identity.js';
 import { loadSigningKey, loadVerificationKey, readSmallFile } from '../../sign/key-ref.js';
 import { parseCertificatesPem } from '../../sign/keys/certificate.js';
-import { writeKeyFileAtomic } from '../../sign/keys/key-file.js';
+import { writeFileAtomic } from '../../fs/atomic-file.js';
 import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
 import { PEM_MAX_BYTES } from '../../sign/keys/pem.js';
 import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/keyless/public-good-root.js';
@@ -356,7 +356,7 @@ export function collect(value: string, previous: string[] | undefined): string[]
  * @throws IO_ERROR
  */
 export function writeOutputFile(ctx: CommandContext, path: string, contents: string): Promise<void> {
-  return writeKeyFileAtomic(resolvePath(ctx.io.cwd, path), contents, { overwrite: true, mode: 0o644 });
+  return writeFileAtomic(resolvePath(ctx.io.cwd, path), contents);
 }
 
 /**

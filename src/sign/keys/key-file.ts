@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { VouchError } from '../../errors.js';
+import { unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '../../fs/atomic-file.js';
 
 export interface WriteKeyFileOptions {
   /** Replace an existing file; otherwise an existing file is an error and is left untouched. */
@@ -11,39 +9,16 @@ export interface WriteKeyFileOptions {
 }
 
 /**
- * Writes a key file atomically: the bytes go to a temp file beside the target, are fsynced, then
- * appear under the final name in one step. Without `overwrite`, the final step is link(2), which fails
- * if the name exists, so a concurrent writer cannot be clobbered either.
+ * Writes a key file atomically (src/fs/atomic-file.ts), refusing to replace an existing file unless
+ * `overwrite`; private keys get 0600 by default.
  * @throws USAGE (file exists), IO_ERROR
  */
-export async function writeKeyFileAtomic(
+export function writeKeyFileAtomic(
   path: string,
   contents: string,
   opts: WriteKeyFileOptions = {},
 ): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx', opts.mode ?? 0o600);
-    try {
-      await fh.writeFile(contents);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    if (opts.overwrite) await rename(tmp, path);
-    else await link(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      throw new VouchError('USAGE', `${path} already exists`, {
-        hint: 'remove it first, or ask to overwrite it',
-        cause: e,
-      });
-    }
-    throw new VouchError('IO_ERROR', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
-  if (!opts.overwrite) await unlink(tmp).catch(() => undefined);
+  return writeFileAtomic(path, contents, { overwrite: opts.overwrite ?? false, mode: opts.mode ?? 0o600 });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../fs/atomic-file.js';
 import { describeCause, VouchError } from '../../errors.js';
 import { type Limits, withLimits } from '../../limits.js';
 import { type OsvVulnerability, parseOsv } from '../osv.js';
@@ -148,14 +149,7 @@ export async function writeAtomic(path: string, bytes: Buffer): Promise<void> {
   await mkdir(dir, { recursive: true }).catch((e: unknown) => {
     throw ioError(dir, e);
   });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, bytes, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined); // best effort: the temp file may not exist yet
-    throw ioError(path, e);
-  }
+  await writeFileAtomic(path, bytes);
 }
 
 /**
