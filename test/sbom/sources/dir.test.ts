@@ -108,10 +108,12 @@ for await (const f of tree.files(() => true, { maxBytes: 1e6, onWarning: (w) => 
 process.stdout.write(JSON.stringify(out));`,
   );
   chmodSync(script, 0o644);
-  // root reads any directory, so as root the scan runs as nobody (util-linux setpriv).
+  // root reads any directory through CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH, so as root the scan runs
+  // without them (util-linux setpriv). It stays uid 0, so it can still read a checkout that lives
+  // under a directory only root may enter (a mktemp -d clone).
   const asRoot = process.getuid?.() === 0;
   const node = [process.execPath, '--import', 'tsx', script];
-  const cmd = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
+  const cmd = asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
   const r = spawnSync(cmd[0] ?? '', cmd.slice(1), {
     cwd: fileURLToPath(new URL('../../..', import.meta.url)),
     env: { ...process.env, HOME: base },
