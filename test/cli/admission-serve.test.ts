@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { generateSelfSignedCertificate } from '../../src/admission/self-signed-cert.js';
 import { kyvernoDemoPolicy } from '../../src/demo/demo-policies.js';
 import { signedAppSpec, unsignedAppSpec } from '../../src/demo/sample-images.js';
 import { buildImage } from '../../src/oci/image-builder.js';
@@ -14,6 +12,13 @@ import { promotePolicies } from '../../src/policy/index.js';
 import { appendToCosignTag } from '../../src/sign/cosign-storage.js';
 import { generateCosignKeyPair } from '../../src/sign/keys/cosign-key.js';
 import { signImageLayer } from '../../src/sign/sign-image.js';
+import {
+  admissionReviewFor,
+  httpsRequest,
+  type Json,
+  postReview,
+  testCertificate,
+} from '../support/admission.js';
 import { runCli, startCli } from '../support/cli.js';
 
 const REPO = 'registry.vouch.local/payments-api';
@@ -50,59 +55,29 @@ async function setup(t: TestContext): Promise<Setup> {
   // Signature only: the Kyverno policy without its attestation requirements, in Enforce.
   const kyverno = promotePolicies(kyvernoDemoPolicy(keys.publicPem, REPO), 'k.yaml', 'enforce').text;
   writeFileSync(join(policies, 'kyverno.yaml'), kyverno.replace(/\n {10}attestations:[\s\S]*$/, '\n'));
-  const tls = await generateSelfSignedCertificate(['localhost', '127.0.0.1']);
+  const tls = await testCertificate();
   writeFileSync(join(dir, 'tls.crt'), tls.certPem);
   writeFileSync(join(dir, 'tls.key'), tls.keyPem);
   return { dir: layout, policies, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), caPem: tls.certPem };
 }
 
-function call(
-  url: string,
-  ca: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      `${url}${path}`,
-      { method, ca, headers: data ? { 'content-type': 'application/json' } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const UID = '0d5f4ab3-6e2a-4b8c-9f6d-2d6f3b1c9a01';
 
-function review(image: string): unknown {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: '0d5f4ab3-6e2a-4b8c-9f6d-2d6f3b1c9a01',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      name: 'web',
-      namespace: 'payments',
-      operation: 'CREATE',
-      userInfo: { username: 'alice' },
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'web', namespace: 'payments' },
-        spec: { containers: [{ name: 'web', image }] },
-      },
-      dryRun: false,
-    },
+/** POSTs a Pod CREATE for `image` to /validate and returns the AdmissionReview response. */
+async function validate(url: string, ca: string, image: string): Promise<Json> {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web' },
+    spec: { containers: [{ name: 'web', image }] },
   };
+  const r = await postReview(
+    url,
+    ca,
+    '/validate',
+    admissionReviewFor(pod, { namespace: 'payments', uid: UID }),
+  );
+  return r.json['response'] as Json;
 }
 
 test('admission serve admits the signed image and denies the unsigned one over HTTPS', async (t) => {
@@ -126,21 +101,15 @@ test('admission serve admits the signed image and denies the unsigned one over H
   t.after(() => cli.stop());
   const m = await cli.waitFor(/"listening":"(https:\/\/127\.0\.0\.1:\d+)"/);
   const url = m[1] as string;
-  const ok = JSON.parse((await call(url, s.caPem, 'POST', '/validate', review(`${REPO}:1.4.2`))).text) as {
-    response: { allowed: boolean; uid: string };
-  };
-  assert.equal(ok.response.allowed, true);
-  assert.equal(ok.response.uid, '0d5f4ab3-6e2a-4b8c-9f6d-2d6f3b1c9a01');
-  const denied = JSON.parse(
-    (await call(url, s.caPem, 'POST', '/validate', review(`${REPO}:1.4.2-hotfix`))).text,
-  ) as {
-    response: { allowed: boolean; status: { message: string } };
-  };
-  assert.equal(denied.response.allowed, false);
-  assert.match(denied.response.status.message, /no signatures attached/);
-  assert.equal((await call(url, s.caPem, 'GET', '/readyz')).status, 200);
+  const ok = await validate(url, s.caPem, `${REPO}:1.4.2`);
+  assert.equal(ok['allowed'], true);
+  assert.equal(ok['uid'], '0d5f4ab3-6e2a-4b8c-9f6d-2d6f3b1c9a01');
+  const denied = await validate(url, s.caPem, `${REPO}:1.4.2-hotfix`);
+  assert.equal(denied['allowed'], false);
+  assert.match(String((denied['status'] as Json)['message']), /no signatures attached/);
+  assert.equal((await httpsRequest(url, s.caPem, { path: '/readyz' })).status, 200);
   assert.match(
-    (await call(url, s.caPem, 'GET', '/metrics')).text,
+    (await httpsRequest(url, s.caPem, { path: '/metrics' })).body,
     /policy_controller_admissions_total\{policy="require-signed-attested-release",result="denied",mode="enforce"\} 1/,
   );
   assert.equal(await cli.stop(), 0);
@@ -176,12 +145,8 @@ test('a policy change that fails lint is refused and the previous policies stay 
   while (!/policies NOT reloaded/.test(cli.stderr.text()) && Date.now() < until)
     await new Promise((r) => setTimeout(r, 25));
   assert.match(cli.stderr.text(), /policies NOT reloaded: policy reload refused/);
-  const denied = JSON.parse(
-    (await call(url, s.caPem, 'POST', '/validate', review(`${REPO}:1.4.2-hotfix`))).text,
-  ) as {
-    response: { allowed: boolean };
-  };
-  assert.equal(denied.response.allowed, false);
+  const denied = await validate(url, s.caPem, `${REPO}:1.4.2-hotfix`);
+  assert.equal(denied['allowed'], false);
 });
 
 test('admission serve refuses to start without TLS material', async (t) => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { admissionReviewFor, httpsRequest, postReview, testCertificate } from '../support/admission.js';
 import { runCli, startCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { scanEnv } from './scan-setup.js';
@@ -118,6 +118,10 @@ test('the webhook exports the verified vuln findings of admitted images as trivy
     join(policies, 'vuln.yaml'),
     vulnPolicy(p.pubPem, p.registry).replace('spec:\n', 'spec:\n  mode: warn\n'),
   );
+  const pair = await testCertificate();
+  const tls = { cert: join(p.dir, 'tls.crt'), key: join(p.dir, 'tls.key') };
+  writeFileSync(tls.cert, pair.certPem);
+  writeFileSync(tls.key, pair.keyPem);
   // policy-controller only acts in namespaces that opt in.
   writeFileSync(join(p.dir, 'namespaces.yaml'), 'shop:\n  policy.sigstore.dev/include: "true"\n');
   const serve = startCli(
@@ -126,7 +130,10 @@ test('the webhook exports the verified vuln findings of admitted images as trivy
       'serve',
       '--policies',
       policies,
-      '--self-signed',
+      '--tls-cert',
+      tls.cert,
+      '--tls-key',
+      tls.key,
       '--host',
       '127.0.0.1',
       '--port',
@@ -141,60 +148,24 @@ test('the webhook exports the verified vuln findings of admitted images as trivy
   t.after(() => serve.stop());
   const url = (await serve.waitFor(/"listening":"(https:\/\/127\.0\.0\.1:\d+)"/))[1] as string;
   for (const image of [p.clean, p.log4shell]) {
-    const r = await fetchInsecure(url, '/validate', podReview(image));
-    assert.match(r, /"allowed":true/);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api' },
+      spec: { containers: [{ name: 'api', image }] },
+    };
+    const r = await postReview(
+      url,
+      pair.certPem,
+      '/validate',
+      admissionReviewFor(pod, { namespace: 'shop' }),
+    );
+    assert.match(JSON.stringify(r.json), /"allowed":true/);
   }
-  const metrics = await fetchInsecure(url, '/metrics');
+  const metrics = (await httpsRequest(url, pair.certPem, { path: '/metrics' })).body;
   assert.match(
     metrics,
     /^trivy_vulnerability_id\{[^}]*image_repository="[^"]*\/shop\/api"[^}]*vuln_id="GHSA-jfh8-c2jp-5v3q"[^}]*severity="CRITICAL"[^}]*\} 1$/m,
   );
   assert.doesNotMatch(metrics, /trivy_vulnerability_id\{[^}]*resource="lodash"/);
 });
-
-function podReview(image: string): unknown {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: '3f0c2a4e-1b7d-4c55-9a0e-7d1f2b3c4d5e',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      name: 'api',
-      namespace: 'shop',
-      operation: 'CREATE',
-      userInfo: { username: 'alice' },
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'api', namespace: 'shop' },
-        spec: { containers: [{ name: 'api', image }] },
-      },
-    },
-  };
-}
-
-/** The webhook's self-signed certificate is minted inside the command; this test only needs the bytes. */
-function fetchInsecure(url: string, path: string, body?: unknown): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      `${url}${path}`,
-      {
-        method: data ? 'POST' : 'GET',
-        rejectUnauthorized: false,
-        headers: data ? { 'content-type': 'application/json' } : {},
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => resolve(text));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
