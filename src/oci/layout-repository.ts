@@ -16,9 +16,11 @@ export class LayoutRepository implements ImageReader {
   constructor(
     private readonly layout: ImageReader,
     readonly repository: string,
+    /** How messages and evidence name this view; a registry-like `host/repo` for a mirror. */
+    location = `${layout.location}#${repository}`,
   ) {
     this.prefix = `${repository}:`;
-    this.location = `${layout.location}#${repository}`;
+    this.location = location;
   }
 
   private name(selector: string): string {
@@ -99,10 +101,7 @@ export function layoutRepositoryOpener(
   return (repository) => {
     let view: Promise<ImageReader> | undefined;
     const open = (): Promise<ImageReader> => {
-      view ??= openLayout().then((l) => {
-        const r = new LayoutRepository(l, repository);
-        return { ...bind(r), location: repository };
-      });
+      view ??= openLayout().then((l) => new LayoutRepository(l, repository, repository));
       return view;
     };
     return {
@@ -114,17 +113,5 @@ export function layoutRepositoryOpener(
       listTags: async () => (await open()).listTags(),
       referrers: async (s, t) => (await open()).referrers(s, t),
     };
-  };
-}
-
-function bind(r: ImageReader): ImageReader {
-  return {
-    location: r.location,
-    fetchManifest: (s) => r.fetchManifest(s),
-    resolve: (s) => r.resolve(s),
-    fetchBlob: (d) => r.fetchBlob(d),
-    fetchBlobBytes: (d, m) => r.fetchBlobBytes(d, m),
-    listTags: () => r.listTags(),
-    referrers: (s, t) => r.referrers(s, t),
   };
 }
