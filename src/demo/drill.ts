@@ -8,7 +8,7 @@ import { generateSelfSignedCertificate } from '../admission/self-signed-cert.js'
 import { attestImage } from '../attest/attest-image.js';
 import { provenanceFromGitHubEnv } from '../attest/github-provenance.js';
 import { SLSA_PROVENANCE_V1 } from '../attest/predicate-types.js';
-import { VouchError } from '../errors.js';
+import { describeCause, VouchError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { Digest } from '../oci/digest.js';
 import { buildImage } from '../oci/image-builder.js';
@@ -109,8 +109,14 @@ const METRICS = [
  */
 export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const out = opts.outDir;
-  await mkdir(out, { recursive: true });
-  for (const d of ['policies', 'reports']) await mkdir(join(out, d), { recursive: true });
+  for (const d of [out, join(out, 'policies'), join(out, 'reports')]) {
+    await mkdir(d, { recursive: true }).catch((e: unknown) => {
+      throw new VouchError('IO_ERROR', `cannot create ${d}: ${describeCause(e)}`, {
+        cause: e,
+        hint: '--out must be a directory vouch may create or write into',
+      });
+    });
+  }
   const store = await openStore(opts);
   const now = opts.now();
   const log = opts.log;
