@@ -46,6 +46,9 @@ export class EvidenceRecorder {
   readonly #reports = new Map<string, PolicyReport>();
   readonly #pending = new Set<Promise<void>>();
   #logChain: Promise<void> = Promise.resolve();
+  // Writes of one report file, in decision order: two concurrent writes of the same file would otherwise
+  // race, and an older decision could land last.
+  readonly #reportChains = new Map<string, Promise<void>>();
   readonly #opts: EvidenceRecorderOptions;
 
   constructor(opts: EvidenceRecorderOptions) {
@@ -70,7 +73,7 @@ export class EvidenceRecorder {
       if (oldest.done) break;
       this.#reports.delete(oldest.value);
     }
-    this.#track(this.#write(d, report));
+    this.#track(this.#write(d, report, key));
   }
 
   /** Resolves when every write started so far has finished (or failed and been reported). */
@@ -83,10 +86,18 @@ export class EvidenceRecorder {
     p.finally(() => this.#pending.delete(p));
   }
 
-  async #write(d: DecisionRecord, report: PolicyReport): Promise<void> {
+  async #write(d: DecisionRecord, report: PolicyReport, key: string): Promise<void> {
     const tasks: Array<Promise<void>> = [];
     const { reportDir, decisionLogPath, kube } = this.#opts;
-    if (reportDir !== undefined) tasks.push(this.#guard('report file', writeReportFile(reportDir, report)));
+    if (reportDir !== undefined) {
+      const previous = this.#reportChains.get(key) ?? Promise.resolve();
+      const next = previous.then(() => this.#guard('report file', writeReportFile(reportDir, report)));
+      this.#reportChains.set(key, next);
+      void next.then(() => {
+        if (this.#reportChains.get(key) === next) this.#reportChains.delete(key);
+      });
+      tasks.push(next);
+    }
     if (decisionLogPath !== undefined) {
       const line = `${JSON.stringify(logEntry(d))}\n`;
       // Appends are chained so lines never interleave, even when decisions finish together.
