@@ -28,6 +28,37 @@ export interface ImageCheckRequest {
   /** Labels of `namespace`, for CIP `policy.sigstore.dev/include` and Kyverno namespace selectors. */
   readonly namespaceLabels: Readonly<Record<string, string>>;
   readonly resource: ResourceRef;
+  /** `metadata.labels` of the object (Kyverno `selector`, CIP `match[].selector`); absent: none. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `metadata.annotations` of the object (Kyverno `annotations` filters); absent: none. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** The AdmissionReview operation; absent: CREATE. */
+  readonly operation?: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  /** The object as admitted (`request.object`), for Kyverno preconditions and context variables. */
+  readonly object?: unknown;
+}
+
+/**
+ * Which facts of a request, beyond the image, apiVersion, kind, namespace and namespace labels, a
+ * decision reads: a cache must key on exactly these, and only these, to stay correct and useful.
+ */
+export interface RequestFacts {
+  readonly labels: boolean;
+  readonly annotations: boolean;
+  readonly name: boolean;
+  readonly operation: boolean;
+  /** The whole object (and with it everything above). */
+  readonly object: boolean;
+}
+
+/** What the next `decide` of a decider reads, and the policy generation that answer belongs to. */
+export interface DecisionInputs {
+  readonly facts: RequestFacts;
+  /**
+   * Identity of what the decision was made under (the loaded PolicySet object): decisions made under
+   * different scopes never share a cache entry, so a reload can never serve an answer of the old set.
+   */
+  readonly scope: object;
 }
 
 /** Per-decision context: one `now` for the whole request, and the request's deadline as a signal. */
@@ -92,6 +123,11 @@ export interface ImageDecision {
  */
 export interface ImageDecider {
   decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision>;
+  /**
+   * What the `decide` called next, in the same tick, will read of its request. Absent: the decider may
+   * read anything in the request, so a cache keys on all of it.
+   */
+  inputs?(): DecisionInputs;
 }
 
 /** The verdict of one outcome: a failing or erroring rule denies in Enforce and warns in Audit. */

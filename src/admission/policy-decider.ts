@@ -10,9 +10,11 @@ import {
   type ImageVerdict,
   type PolicyResult,
   type PolicySet,
+  resourceReads,
 } from '../policy/index.js';
 import type {
   DecideContext,
+  DecisionInputs,
   ImageCheckRequest,
   ImageDecider,
   ImageDecision,
@@ -44,7 +46,16 @@ const SBOM_PREDICATES = new Set(['https://cyclonedx.org/bom', 'https://spdx.dev/
 export class PolicyDecider implements ImageDecider {
   constructor(private readonly opts: PolicyDeciderOptions) {}
 
+  /** The resource facts the active policy set reads; keyed by that set so a reload starts afresh. */
+  inputs(): DecisionInputs {
+    const policies = this.opts.policies();
+    return { facts: resourceReads(policies), scope: policies };
+  }
+
   async decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {
+    // Read before the first await: a cache asks inputs() in the same tick, so the set that decides is
+    // the set whose reads keyed the decision, even when a reload lands while the image resolves.
+    const policies = this.opts.policies();
     const digest = await this.opts.resolver.resolve(req.image, ctx.signal);
     const seen: Evidence[] = [];
     const recording: EvidenceCollector = {
@@ -56,7 +67,7 @@ export class PolicyDecider implements ImageDecider {
     };
     const decision = await decide(
       {
-        policies: this.opts.policies(),
+        policies,
         // The pointer only makes the engine compute the pinned value; the webhook knows the real fields.
         images: [{ ref: req.image, digest, pointer: '' }],
         resource: {
@@ -64,10 +75,11 @@ export class PolicyDecider implements ImageDecider {
           kind: req.resource.kind,
           name: req.resource.name,
           namespace: req.namespace,
-          labels: {},
-          annotations: {},
+          labels: req.labels ?? {},
+          annotations: req.annotations ?? {},
           namespaceLabels: req.namespaceLabels,
-          operation: 'CREATE',
+          operation: req.operation ?? 'CREATE',
+          ...(req.object !== undefined ? { object: req.object } : {}),
         },
       },
       recording,

@@ -10,6 +10,7 @@ import {
 } from './admission-review.js';
 import {
   type EnforcementMode,
+  type ImageCheckRequest,
   type ImageDecider,
   type ImageDecision,
   isVerified,
@@ -127,13 +128,24 @@ async function reviewRequest(req: AdmissionRequest, deps: ReviewDeps): Promise<R
     byImage.set(f.image, entry);
   }
 
-  const images = await decideAll(byImage, resource, deps);
+  // Policies select on the object's labels, annotations, name and operation (Kyverno match/exclude,
+  // CIP match[].selector, preconditions): every decision gets them, not just the image.
+  const facts: ObjectFacts = {
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+    operation: req.operation,
+    object: req.object,
+  };
+  const images = await decideAll(byImage, resource, facts, deps);
   return respond(req, resource, images, deps);
 }
+
+type ObjectFacts = Required<Pick<ImageCheckRequest, 'labels' | 'annotations' | 'operation' | 'object'>>;
 
 async function decideAll(
   byImage: Map<string, { pointers: string[]; containers: string[] }>,
   resource: ResourceRef,
+  facts: ObjectFacts,
   deps: ReviewDeps,
 ): Promise<ReviewedImage[]> {
   const controller = new AbortController();
@@ -150,7 +162,7 @@ async function decideAll(
       [...byImage.keys()].map(async (image): Promise<[string, ImageDecision]> => {
         if (image === '') return [image, { outcomes: [missingImageOutcome(deps.mode)] }];
         const d = await deps.decider.decide(
-          { image, namespace: resource.namespace, namespaceLabels: labels, resource },
+          { image, namespace: resource.namespace, namespaceLabels: labels, resource, ...facts },
           { now: deps.now, signal: controller.signal },
         );
         return [image, d];
@@ -358,4 +370,10 @@ function clip(s: string, max: number): string {
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
+}
+
+/** The string-valued entries of a labels/annotations map; anything else in it is ignored. */
+function stringMap(v: unknown): Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }

@@ -115,6 +115,8 @@ export async function startAdmissionServer(opts: AdmissionServerOptions): Promis
         metrics.inFlight.dec();
       }
     },
+    // The cache keys on what the decider reads of a request, so the wrapper must pass that through.
+    ...(opts.decider.inputs ? { inputs: opts.decider.inputs.bind(opts.decider) } : {}),
   };
   const caching =
     opts.cache === false

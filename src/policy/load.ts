@@ -59,14 +59,17 @@ export function readPolicies(text: string | Uint8Array, source: string, opts: Lo
     } else if (apiVersion === 'policy.sigstore.dev/v1alpha1' && kind === 'TrustRoot') {
       const t = parseTrustRoot(list, doc);
       if (t) trustRoots.push(t);
-    } else if (apiVersion === 'kyverno.io/v1' && (kind === 'ClusterPolicy' || kind === 'Policy')) {
+    } else if (
+      (apiVersion === 'kyverno.io/v1' || apiVersion === 'kyverno.io/v2beta1') &&
+      (kind === 'ClusterPolicy' || kind === 'Policy')
+    ) {
       const p = parseKyvernoPolicy(list, doc);
       if (p) kyverno.push(p);
     } else if (apiVersion.startsWith('kyverno.io/') || apiVersion.startsWith('policies.kyverno.io/')) {
       list.error(
         'apiVersion',
         `${apiVersion} ${kind} is not supported`,
-        'write kyverno.io/v1 ClusterPolicy or Policy with verifyImages rules',
+        'write kyverno.io/v1 or kyverno.io/v2beta1 ClusterPolicy or Policy with verifyImages rules',
       );
     } else {
       list.error('kind', `"${apiVersion} ${kind}" is not a ClusterImagePolicy, TrustRoot or Kyverno policy`);

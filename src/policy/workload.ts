@@ -1,5 +1,7 @@
 import { VouchError } from '../errors.js';
 import { isObj } from './field-reader.js';
+import { kyvernoResourceReads } from './kyverno/match.js';
+import type { PolicySet } from './load.js';
 
 /** A Kubernetes object under admission, reduced to what policies look at. */
 export interface ResourceContext {
@@ -12,6 +14,11 @@ export interface ResourceContext {
   /** Labels of the resource's namespace (namespaceSelector, policy-controller opt-in). */
   readonly namespaceLabels: Readonly<Record<string, string>>;
   readonly operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  /**
+   * The whole object as admitted (`request.object` for Kyverno preconditions and context variables);
+   * absent when only the facts above are known.
+   */
+  readonly object?: unknown;
 }
 
 /** One container image in a workload, with the JSON pointer of its `image` field for a JSONPatch. */
@@ -103,10 +110,56 @@ export function resourceContext(
     annotations: strMap(meta['annotations']),
     namespaceLabels: opts.namespaceLabels ?? {},
     operation: opts.operation ?? 'CREATE',
+    object,
   };
 }
 
 /** The lowercase plural resource name policy-controller's `match[].resource` uses. */
 export function resourcePlural(kind: string): string {
   return `${kind.toLowerCase()}s`;
+}
+
+/**
+ * Which facts of the resource under admission, beyond apiVersion, kind, namespace and namespace labels,
+ * a policy's decision can depend on. The webhook's verdict cache keys on exactly these.
+ */
+export interface ResourceReads {
+  readonly labels: boolean;
+  readonly annotations: boolean;
+  readonly name: boolean;
+  readonly operation: boolean;
+  /** The whole object (preconditions, context variables, conditions on `request`). */
+  readonly object: boolean;
+}
+
+export const NO_RESOURCE_READS: ResourceReads = {
+  labels: false,
+  annotations: false,
+  name: false,
+  operation: false,
+  object: false,
+};
+
+// A PolicySet is immutable once loaded (a reload builds a new one), so what it reads is computed once
+// per set object rather than on every admission.
+const readsOf = new WeakMap<PolicySet, ResourceReads>();
+
+/** What of a resource the policies of `set` read, computed once per (immutable) set. */
+export function resourceReads(set: PolicySet): ResourceReads {
+  const hit = readsOf.get(set);
+  if (hit !== undefined) return hit;
+  let r: ResourceReads = NO_RESOURCE_READS;
+  const or = (x: ResourceReads): ResourceReads => ({
+    labels: r.labels || x.labels,
+    annotations: r.annotations || x.annotations,
+    name: r.name || x.name,
+    operation: r.operation || x.operation,
+    object: r.object || x.object,
+  });
+  for (const cip of set.cips) {
+    if (cip.match.some((m) => m.selector !== undefined)) r = or({ ...NO_RESOURCE_READS, labels: true });
+  }
+  for (const kp of set.kyverno) r = or(kyvernoResourceReads(kp));
+  readsOf.set(set, r);
+  return r;
 }

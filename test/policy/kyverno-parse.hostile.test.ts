@@ -120,10 +120,10 @@ test('an alias bomb inside a Kyverno policy is refused with INPUT_TOO_LARGE', ()
   assert.throws(() => loadPolicies(text, 'k.yaml'), { code: 'INPUT_TOO_LARGE' });
 });
 
-test('rules with context or preconditions are refused rather than evaluated without them', () => {
+test('rules with context entries that need a cluster are refused rather than evaluated without them', () => {
   const text = policy(`        - imageReferences: ["*"]\n${ENTRY}`).replace(
     '      match:',
-    '      preconditions: { all: [] }\n      match:',
+    '      context: [{ name: cm, apiCall: { urlPath: /api/v1/namespaces } }]\n      match:',
   );
-  assert.deepEqual(fieldsOf(text), ['k.yaml: spec.rules[0].preconditions']);
+  assert.deepEqual(fieldsOf(text), ['k.yaml: spec.rules[0].context[0].apiCall']);
 });

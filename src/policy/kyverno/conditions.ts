@@ -2,28 +2,46 @@ import jmespath from 'jmespath';
 import type { Condition, ConditionBlock } from './model.js';
 import { wildcardMatch } from './wildcard.js';
 
-/** Outcome of evaluating attestation conditions against one statement's predicate. */
-export type ConditionOutcome = { ok: true } | { ok: false; message: string };
+/**
+ * Outcome of evaluating conditions. `error` marks a condition that could not be evaluated at all (a
+ * JMESPath error, values an operator cannot compare) as opposed to one that evaluated to false.
+ */
+export type ConditionOutcome = { ok: true } | { ok: false; message: string; error?: true };
+
+export interface ConditionOptions {
+  /**
+   * What a variable that resolves to nothing becomes: `fail` (attestation conditions: the condition
+   * fails, and says so) or `empty` (preconditions: Kyverno substitutes an empty string).
+   */
+  readonly missing?: 'fail' | 'empty';
+  /** Names the JMESPath root in messages, e.g. "the predicate". */
+  readonly where?: string;
+}
 
 /**
- * Kyverno attestation conditions: every block must hold; in a block every `all` condition and at least
- * one `any` condition (when any are given). Keys and values are substituted first: a string that is
- * exactly `{{ expr }}` becomes the JMESPath result (any JSON type), other strings interpolate. The
- * predicate is the JMESPath root, as Kyverno adds it to the context. A failed lookup fails the
- * condition (fail closed), as Kyverno reports "variable substitution failed".
+ * Kyverno conditions (attestation conditions, rule preconditions): every block must hold; in a block
+ * every `all` condition and at least one `any` condition (when any are given). Keys and values are
+ * substituted first (see `substitute`) against `data`: for attestation conditions the predicate, as
+ * Kyverno adds it to the context, for preconditions the admission context. A failed lookup fails the
+ * condition (fail closed), as Kyverno reports "variable substitution failed", unless `missing: 'empty'`.
  */
-export function evaluateConditions(blocks: readonly ConditionBlock[], predicate: unknown): ConditionOutcome {
+export function evaluateConditions(
+  blocks: readonly ConditionBlock[],
+  data: unknown,
+  opts: ConditionOptions = {},
+): ConditionOutcome {
   for (const b of blocks) {
     for (const c of b.all) {
-      const r = evaluateCondition(c, predicate);
+      const r = evaluateCondition(c, data, opts);
       if (!r.ok) return r;
     }
     if (b.any.length > 0) {
-      const results = b.any.map((c) => evaluateCondition(c, predicate));
+      const results = b.any.map((c) => evaluateCondition(c, data, opts));
       if (!results.some((r) => r.ok)) {
         return {
           ok: false,
           message: `none of the "any" conditions held: ${results.map((r) => (r.ok ? '' : r.message)).join('; ')}`,
+          ...(results.some((r) => !r.ok && r.error) ? { error: true as const } : {}),
         };
       }
     }
@@ -31,51 +49,74 @@ export function evaluateConditions(blocks: readonly ConditionBlock[], predicate:
   return { ok: true };
 }
 
-export function evaluateCondition(c: Condition, predicate: unknown): ConditionOutcome {
+export function evaluateCondition(
+  c: Condition,
+  data: unknown,
+  opts: ConditionOptions = {},
+): ConditionOutcome {
   let key: unknown;
   let value: unknown;
   try {
-    key = substitute(c.key, predicate);
-    value = substitute(c.value, predicate);
+    key = substitute(c.key, data, opts);
+    value = substitute(c.value, data, opts);
   } catch (e) {
     return {
       ok: false,
-      message: `${c.path}: variable substitution failed: ${e instanceof Error ? e.message : String(e)}`,
+      message: `${c.path}: variable substitution failed: ${errorText(e)}`,
+      // A variable that is simply absent is a false condition; anything else could not be evaluated.
+      ...(e instanceof MissingVariable ? {} : { error: true as const }),
     };
   }
   let held: boolean;
   try {
     held = apply(c.operator, key, value);
   } catch (e) {
-    return { ok: false, message: `${c.path}: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, message: `${c.path}: ${errorText(e)}`, error: true };
   }
   if (held) return { ok: true };
   const show = (x: unknown) => JSON.stringify(x)?.slice(0, 80);
   return { ok: false, message: c.message ?? `${c.path}: expected ${show(key)} ${c.operator} ${show(value)}` };
 }
 
+function errorText(e: unknown): string {
+  // Comparing or searching attacker-shaped values recurses; a stack overflow is their nesting.
+  if (e instanceof RangeError) return 'value nested too deeply to evaluate';
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A `{{ … }}` that resolved to nothing (JMESPath null). */
+export class MissingVariable extends Error {
+  override readonly name = 'MissingVariable';
+}
+
 const WHOLE = /^\{\{\s*(.+?)\s*\}\}$/s;
 const PART = /\{\{\s*(.+?)\s*\}\}/gs;
 
-function substitute(v: unknown, data: unknown): unknown {
+/**
+ * Kyverno variable substitution: a string that is exactly `{{ expr }}` becomes the JMESPath result (any
+ * JSON type), other strings interpolate; lists and objects are substituted member by member.
+ * @throws MissingVariable for a variable that resolves to nothing (with `missing: 'fail'`), Error for a
+ *   JMESPath error
+ */
+export function substitute(v: unknown, data: unknown, opts: ConditionOptions = {}): unknown {
   if (typeof v === 'string') {
     const whole = WHOLE.exec(v);
-    if (whole && !(whole[1] ?? '').includes('}}')) return lookup(whole[1] ?? '', data);
+    if (whole && !(whole[1] ?? '').includes('}}')) return lookup(whole[1] ?? '', data, opts);
     return v.replace(PART, (_m, expr: string) => {
-      const r = lookup(expr, data);
+      const r = lookup(expr, data, opts);
       return typeof r === 'string' ? r : JSON.stringify(r);
     });
   }
-  if (Array.isArray(v)) return v.map((x) => substitute(x, data));
+  if (Array.isArray(v)) return v.map((x) => substitute(x, data, opts));
   if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, data)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, data, opts)]));
   }
   return v;
 }
 
 const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-function lookup(expr: string, data: unknown): unknown {
+function lookup(expr: string, data: unknown, opts: ConditionOptions): unknown {
   // Fast path: a plain dotted field path means the same in JMESPath (a missing field or a non-object is
   // null), and skips parsing the expression on every admission.
   let r: unknown;
@@ -88,7 +129,10 @@ function lookup(expr: string, data: unknown): unknown {
     // jmespath's typings want JSON values; the predicate came from JSON.parse.
     r = jmespath.search(data as Parameters<typeof jmespath.search>[0], expr);
   }
-  if (r === null || r === undefined) throw new Error(`"${expr}" not found in the predicate`);
+  if (r === null || r === undefined) {
+    if (opts.missing === 'empty') return '';
+    throw new MissingVariable(`"${expr}" not found in ${opts.where ?? 'the predicate'}`);
+  }
   return r;
 }
 

@@ -148,14 +148,16 @@ function verifyImageAuthorities(
   image: ImageUnderReview,
   view: ImageView,
   evidence: Evidence | undefined,
+  vars: Readonly<Record<string, unknown>> | undefined,
 ): readonly AuthorityResult[] {
   // Evidence is looked up by the image's digest; anything else is not memoised (defence in depth).
-  if (evidence === undefined || evidence.digest !== image.digest) {
-    return computeAuthorities(iv, image, view, evidence);
+  // Conditions that read the request or context variables depend on the resource: not memoised either.
+  if (evidence === undefined || evidence.digest !== image.digest || vars !== undefined) {
+    return computeAuthorities(iv, image, view, evidence, vars);
   }
   let r = authorityAnswers.get(evidence, iv, view);
   if (r === undefined) {
-    r = computeAuthorities(iv, image, view, evidence);
+    r = computeAuthorities(iv, image, view, evidence, undefined);
     authorityAnswers.set(evidence, iv, view, r);
   }
   return r;
@@ -166,6 +168,7 @@ function computeAuthorities(
   image: ImageUnderReview,
   view: ImageView,
   evidence: Evidence | undefined,
+  vars: Readonly<Record<string, unknown>> | undefined,
 ): AuthorityResult[] {
   const parts: ImageParts = view.parts;
   const repo = view.repository;
@@ -231,7 +234,7 @@ function computeAuthorities(
         ];
         if (accepted.length > 0 && att.conditions.length > 0) {
           for (const s of accepted) {
-            const c = evaluateConditions(att.conditions, s.statement.predicate);
+            const c = evaluateConditions(att.conditions, conditionData(s.statement.predicate, vars));
             checks.push({
               what: 'conditions',
               expected: `${att.path}.conditions hold`,
@@ -248,6 +251,16 @@ function computeAuthorities(
   }
 
   return authorities;
+}
+
+/**
+ * The JMESPath root of attestation conditions: the predicate, merged over the rule's variables and the
+ * admission context when the rule has any (Kyverno adds the predicate to the rule's context).
+ */
+function conditionData(predicate: unknown, vars: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (vars === undefined) return predicate;
+  if (typeof predicate !== 'object' || predicate === null || Array.isArray(predicate)) return vars;
+  return { ...vars, ...(predicate as Record<string, unknown>) };
 }
 
 // The pinned form of a reference is asked for on every admitted container: kept per (view, digest).
@@ -283,10 +296,11 @@ export function evaluateImageVerification(
   view: ImageView,
   evidence: Evidence | undefined,
   resource: ResourceContext | undefined,
+  vars?: Readonly<Record<string, unknown>>,
 ): KyvernoImageResult {
   const parts: ImageParts = view.parts;
   const action = effectiveAction(policy, iv, resource);
-  const authorities = verifyImageAuthorities(iv, image, view, evidence);
+  const authorities = verifyImageAuthorities(iv, image, view, evidence, vars);
   const passed = authorities.every((a) => a.ok);
   let patch: ImagePatch | undefined;
   // Kyverno mutates only in Enforce: an audited request is admitted as written.
@@ -325,5 +339,46 @@ export function evaluateImageVerification(
       authorities,
     },
     ...(patch ? { patch } : {}),
+  };
+}
+
+/**
+ * The result of a rule whose preconditions or context variables could not be evaluated: it fails as the
+ * entry's verification would (deny in Enforce, warn in Audit), since skipping the rule would admit the
+ * image unverified.
+ */
+export function ruleErrorResult(
+  policy: KyvernoPolicy,
+  rule: KyvernoRule,
+  iv: ImageVerification,
+  pattern: string,
+  resource: ResourceContext | undefined,
+  message: string,
+): PolicyResult {
+  const action = effectiveAction(policy, iv, resource);
+  return {
+    engine: 'kyverno',
+    policy: policy.name,
+    rule: rule.name,
+    source: policy.source,
+    matchedBy: pattern,
+    passed: false,
+    onFailure: action === 'Enforce' && iv.required ? 'deny' : 'warn',
+    summary: `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): preconditions could not be evaluated: ${message}`,
+    authorities: [
+      {
+        name: 'preconditions',
+        path: `${rule.path}.preconditions`,
+        ok: false,
+        checks: [
+          {
+            what: 'preconditions',
+            expected: 'preconditions and context variables that evaluate',
+            found: `error: ${message}`,
+            ok: false,
+          },
+        ],
+      },
+    ],
   };
 }

@@ -1,5 +1,5 @@
 import { selectorMatches } from '../label-selector.js';
-import type { ResourceContext } from '../workload.js';
+import type { ResourceContext, ResourceReads } from '../workload.js';
 import type { KyvernoPolicy, ResourceFilter, ResourceFilterSet } from './model.js';
 import { wildcardMatch } from './wildcard.js';
 
@@ -57,4 +57,29 @@ function kindMatches(policy: KyvernoPolicy, pattern: string, r: ResourceContext)
   }
   if (wildcardMatch(kind, r.kind)) return true;
   return kind === 'Pod' && policy.autogenControllers.includes(r.kind);
+}
+
+/** What of a resource a policy's match/exclude filters, preconditions and variables read. */
+export function kyvernoResourceReads(policy: KyvernoPolicy): ResourceReads {
+  let labels = false;
+  let annotations = false;
+  let name = false;
+  let operation = false;
+  let object = false;
+  const visit = (set: ResourceFilterSet | undefined): void => {
+    for (const f of [...(set?.any ?? []), ...(set?.all ?? [])]) {
+      if (f.selector) labels = true;
+      if (f.annotations) annotations = true;
+      if (f.names.length > 0) name = true;
+      if (f.operations.length > 0) operation = true;
+    }
+  };
+  for (const rule of policy.rules) {
+    visit(rule.match);
+    visit(rule.exclude);
+    if (rule.readsRequest) object = true;
+  }
+  // The object carries its labels, annotations and name; the request its operation and name.
+  if (object) return { labels: true, annotations: true, name: true, operation: true, object: true };
+  return { labels, annotations, name, operation, object };
 }

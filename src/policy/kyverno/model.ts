@@ -1,9 +1,10 @@
 import type { LabelSelector } from '../label-selector.js';
 import type { StringMatcher } from '../string-matcher.js';
 
-/** `kyverno.io/v1` ClusterPolicy or Policy, narrowed to what verifyImages needs. */
+/** `kyverno.io/v1` or `kyverno.io/v2beta1` ClusterPolicy or Policy, narrowed to what verifyImages needs. */
 export interface KyvernoPolicy {
   readonly engine: 'kyverno';
+  readonly apiVersion: 'kyverno.io/v1' | 'kyverno.io/v2beta1';
   readonly kind: 'ClusterPolicy' | 'Policy';
   readonly name: string;
   /** Set for `Policy`: it only applies in its own namespace. */
@@ -27,7 +28,26 @@ export interface KyvernoRule {
   readonly path: string;
   readonly match: ResourceFilterSet;
   readonly exclude?: ResourceFilterSet;
+  /** `context` entries of type `variable`, in declaration order (later ones may read earlier ones). */
+  readonly context: readonly ContextVariable[];
+  /** When set, the rule applies only where they hold; otherwise Kyverno skips it (not applied). */
+  readonly preconditions?: ConditionBlock;
+  /**
+   * True when preconditions, context variables or attestation conditions can read the admission
+   * request (`request.object` and friends), so a decision depends on the whole object.
+   */
+  readonly readsRequest: boolean;
   readonly verifyImages: readonly ImageVerification[];
+}
+
+/** A rule `context` entry `{name, variable: {value, jmesPath, default}}`. */
+export interface ContextVariable {
+  readonly path: string;
+  readonly name: string;
+  /** JSON value; strings may hold `{{ … }}` substitutions. */
+  readonly value?: unknown;
+  readonly jmesPath?: string;
+  readonly default?: unknown;
 }
 
 export interface ResourceFilterSet {

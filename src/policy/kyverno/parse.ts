@@ -15,6 +15,14 @@ import type { IssueList } from '../issues.js';
 import { parseLabelSelector } from '../label-selector.js';
 import { spkiSha256, splitPem } from '../public-key.js';
 import { regexpMatcher, type StringMatcher } from '../string-matcher.js';
+import {
+  analyseExpression,
+  expressionProblem,
+  jsonDepth,
+  templateExpressions,
+  unknowableRead,
+  VALUE_NESTING_MAX,
+} from './variables.js';
 import { hasWildcard } from './wildcard.js';
 import {
   type Attestor,
@@ -23,6 +31,7 @@ import {
   type Condition,
   type ConditionBlock,
   type ConditionOperator,
+  type ContextVariable,
   DEFAULT_AUTOGEN,
   type FailureAction,
   type ImageVerification,
@@ -90,6 +99,11 @@ const METADATA_FIELDS = [
 export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy | undefined {
   readObject(issues, doc, '', ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
   const kind = doc['kind'] as KyvernoPolicy['kind'];
+  // v2beta1 has the same verifyImages shape without v1's deprecated single-key fields, and match/exclude
+  // take only any/all; the loader sends only these two versions here.
+  const apiVersion: KyvernoPolicy['apiVersion'] =
+    doc['apiVersion'] === 'kyverno.io/v2beta1' ? 'kyverno.io/v2beta1' : 'kyverno.io/v1';
+  const v = { apiVersion };
   const meta = readObject(issues, doc['metadata'], 'metadata', METADATA_FIELDS);
   const name = (meta && reqString(issues, meta, 'name', 'metadata')) || '';
   const namespace = meta ? optString(issues, meta, 'namespace', 'metadata') : undefined;
@@ -158,10 +172,10 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
     if (seen.has(rname)) issues.error(`${p}.name`, `duplicate rule name "${rname}"`);
     seen.add(rname);
     if (rname.length > 63) issues.error(`${p}.name`, 'must be no more than 63 characters');
-    const match = o['match'] === undefined ? undefined : parseFilterSet(issues, o['match'], `${p}.match`);
+    const match = o['match'] === undefined ? undefined : parseFilterSet(issues, o['match'], `${p}.match`, v);
     if (!match) issues.error(`${p}.match`, 'missing field(s): a rule must match resources');
     const exclude =
-      o['exclude'] === undefined ? undefined : parseFilterSet(issues, o['exclude'], `${p}.exclude`);
+      o['exclude'] === undefined ? undefined : parseFilterSet(issues, o['exclude'], `${p}.exclude`, v);
     // Kyverno's policy validation (validateWildcard) refuses kind "*" in a verifyImages rule: "wildcard
     // policy does not support rule type". Loading it would verify images on objects Kyverno never would.
     if (o['verifyImages'] !== undefined) {
@@ -172,7 +186,7 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
           'name the kinds, e.g. kinds: [Pod]',
         );
     }
-    for (const k of ['context', 'preconditions', 'celPreconditions', 'imageExtractors']) {
+    for (const k of ['celPreconditions', 'imageExtractors']) {
       if (o[k] !== undefined)
         issues.error(
           `${p}.${k}`,
@@ -180,20 +194,41 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
           'remove it or evaluate this rule with Kyverno',
         );
     }
-    const verifyImages: ImageVerification[] = [];
-    for (const [j, iv] of (optArray(issues, o, 'verifyImages', p) ?? []).entries()) {
-      const v = parseImageVerification(issues, iv, `${p}.verifyImages[${j}]`);
-      if (v) verifyImages.push(v);
-    }
     if (o['verifyImages'] === undefined) {
       issues.warn(p, 'not a verifyImages rule; vouch evaluates only verifyImages and ignores this rule');
       continue;
     }
-    if (match) rules.push({ name: rname, path: p, match, ...(exclude ? { exclude } : {}), verifyImages });
+    const context = parseContext(issues, o['context'], `${p}.context`);
+    const names = new Set(context.map((c) => c.name));
+    const preconditions =
+      o['preconditions'] === undefined
+        ? undefined
+        : parsePreconditions(issues, o['preconditions'], `${p}.preconditions`, names, v);
+    const verifyImages: ImageVerification[] = [];
+    for (const [j, iv] of (optArray(issues, o, 'verifyImages', p) ?? []).entries()) {
+      const entry = parseImageVerification(issues, iv, `${p}.verifyImages[${j}]`, v);
+      if (entry) verifyImages.push(entry);
+    }
+    const readsRequest =
+      preconditions !== undefined ||
+      context.length > 0 ||
+      verifyImages.some((e) => e.attestations.some((a) => conditionsReadRequest(a.conditions)));
+    if (match)
+      rules.push({
+        name: rname,
+        path: p,
+        match,
+        ...(exclude ? { exclude } : {}),
+        context,
+        ...(preconditions ? { preconditions } : {}),
+        readsRequest,
+        verifyImages,
+      });
   }
   if (issues.hasErrors) return undefined;
   return {
     engine: 'kyverno',
+    apiVersion,
     kind,
     name,
     ...(kind === 'Policy' ? { namespace: namespace ?? 'default' } : {}),
@@ -238,8 +273,21 @@ function normaliseAction(
   return undefined;
 }
 
-function parseFilterSet(issues: IssueList, v: unknown, path: string): ResourceFilterSet | undefined {
-  const o = readObject(issues, v, path, ['any', 'all', 'resources', 'subjects', 'roles', 'clusterRoles']);
+function parseFilterSet(
+  issues: IssueList,
+  v: unknown,
+  path: string,
+  version: Version,
+): ResourceFilterSet | undefined {
+  // kyverno.io/v2beta1 MatchResources has only any/all: the legacy single-filter form is unknown there.
+  const o = readObject(
+    issues,
+    v,
+    path,
+    version.apiVersion === 'kyverno.io/v2beta1'
+      ? ['any', 'all']
+      : ['any', 'all', 'resources', 'subjects', 'roles', 'clusterRoles'],
+  );
   if (!o) return undefined;
   const any = (optArray(issues, o, 'any', path) ?? []).map((f, i) =>
     parseFilter(issues, f, `${path}.any[${i}]`),
@@ -343,8 +391,32 @@ const IV_FIELDS = [
   'cosignOCI11',
 ];
 
-function parseImageVerification(issues: IssueList, v: unknown, path: string): ImageVerification | undefined {
-  const o = readObject(issues, v, path, IV_FIELDS);
+/** v1's deprecated single-key fields, which `ImageVerification.Convert()` turns into current ones. */
+const DEPRECATED_IV_FIELDS = [
+  'image',
+  'key',
+  'roots',
+  'subject',
+  'issuer',
+  'additionalExtensions',
+  'annotations',
+  'validate',
+];
+
+function parseImageVerification(
+  issues: IssueList,
+  v: unknown,
+  path: string,
+  version: Version,
+): ImageVerification | undefined {
+  const o = readObject(
+    issues,
+    v,
+    path,
+    version.apiVersion === 'kyverno.io/v2beta1'
+      ? IV_FIELDS.filter((f) => !DEPRECATED_IV_FIELDS.includes(f))
+      : IV_FIELDS,
+  );
   if (!o) return undefined;
   const type = optEnum(issues, o, 'type', path, ['Cosign', 'SigstoreBundle', 'Notary'] as const) ?? 'Cosign';
   if (type === 'Notary') {
@@ -354,16 +426,7 @@ function parseImageVerification(issues: IssueList, v: unknown, path: string): Im
       'use type: Cosign, or verify Notary images with Kyverno',
     );
   }
-  for (const k of [
-    'image',
-    'key',
-    'roots',
-    'subject',
-    'issuer',
-    'additionalExtensions',
-    'annotations',
-    'validate',
-  ]) {
+  for (const k of ['annotations', 'validate']) {
     if (o[k] !== undefined) {
       issues.error(
         `${path}.${k}`,
@@ -373,6 +436,9 @@ function parseImageVerification(issues: IssueList, v: unknown, path: string): Im
     }
   }
   const imageReferences = optStringArray(issues, o, 'imageReferences', path) ?? [];
+  // Convert(): the deprecated `image` is appended to imageReferences.
+  const image = optString(issues, o, 'image', path);
+  if (image) imageReferences.push(image);
   if (imageReferences.length === 0)
     issues.error(
       `${path}.imageReferences`,
@@ -388,6 +454,8 @@ function parseImageVerification(issues: IssueList, v: unknown, path: string): Im
     const at = parseAttestation(issues, a, `${path}.attestations[${i}]`);
     if (at) attestations.push(at);
   }
+  const converted = deprecatedAttestorSet(issues, o, path, attestations.length > 0);
+  if (converted) attestors.push(converted);
   const mutateDigestWritten = o['mutateDigest'] !== undefined;
   const mutateDigest = optBool(issues, o, 'mutateDigest', path) ?? true;
   const verifyDigest = optBool(issues, o, 'verifyDigest', path) ?? true;
@@ -401,7 +469,9 @@ function parseImageVerification(issues: IssueList, v: unknown, path: string): Im
   );
   const repository = optString(issues, o, 'repository', path);
   const cleanSets = attestors.filter((a): a is AttestorSet => a !== undefined);
-  if (cleanSets.length === 0 && attestations.length === 0) {
+  // An entry that wrote a deprecated key or identity already has its error there.
+  const wroteSigner = ['key', 'issuer', 'subject', 'roots'].some((k) => o[k] !== undefined);
+  if (cleanSets.length === 0 && attestations.length === 0 && !wroteSigner) {
     // Kyverno accepts such an entry as a digest-only check (verifyDigest/mutateDigest without any
     // signature). vouch exists to verify who built an image, so it fails closed rather than admit
     // unsigned images under a policy that reads like a verification rule.
@@ -505,25 +575,7 @@ function parseAttestor(issues: IssueList, v: unknown, path: string, depth: numbe
           ? undefined
           : readObject(issues, k['secret'], `${p}.secret`, ['name', 'namespace']);
       const common = { ...base, kind: 'keys' as const, signatureAlgorithm, rekor, ignoreSct };
-      if (pk !== undefined) {
-        if (pk.startsWith('k8s://')) return [{ ...common, keyRef: pk }];
-        const blocks = splitPem(pk);
-        if (blocks.length === 0) {
-          issues.error(
-            `${p}.publicKeys`,
-            'invalid value: not a PEM public key',
-            'paste the PEM from cosign.pub',
-          );
-          return [];
-        }
-        const out: Attestor[] = [];
-        for (const b of blocks) {
-          const fp = spkiSha256(b);
-          if (!fp) issues.error(`${p}.publicKeys`, 'invalid value: a PEM block is not a public key');
-          else out.push({ ...common, publicKey: { pem: b, spkiSha256: fp } });
-        }
-        return out;
-      }
+      if (pk !== undefined) return keyAttestors(issues, pk, `${p}.publicKeys`, common);
       if (kms !== undefined) return [{ ...common, keyRef: kms }];
       if (secret) {
         const n = reqString(issues, secret, 'name', `${p}.secret`);
@@ -611,6 +663,30 @@ function parseAttestor(issues: IssueList, v: unknown, path: string, depth: numbe
     }
   }
   return [];
+}
+
+type KeysAttestor = Extract<Attestor, { kind: 'keys' }>;
+
+/** `publicKeys` (or the deprecated `key`): a `k8s://` reference, or one entry per PEM block. */
+function keyAttestors(
+  issues: IssueList,
+  pk: string,
+  path: string,
+  common: Omit<KeysAttestor, 'publicKey' | 'keyRef'>,
+): Attestor[] {
+  if (pk.startsWith('k8s://')) return [{ ...common, keyRef: pk }];
+  const blocks = splitPem(pk);
+  if (blocks.length === 0) {
+    issues.error(path, 'invalid value: not a PEM public key', 'paste the PEM from cosign.pub');
+    return [];
+  }
+  const out: Attestor[] = [];
+  for (const b of blocks) {
+    const fp = spkiSha256(b);
+    if (!fp) issues.error(path, 'invalid value: a PEM block is not a public key');
+    else out.push({ ...common, publicKey: { pem: b, spkiSha256: fp } });
+  }
+  return out;
 }
 
 function keylessField(
@@ -704,4 +780,241 @@ function parseCondition(issues: IssueList, v: unknown, path: string): Condition 
     value: o['value'],
     ...(message ? { message } : {}),
   };
+}
+
+type Version = Pick<KyvernoPolicy, 'apiVersion'>;
+
+/**
+ * v1's deprecated `key` or `issuer`/`subject`/`roots` as Kyverno's `ImageVerification.Convert()` maps
+ * them: one attestor set with one entry, `keys.publicKeys: key` or `keyless: {issuer, subject, roots}`.
+ * Where Convert() would silently drop a constraint the author wrote, vouch refuses instead.
+ */
+function deprecatedAttestorSet(
+  issues: IssueList,
+  o: Obj,
+  path: string,
+  hasAttestations: boolean,
+): AttestorSet | undefined {
+  const key = optString(issues, o, 'key', path);
+  const issuer = optString(issues, o, 'issuer', path);
+  const subject = optString(issues, o, 'subject', path);
+  const roots = optString(issues, o, 'roots', path);
+  if (o['additionalExtensions'] !== undefined) {
+    issues.error(
+      `${path}.additionalExtensions`,
+      "additionalExtensions on verifyImages is dropped by Kyverno's conversion of the deprecated fields: not supported by vouch, which will not ignore it",
+      'move it to attestors[].entries[].keyless.additionalExtensions',
+    );
+  }
+  if (!key && !issuer) {
+    for (const [k, val] of [
+      ['subject', subject],
+      ['roots', roots],
+    ] as const) {
+      if (val)
+        issues.error(
+          `${path}.${k}`,
+          `${k} without issuer is ignored by Kyverno's conversion of the deprecated fields: not supported by vouch, which will not ignore it`,
+          'write attestors: - entries: - keyless: { issuer, subject, roots }',
+        );
+    }
+    return undefined;
+  }
+  if (key && issuer) {
+    issues.error(
+      `${path}.issuer`,
+      "key and issuer together: Kyverno's conversion keeps only the key and ignores issuer/subject/roots; not supported by vouch",
+      'write the key and the keyless identity as separate attestors[].entries',
+    );
+    return undefined;
+  }
+  if (hasAttestations) {
+    // Convert() appends the converted attestor to each attestation's copy, then overwrites those copies
+    // with the originals: the key ends up verifying nothing. Refuse rather than guess which was meant.
+    issues.error(
+      `${path}.${key ? 'key' : 'issuer'}`,
+      "the deprecated key/issuer with attestations: Kyverno's conversion attaches it to neither the image nor the attestations; not supported by vouch",
+      'write attestations[].attestors (or attestors) with entries instead',
+    );
+    return undefined;
+  }
+  const rekor = { ignoreTlog: false };
+  if (key) {
+    const p = `${path}.key`;
+    const entries = keyAttestors(issues, key, p, {
+      path: p,
+      kind: 'keys',
+      signatureAlgorithm: 'sha256',
+      rekor,
+      ignoreSct: false,
+    });
+    return entries.length > 0 ? { path: p, entries } : undefined;
+  }
+  const p = `${path}.issuer`;
+  const id: Obj = { issuer, ...(subject !== undefined ? { subject } : {}) };
+  const issuerM = keylessField(issues, id, path, 'issuer');
+  const subjectM = keylessField(issues, id, path, 'subject');
+  if (!issuerM || !subjectM) return undefined;
+  return {
+    path: p,
+    entries: [
+      {
+        path: p,
+        kind: 'keyless',
+        issuer: issuerM,
+        subject: subjectM,
+        ...(roots ? { roots } : {}),
+        additionalExtensions: {},
+        rekor,
+        ignoreSct: false,
+      },
+    ],
+  };
+}
+
+/** Names a context variable may have: a JMESPath identifier, so `{{ name }}` can read it. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CLUSTER_CONTEXT_TYPES = ['configMap', 'apiCall', 'imageRegistry', 'globalReference'];
+
+/** Rule `context`: `variable` entries are evaluated offline; the other types need a cluster. */
+function parseContext(issues: IssueList, v: unknown, path: string): ContextVariable[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    issues.error(path, `expected a list, found ${typeof v}`);
+    return [];
+  }
+  const out: ContextVariable[] = [];
+  const names = new Set<string>();
+  for (const [i, e] of v.entries()) {
+    const p = `${path}[${i}]`;
+    const o = readObject(issues, e, p, ['name', 'variable', ...CLUSTER_CONTEXT_TYPES]);
+    if (!o) continue;
+    const name = reqString(issues, o, 'name', p);
+    for (const k of CLUSTER_CONTEXT_TYPES) {
+      if (o[k] !== undefined)
+        issues.error(
+          `${p}.${k}`,
+          `context entries of type ${k} are not supported by vouch: they need a cluster or a registry at admission`,
+          'use a variable entry, or evaluate this rule with Kyverno',
+        );
+    }
+    if (o['variable'] === undefined) {
+      if (!CLUSTER_CONTEXT_TYPES.some((k) => o[k] !== undefined))
+        issues.error(
+          p,
+          'missing field(s): one of variable, configMap, apiCall, imageRegistry, globalReference',
+        );
+      continue;
+    }
+    if (name === undefined) continue;
+    if (!VARIABLE_NAME.test(name) || name === 'request' || name === 'images') {
+      issues.error(
+        `${p}.name`,
+        `invalid variable name "${name.slice(0, 64)}"`,
+        'use letters, digits and _, and not request or images',
+      );
+      continue;
+    }
+    const vp = `${p}.variable`;
+    const vo = readObject(issues, o['variable'], vp, ['value', 'jmesPath', 'default']);
+    if (!vo) continue;
+    const jmesPath = optString(issues, vo, 'jmesPath', vp);
+    if (vo['value'] === undefined && jmesPath === undefined && vo['default'] === undefined)
+      issues.error(vp, 'missing field(s): one of value, jmesPath or default');
+    // A variable may read the admission context and the variables declared before it.
+    let ok = true;
+    for (const k of ['value', 'default'] as const) {
+      if (vo[k] !== undefined && !checkTemplate(issues, vo[k], `${vp}.${k}`, names)) ok = false;
+    }
+    if (jmesPath !== undefined) {
+      // With a value, the expression is applied to the value, not to the context.
+      const why =
+        vo['value'] !== undefined ? expressionProblem(jmesPath) : unknowableRead(`{{ ${jmesPath} }}`, names);
+      if (why) {
+        issues.error(`${vp}.jmesPath`, why);
+        ok = false;
+      }
+    }
+    names.add(name);
+    if (ok)
+      out.push({
+        path: p,
+        name,
+        ...(vo['value'] !== undefined ? { value: vo['value'] } : {}),
+        ...(jmesPath !== undefined ? { jmesPath } : {}),
+        ...(vo['default'] !== undefined ? { default: vo['default'] } : {}),
+      });
+  }
+  return out;
+}
+
+/** Depth-checks a JSON value and refuses `{{ … }}` reads vouch cannot evaluate; false on an error. */
+function checkTemplate(issues: IssueList, v: unknown, path: string, names: ReadonlySet<string>): boolean {
+  if (jsonDepth(v) > VALUE_NESTING_MAX) {
+    issues.error(path, `value nests more than ${VALUE_NESTING_MAX} levels`);
+    return false;
+  }
+  const why = unknowableRead(v, names);
+  if (why) {
+    issues.error(path, why, 'remove the condition, or evaluate this rule with Kyverno');
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Rule `preconditions`: `{any, all}`, or (v1 only) a bare list meaning all. Same operators as attestation
+ * conditions (v2beta1 drops In/NotIn); every variable must be one vouch knows offline.
+ */
+function parsePreconditions(
+  issues: IssueList,
+  v: unknown,
+  path: string,
+  names: ReadonlySet<string>,
+  version: Version,
+): ConditionBlock | undefined {
+  let block: ConditionBlock | undefined;
+  if (Array.isArray(v) && version.apiVersion === 'kyverno.io/v1') {
+    block = { any: [], all: parseConditionList(issues, v, path) };
+  } else {
+    const o = readObject(issues, v, path, ['any', 'all']);
+    if (!o) return undefined;
+    block = {
+      any: parseConditionList(issues, optArray(issues, o, 'any', path) ?? [], `${path}.any`),
+      all: parseConditionList(issues, optArray(issues, o, 'all', path) ?? [], `${path}.all`),
+    };
+  }
+  for (const c of [...block.any, ...block.all]) {
+    if (version.apiVersion === 'kyverno.io/v2beta1' && (c.operator === 'In' || c.operator === 'NotIn'))
+      issues.error(
+        `${c.path}.operator`,
+        `operator ${c.operator} is not allowed in kyverno.io/v2beta1`,
+        `use ${c.operator === 'In' ? 'AllIn or AnyIn' : 'AllNotIn or AnyNotIn'}`,
+      );
+    checkTemplate(issues, c.key, `${c.path}.key`, names);
+    checkTemplate(issues, c.value, `${c.path}.value`, names);
+  }
+  return block;
+}
+
+function parseConditionList(issues: IssueList, list: unknown[], path: string): Condition[] {
+  return list
+    .map((x, j) => parseCondition(issues, x, `${path}[${j}]`))
+    .filter((x): x is Condition => x !== undefined);
+}
+
+/**
+ * Whether attestation conditions read `request` or `images` (Kyverno's context holds them next to the
+ * predicate).
+ */
+function conditionsReadRequest(blocks: readonly ConditionBlock[]): boolean {
+  for (const b of blocks) {
+    for (const c of [...b.any, ...b.all]) {
+      for (const expr of [...templateExpressions(c.key), ...templateExpressions(c.value)]) {
+        const a = analyseExpression(expr);
+        if (a.ok && a.roots.some(([first]) => first === 'request' || first === 'images')) return true;
+      }
+    }
+  }
+  return false;
 }
