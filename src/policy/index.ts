@@ -9,6 +9,17 @@ export type {
 export { PREDICATE_SHORTHANDS } from './cip/model.js';
 export type { CueCompiled, CueEngine, CueResult } from './cue/evaluator.js';
 export { cueSubset } from './cue/subset.js';
+export {
+  answeredCue,
+  CUE_MODES,
+  type CueAnswer,
+  CueAnswers,
+  type CueMode,
+  type CueQuestion,
+  settle,
+} from './cue/answers.js';
+export { CuelangRunner, type CuelangRunnerOptions } from './cue/cuelang-runner.js';
+export { type CueSetup, cueSetup } from './cue/setup.js';
 export type {
   AuthorityRequirement,
   CertificateExtensions,
@@ -47,5 +58,12 @@ export { type PromoteResult, type PromoteTarget, promotePolicies } from './promo
 export { fulcioAnchor, pemAnchor } from './signer-match.js';
 export { unifiedDiff } from './unified-diff.js';
 export type { AuthorityResult, Check, Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
-export { extractImages, type ResourceContext, resourceContext, type WorkloadImage } from './workload.js';
+export {
+  extractImages,
+  type ResourceContext,
+  type ResourceReads,
+  resourceContext,
+  resourceReads,
+  type WorkloadImage,
+} from './workload.js';
 export { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';

@@ -168,13 +168,15 @@ function lintCip(list: IssueList, doc: Obj, cue: CueEngine): void {
       list.error(
         `${path}.data`,
         `CUE does not compile: ${c.message}; policy-controller denies every image this authority covers`,
-        cueFix(c.message),
+        cueFix(c.message, data),
       );
     } else if (!c.ok) {
       list.warn(
         `${path}.data`,
-        `outside the CUE subset vouch evaluates (${c.message}): vouch fails closed`,
-        'simplify the policy to field constraints, bounds and lists',
+        `vouch cannot evaluate this CUE with the ${cue.name} engine (${c.message}): it fails closed`,
+        cue === cueSubset
+          ? 'run with --cue auto (real CUE beyond the built-in subset), or simplify the policy to field constraints, bounds and lists'
+          : 'check the policy with `cue vet policy.cue statement.json`; it must compile within 10 s',
       );
     }
     if (usesTimeNow(data)) {
@@ -251,8 +253,12 @@ function lintCip(list: IssueList, doc: Obj, cue: CueEngine): void {
   });
 }
 
-function cueFix(message: string): string {
-  if (message.includes('comments start with //')) return 'replace `# …` comment lines with `// …`';
+function cueFix(message: string, source: string): string {
+  // Real CUE reads `# text` as a definition label and reports the token after it, not the comment.
+  if (message.includes('comments start with //') || /^\s*# /m.test(source))
+    return 'replace `# …` comment lines with `// …`';
+  if (message.includes('time.Now'))
+    return "time.Now() exists only in vouch's built-in engine (--cue auto); for policy-controller compare against a fixed time.Parse(time.RFC3339, …)";
   if (message.includes('not found')) return 'define the referenced field or add the missing import';
   return 'fix the CUE syntax; check it with `cue vet policy.cue statement.json`';
 }

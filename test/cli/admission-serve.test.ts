@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { attestImage } from '../../src/attest/attest-image.js';
 import { kyvernoDemoPolicy } from '../../src/demo/demo-policies.js';
 import { signedAppSpec, unsignedAppSpec } from '../../src/demo/sample-images.js';
 import { buildImage } from '../../src/oci/image-builder.js';
@@ -29,9 +30,10 @@ interface Setup {
   cert: string;
   key: string;
   caPem: string;
+  publicPem: string;
 }
 
-async function setup(t: TestContext): Promise<Setup> {
+async function setup(t: TestContext, opts: { sbom?: unknown } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'vouch-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const layout = join(dir, 'mirror');
@@ -50,6 +52,18 @@ async function setup(t: TestContext): Promise<Setup> {
     new Date(),
   );
   await w.commit();
+  if (opts.sbom !== undefined) {
+    const { layer } = attestImage(keys.privateKey, {
+      subjectName: REPO,
+      digest: signed.descriptor.digest,
+      predicateType: 'https://cyclonedx.org/bom',
+      predicate: opts.sbom,
+    });
+    w = new LayoutRepositoryWriter(await createOciLayoutWriter(layout), REPO);
+    const r = new LayoutRepository(await openOciLayout(layout), REPO);
+    await appendToCosignTag({ reader: r, writer: w }, signed.descriptor.digest, 'att', layer, new Date());
+    await w.commit();
+  }
   const policies = join(dir, 'policies');
   mkdirSync(policies);
   // Signature only: the Kyverno policy without its attestation requirements, in Enforce.
@@ -58,7 +72,14 @@ async function setup(t: TestContext): Promise<Setup> {
   const tls = await testCertificate();
   writeFileSync(join(dir, 'tls.crt'), tls.certPem);
   writeFileSync(join(dir, 'tls.key'), tls.keyPem);
-  return { dir: layout, policies, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), caPem: tls.certPem };
+  return {
+    dir: layout,
+    policies,
+    cert: join(dir, 'tls.crt'),
+    key: join(dir, 'tls.key'),
+    caPem: tls.certPem,
+    publicPem: keys.publicPem,
+  };
 }
 
 const UID = '0d5f4ab3-6e2a-4b8c-9f6d-2d6f3b1c9a01';
@@ -113,6 +134,74 @@ test('admission serve admits the signed image and denies the unsigned one over H
     /policy_controller_admissions_total\{policy="require-signed-attested-release",result="denied",mode="enforce"\} 1/,
   );
   assert.equal(await cli.stop(), 0);
+});
+
+test('at admission, CUE beyond the built-in subset is judged by real CUE and its message is the deny reason', async (t) => {
+  const s = await setup(t, {
+    sbom: { bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'a' }] },
+  });
+  const cip = (name: string, cue: string) => `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: { name: ${name} }
+spec:
+  images: [{ glob: "${REPO}*" }]
+  authorities:
+    - key:
+        data: |
+${s.publicPem
+  .trim()
+  .split('\n')
+  .map((l) => `          ${l}`)
+  .join('\n')}
+      ctlog: {}
+      attestations:
+        - name: sbom
+          predicateType: cyclonedx
+          policy:
+            type: cue
+            data: |
+              import "list"
+              predicate: components: list.MinItems(${cue})
+`;
+  rmSync(join(s.policies, 'kyverno.yaml'));
+  writeFileSync(join(s.policies, 'cip.yaml'), cip('one-component', '1'));
+  const namespaces = join(s.policies, '..', 'namespaces.yaml');
+  writeFileSync(namespaces, 'payments: { policy.sigstore.dev/include: "true" }\n');
+  const serve = (policies: string) =>
+    startCli([
+      'admission',
+      'serve',
+      '--policies',
+      policies,
+      '--namespaces',
+      namespaces,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--tls-cert',
+      s.cert,
+      '--tls-key',
+      s.key,
+      '--image-store',
+      `oci-dir:${s.dir}`,
+    ]);
+  const cli = serve(s.policies);
+  t.after(() => cli.stop());
+  const url = (await cli.waitFor(/"listening":"(https:\/\/127\.0\.0\.1:\d+)"/))[1] as string;
+  assert.equal((await validate(url, s.caPem, `${REPO}:1.4.2`))['allowed'], true);
+  assert.equal(await cli.stop(), 0);
+
+  const strict = join(s.policies, '..', 'strict');
+  mkdirSync(strict);
+  writeFileSync(join(strict, 'cip.yaml'), cip('many-components', '5'));
+  const cli2 = serve(strict);
+  t.after(() => cli2.stop());
+  const url2 = (await cli2.waitFor(/"listening":"(https:\/\/127\.0\.0\.1:\d+)"/))[1] as string;
+  const denied = await validate(url2, s.caPem, `${REPO}:1.4.2`);
+  assert.equal(denied['allowed'], false);
+  assert.match(String((denied['status'] as Json)['message']), /predicate\.components: invalid value/);
+  assert.equal(await cli2.stop(), 0);
 });
 
 test('a policy change that fails lint is refused and the previous policies stay active', async (t) => {

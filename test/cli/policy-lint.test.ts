@@ -57,6 +57,40 @@ test('lint -o json reports every seed finding with its field path', async () => 
   );
 });
 
+test("the seed CIP's `#` comment is reported with real CUE's own compile error and the // fix", async () => {
+  const r = await runCli(['policy', 'lint', '-o', 'json', '-f', seed('require-sbom-attestation.yaml')]);
+  assert.equal(r.code, 1);
+  const issue = (JSON.parse(r.stdout) as LintJson).files[0]?.issues.find((i) => i.severity === 'error');
+  assert.equal(issue?.path, 'spec.authorities[0].attestations[0].policy.data');
+  assert.match(r.stdout, /CUE does not compile: expected label or ':', found 'IDENT' CUE \(policy 1:3\)/);
+  assert.equal(issue?.fix, 'replace `# …` comment lines with `// …`');
+});
+
+test('lint --cue real refuses time.Now(), which only vouch binds, as real CUE does', async () => {
+  const r = await runCli(['policy', 'lint', '--cue', 'real', '-f', seed('require-vuln-attestation.yaml')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /cannot call non-function time\.Now/);
+});
+
+test('lint --cue builtin never starts real CUE and says how to get it', async (t) => {
+  const file = join(tempDir(t, 'lint-builtin'), 'cip.yaml');
+  writeFileSync(
+    file,
+    readFileSync(seed('require-sbom-attestation.yaml'), 'utf8').replace(
+      '# CUE policy: SBOM must have at least one component\n          predicate: components: [_, ...]',
+      'import "list"\n          predicate: components: list.MinItems(1)',
+    ),
+  );
+  const builtin = await runCli(['policy', 'lint', '--cue', 'builtin', '-f', file]);
+  assert.match(
+    builtin.stdout,
+    /warning: .*policy\.data: vouch cannot evaluate this CUE with the vouch-cue-subset engine/,
+  );
+  assert.match(builtin.stdout, /fix: run with --cue auto/);
+  const auto = await runCli(['policy', 'lint', '-f', file]);
+  assert.doesNotMatch(auto.stdout, /policy\.data/, 'real CUE compiles it: nothing to report');
+});
+
 test('lint of a clean policy exits 0', async () => {
   const r = await runCli(['policy', 'lint', '-f', seed('require-signed-images.yaml')]);
   assert.equal(r.code, 0, r.stdout);

@@ -256,6 +256,33 @@ test('a ClusterImagePolicy CUE policy on the signed SBOM passes or fails on its 
   assert.match(fail.stdout, /✗ sbom policy: /);
 });
 
+test('a CUE policy beyond the built-in subset is judged by real CUE on the signed SBOM', async () => {
+  const ok = policyFile('cip-cue-list.yaml', cip('import "list"\npredicate: components: list.MinItems(1)'));
+  const pass = await cli(['policy', 'test', '--insecure-registry', '-f', ok, SIGNED]);
+  assert.equal(pass.code, 0, pass.stdout);
+  const bad = policyFile(
+    'cip-cue-strings.yaml',
+    cip('import "strings"\npredicate: bomFormat: strings.HasPrefix("SPDX")'),
+  );
+  const fail = await cli(['policy', 'test', '--insecure-registry', '-f', bad, SIGNED]);
+  assert.equal(fail.code, 1, fail.stdout);
+  assert.match(fail.stdout, /✗ sbom policy: .*invalid value "CycloneDX"/);
+});
+
+test('--cue real gives the verdicts the built-in subset gives for the same SBOM policies', async () => {
+  for (const [policy, code] of [
+    ['predicate: components: [_, ...]\npredicate: bomFormat: "CycloneDX"', 0],
+    ['predicate: bomFormat: "SPDX"', 1],
+    ['predicate: metadata: timestamp: <"2026-01-01T00:00:00Z"', 1],
+  ] as const) {
+    const f = policyFile('cip-cue-real.yaml', cip(policy));
+    for (const mode of ['builtin', 'real']) {
+      const r = await cli(['policy', 'test', '--cue', mode, '--insecure-registry', '-f', f, SIGNED]);
+      assert.equal(r.code, code, `${mode}: ${policy}\n${r.stdout}`);
+    }
+  }
+});
+
 test('images and signatures in an OCI layout are judged with --oci-dir', async (t) => {
   const { dir, digest } = await layoutWith(t, 'layout app\n');
   const s = await cli(['sign', '--key', keys.key, `oci-dir:${dir}:v1`], ENV);

@@ -160,6 +160,30 @@ test('verify-attestation --policy passes a statement that satisfies the CUE poli
   ]);
   assert.equal(denied.code, 1);
   assert.match(denied.stderr, /fails .*strict\.cue/);
+  // Beyond the built-in subset the same check is real CUE's; a policy that does not compile is bad input.
+  writeFileSync(
+    join(tmp, 'list.cue'),
+    'import "list"\npredicate: scanner: result: critical: list.Max([0, 1])\n',
+  );
+  writeFileSync(join(tmp, 'broken.cue'), 'predicate: scanner: {\n');
+  const verify = (policy: string, ...extra: string[]) =>
+    runCli([
+      'verify-attestation',
+      ...extra,
+      '--type',
+      'vuln',
+      '--policy',
+      join(tmp, policy),
+      '--key',
+      keys.pub,
+      `oci-dir:${dir}:v1`,
+    ]);
+  const real = await verify('list.cue');
+  assert.equal(real.code, 1);
+  assert.match(real.stderr, /fails .*list\.cue: predicate\.scanner\.result\.critical: conflicting values/);
+  const broken = await verify('broken.cue', '--cue', 'real');
+  assert.equal(broken.code, 2, broken.stderr);
+  assert.match(broken.stderr, /broken\.cue: .*\(policy \d+:\d+\)/);
 });
 
 test('attest refuses a slsaprovenance1 predicate that breaks the SLSA v1 field rules, as bad input (exit 2)', async (t) => {

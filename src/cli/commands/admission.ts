@@ -15,11 +15,14 @@ import { openOciLayout } from '../../oci/layout-dir.js';
 import { layoutRepositoryOpener } from '../../oci/layout-repository.js';
 import { parseReference } from '../../oci/reference.js';
 import { registryClientFromEnv } from '../../oci/registry-client.js';
+import type { CueMode } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
+import { cueOption } from '../cue-option.js';
 import { loadTrustedRoot } from '../trusted-root.js';
 
 interface ServeFlags {
   policies: string[];
+  cue: CueMode;
   host: string;
   port: string;
   tlsCert?: string;
@@ -83,6 +86,7 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('--no-match-policy <p>', 'for images no policy selects').choices(['allow', 'warn', 'deny']),
     )
+    .addOption(cueOption())
     .option('--cache-success-ttl <s>', 'seconds a passing verdict is reused', '300')
     .option('--cache-failure-ttl <s>', 'seconds a failing verdict is reused', '10')
     .option('--deadline <ms>', 'answer before this many ms (below the webhook timeoutSeconds)', '9000')
@@ -110,6 +114,7 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
           failureTtlMs: num(flags.cacheFailureTtl, '--cache-failure-ttl') * 1000,
         },
         ...(flags.noMatchPolicy ? { noMatchPolicy: flags.noMatchPolicy } : {}),
+        cue: flags.cue,
         now: () => new Date(),
         log,
       });

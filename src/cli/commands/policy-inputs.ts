@@ -7,6 +7,7 @@ import { LayoutRepository } from '../../oci/layout-repository.js';
 import { parseReference, type Reference, registryClientFromEnv } from '../../oci/index.js';
 import {
   type AuthorityRequirement,
+  type CueEngine,
   type Evidence,
   type EvidenceCollector,
   extractImages,
@@ -18,6 +19,7 @@ import {
   parseYamlDocuments,
   type ResourceContext,
   resourceContext,
+  settle,
 } from '../../policy/index.js';
 import { PEM_MAX_BYTES, readSmallFile } from '../../sign/index.js';
 import type { CommandContext } from '../context.js';
@@ -27,15 +29,22 @@ import { debugLog } from '../image-options.js';
  * Reads and merges every `-f` policy file; a schema error in any file refuses the run.
  * @throws POLICY_INVALID, FILE_NOT_FOUND, INPUT_TOO_LARGE, INPUT_MALFORMED, IO_ERROR
  */
-export async function readPolicyFiles(ctx: CommandContext, files: readonly string[]): Promise<PolicySet> {
+export async function readPolicyFiles(
+  ctx: CommandContext,
+  files: readonly string[],
+  cue?: { readonly engine: CueEngine; readonly answer?: () => Promise<boolean> },
+): Promise<PolicySet> {
   if (files.length === 0)
     throw new VouchError('USAGE', 'no policy file given', { hint: 'pass -f policy.yaml' });
-  const sets = await Promise.all(
-    files.map(async (f) =>
-      loadPolicies(await readSmallFile(f, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'policy file'), f),
-    ),
+  const texts = await Promise.all(
+    files.map(async (f) => ({
+      f,
+      text: await readSmallFile(f, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'policy file'),
+    })),
   );
-  return mergePolicySets(sets);
+  // Loading is pure; CUE beyond the built-in subset is compiled by real CUE between two passes.
+  const opts = cue ? { cue: cue.engine } : {};
+  return settle(() => mergePolicySets(texts.map(({ f, text }) => loadPolicies(text, f, opts))), cue?.answer);
 }
 
 /**

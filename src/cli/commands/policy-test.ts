@@ -3,6 +3,7 @@ import { TagResolver } from '../../admission/image-resolver.js';
 import { VouchError } from '../../errors.js';
 import { parseReference } from '../../oci/index.js';
 import {
+  type CueMode,
   decide,
   evidenceRequirements,
   type ImageUnderReview,
@@ -11,6 +12,7 @@ import {
 } from '../../policy/index.js';
 import { CosignEvidenceCollector } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
+import { cueOption, withCue } from '../cue-option.js';
 import {
   KeyRefCollector,
   parseLabels,
@@ -35,6 +37,7 @@ interface PolicyTestFlags {
   ociDir?: string;
   insecureRegistry?: boolean;
   trustedRoot?: string;
+  cue: CueMode;
   output: OutputFormat;
 }
 
@@ -81,73 +84,82 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
     )
     .option('--oci-dir <path>', 'read images and signatures from this OCI layout instead of registries')
     .option('--insecure-registry', 'speak plain HTTP to the registries this run reads (loopback tests)')
+    .addOption(cueOption())
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     )
-    .action(async (refs: string[], flags: PolicyTestFlags) => {
-      if (refs.length > 0 === (flags.resource !== undefined)) {
-        throw new VouchError('USAGE', 'give image references or --resource, not both and not neither', {
-          hint: 'vouch policy test -f policy.yaml ghcr.io/org/app:1.0',
-        });
-      }
-      const now = new Date();
-      const noMatchPolicy = typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
-      // Every local input is read and checked before the first network request.
-      const policies = await readPolicyFiles(ctx, flags.file);
-      const namespaceLabels = parseLabels(flags.namespaceLabels ?? []);
-      const keyRefs = await readKeyRefs(ctx, flags.keyRef ?? []);
-      let images: ImageUnderReview[];
-      let resource: ResourceContext | undefined;
-      if (flags.resource !== undefined) {
-        ({ images, resource } = await readResource(ctx, flags.resource, {
-          ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-          namespaceLabels,
-        }));
-      } else {
-        // A bare reference is the whole document: RFC 6901 pointer "" names it, so a mutateDigest
-        // pin of it is printed as the pinned reference.
-        images = refs.map((ref) => ({ ref, pointer: '' }));
-      }
-      const insecure = flags.insecureRegistry
-        ? registriesOf(
-            images.map((i) => i.ref),
-            signatureRepositories(policies, images, resource),
-          )
-        : [];
-      const open = await repositoryOpener(ctx, {
-        ...(flags.ociDir !== undefined ? { ociDir: flags.ociDir } : {}),
-        insecureRegistries: insecure,
-        now,
-      });
-      // Identity is a digest: each distinct reference is resolved once, and every later read (signatures,
-      // attestations) and the verdict speak that digest.
-      const resolver = new TagResolver(open, { ttlMs: 60_000, maxEntries: 1024, clock: () => now.getTime() });
-      const resolved = new Map<string, ResolvedImage>();
-      await Promise.all(
-        [...new Set(images.map((i) => i.ref))].map(async (ref) => {
-          const digest = await resolver.resolve(ref);
-          resolved.set(ref, { ref, digest, resolvedFrom: parseReference(ref).digest ? 'digest' : 'tag' });
-        }),
-      );
-      const withDigests = images.map((i) => ({ ...i, digest: resolved.get(i.ref)?.digest ?? '' }));
-      const cosign = new CosignEvidenceCollector({
-        openRepository: (repository) => open(parseReference(repository)),
-        now: () => now,
-        trustedRoot: await loadTrustedRoot(flags.trustedRoot, ctx.io.cwd),
-      });
-      const collector = new KeyRefCollector(cosign, keyRefs);
-      const decision = await decide(
-        { policies, images: withDigests, ...(resource ? { resource } : {}) },
-        collector,
-        {
+    .action((refs: string[], flags: PolicyTestFlags) =>
+      withCue(flags.cue, async (cue) => {
+        if (refs.length > 0 === (flags.resource !== undefined)) {
+          throw new VouchError('USAGE', 'give image references or --resource, not both and not neither', {
+            hint: 'vouch policy test -f policy.yaml ghcr.io/org/app:1.0',
+          });
+        }
+        const now = new Date();
+        const noMatchPolicy = typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
+        // Every local input is read and checked before the first network request.
+        const policies = await readPolicyFiles(ctx, flags.file, cue);
+        const namespaceLabels = parseLabels(flags.namespaceLabels ?? []);
+        const keyRefs = await readKeyRefs(ctx, flags.keyRef ?? []);
+        let images: ImageUnderReview[];
+        let resource: ResourceContext | undefined;
+        if (flags.resource !== undefined) {
+          ({ images, resource } = await readResource(ctx, flags.resource, {
+            ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+            namespaceLabels,
+          }));
+        } else {
+          // A bare reference is the whole document: RFC 6901 pointer "" names it, so a mutateDigest
+          // pin of it is printed as the pinned reference.
+          images = refs.map((ref) => ({ ref, pointer: '' }));
+        }
+        const insecure = flags.insecureRegistry
+          ? registriesOf(
+              images.map((i) => i.ref),
+              signatureRepositories(policies, images, resource),
+            )
+          : [];
+        const open = await repositoryOpener(ctx, {
+          ...(flags.ociDir !== undefined ? { ociDir: flags.ociDir } : {}),
+          insecureRegistries: insecure,
           now,
-          ...(noMatchPolicy ? { noMatchPolicy } : {}),
-          // Bare images have no namespace; with --resource the policy-controller opt-in label applies.
-          cipNamespaceOptIn: resource !== undefined && flags.namespaceLabels !== undefined,
-        },
-      );
-      if (flags.output === 'json') writeJson(ctx, { ...decision, resolved: [...resolved.values()] });
-      else ctx.io.stdout.write(renderDecision(decision, resolved));
-      if (!decision.allowed) ctx.setExitCode(1);
-    });
+        });
+        // Identity is a digest: each distinct reference is resolved once, and every later read (signatures,
+        // attestations) and the verdict speak that digest.
+        const resolver = new TagResolver(open, {
+          ttlMs: 60_000,
+          maxEntries: 1024,
+          clock: () => now.getTime(),
+        });
+        const resolved = new Map<string, ResolvedImage>();
+        await Promise.all(
+          [...new Set(images.map((i) => i.ref))].map(async (ref) => {
+            const digest = await resolver.resolve(ref);
+            resolved.set(ref, { ref, digest, resolvedFrom: parseReference(ref).digest ? 'digest' : 'tag' });
+          }),
+        );
+        const withDigests = images.map((i) => ({ ...i, digest: resolved.get(i.ref)?.digest ?? '' }));
+        const cosign = new CosignEvidenceCollector({
+          openRepository: (repository) => open(parseReference(repository)),
+          now: () => now,
+          trustedRoot: await loadTrustedRoot(flags.trustedRoot, ctx.io.cwd),
+        });
+        const collector = new KeyRefCollector(cosign, keyRefs);
+        const decision = await decide(
+          { policies, images: withDigests, ...(resource ? { resource } : {}) },
+          collector,
+          {
+            now,
+            ...(noMatchPolicy ? { noMatchPolicy } : {}),
+            // Bare images have no namespace; with --resource the policy-controller opt-in label applies.
+            cipNamespaceOptIn: resource !== undefined && flags.namespaceLabels !== undefined,
+            cue: cue.engine,
+            ...(cue.answer ? { answerCue: cue.answer } : {}),
+          },
+        );
+        if (flags.output === 'json') writeJson(ctx, { ...decision, resolved: [...resolved.values()] });
+        else ctx.io.stdout.write(renderDecision(decision, resolved));
+        if (!decision.allowed) ctx.setExitCode(1);
+      }),
+    );
 }

@@ -1,6 +1,13 @@
 import { type Command, Option } from 'commander';
-import { lintPolicies, type PolicyIssue, type PromoteTarget, promotePolicies } from '../../policy/index.js';
+import {
+  type CueMode,
+  lintPolicies,
+  type PromoteTarget,
+  promotePolicies,
+  settle,
+} from '../../policy/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
+import { cueOption, withCue } from '../cue-option.js';
 import { readPolicyText } from './policy-inputs.js';
 import { renderIssues } from './policy-render.js';
 import { registerPolicyTest } from './policy-test.js';
@@ -8,6 +15,7 @@ import { collect, writeOutputFile } from './signing-options.js';
 
 interface LintFlags {
   file: string[];
+  cue: CueMode;
   output: OutputFormat;
 }
 
@@ -32,17 +40,22 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     )
+    .addOption(cueOption())
     .action(async (flags: LintFlags) => {
-      const results: { file: string; ok: boolean; issues: readonly PolicyIssue[]; corrected?: string }[] = [];
-      for (const file of flags.file) {
-        const r = lintPolicies(await readPolicyText(ctx, file), file);
-        results.push({
-          file,
-          ok: r.ok,
-          issues: r.issues,
-          ...(r.corrected ? { corrected: r.corrected } : {}),
-        });
-      }
+      const texts: { file: string; text: string }[] = [];
+      for (const file of flags.file) texts.push({ file, text: await readPolicyText(ctx, file) });
+      // Lint is pure; CUE beyond the built-in subset is compiled by real CUE between two passes, so
+      // its errors are real CUE's own.
+      const linted = await withCue(flags.cue, (cue) =>
+        settle(
+          () => texts.map(({ file, text }) => lintPolicies(text, file, { cue: cue.engine })),
+          cue.answer,
+        ),
+      );
+      const results = texts.map(({ file }, i) => {
+        const r = linted[i] as (typeof linted)[number];
+        return { file, ok: r.ok, issues: r.issues, ...(r.corrected ? { corrected: r.corrected } : {}) };
+      });
       const ok = results.every((r) => r.ok);
       if (flags.output === 'json') {
         writeJson(ctx, { ok, files: results });

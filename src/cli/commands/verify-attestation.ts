@@ -1,11 +1,12 @@
 import { type Command, Option } from 'commander';
 import { resolvePredicateType } from '../../attest/predicate-types.js';
 import { VouchError } from '../../errors.js';
-import { cueSubset } from '../../policy/cue/subset.js';
+import { type CueMode, type CueSetup, settle } from '../../policy/index.js';
 import { readAttachedAttestations } from '../../sign/cosign-storage.js';
 import { defaultLimits } from '../../limits.js';
 import { verifyAttachedAttestations, verifyKeylessAttachedAttestations } from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
+import { cueOption, withCue } from '../cue-option.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {
   addTrustFlags,
@@ -20,6 +21,7 @@ import { verifiedJson } from './verify.js';
 interface VerifyAttestationFlags extends ImageFlags, TrustFlags {
   type?: string;
   policy?: string;
+  cue: CueMode;
   output: OutputFormat;
 }
 
@@ -29,78 +31,89 @@ export function registerVerifyAttestation(program: Command, ctx: CommandContext)
     .description('verify the in-toto attestations of an image, optionally against a CUE policy')
     .argument('<ref>', 'registry:<ref> | <ref> | oci-dir:<path>[:tag|@digest]')
     .option('--type <type>', 'predicate type wanted (shorthand or URI); any when omitted')
-    .option('--policy <file.cue>', 'CUE policy every verified statement must satisfy (vouch CUE subset)')
+    .option('--policy <file.cue>', 'CUE policy every verified statement must satisfy (unified, concrete)')
+    .addOption(cueOption())
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addImageFlags(addTrustFlags(cmd)).action(async (ref: string, flags: VerifyAttestationFlags) => {
-    const predicateType = flags.type !== undefined ? resolvePredicateType(flags.type) : undefined;
-    const verification = await verificationFromFlags(ctx, flags);
-    const policy = flags.policy !== undefined ? await compilePolicy(ctx, flags.policy) : undefined;
-    const image = await resolveImage(ctx, ref, flags);
-    const attached = await readAttachedAttestations(image.reader, image.digest);
-    if (flags.output !== 'json') for (const p of attached.problems) ctx.io.stderr.write(`note: ${p}\n`);
-    const now = new Date();
-    const v =
-      verification.kind === 'keyless'
-        ? verifyKeylessAttachedAttestations({
-            attached,
-            keyless: verification.keyless,
-            now,
-            ...(predicateType ? { predicateType } : {}),
-          })
-        : verifyAttachedAttestations({
-            attached,
-            trust: verification.trust,
-            now,
-            ...(predicateType ? { predicateType } : {}),
-          });
-    if (!v.ok) {
-      const e = v.error ?? {
-        code: 'VERIFICATION_FAILED' as const,
-        message: `no attestation verified for ${image.digest}`,
-      };
-      throw new VouchError(e.code, e.message, {
-        ...(v.failures.length > 0
-          ? { hint: `rejected: ${v.failures.map((f) => `#${f.index}: ${f.reason}`).join('; ')}` }
-          : {}),
-      });
-    }
-    if (policy) {
-      for (const item of v.verified) {
-        const r = policy.check(item.statement, now);
-        if (!r.ok) {
-          throw new VouchError(
-            'POLICY_DENIED',
-            `attestation #${item.index} of ${image.digest} fails ${flags.policy}: ${r.message}`,
-          );
-        }
+  addImageFlags(addTrustFlags(cmd)).action((ref: string, flags: VerifyAttestationFlags) =>
+    withCue(flags.cue, (cue) => verifyAttestation(ctx, ref, flags, cue)),
+  );
+}
+
+async function verifyAttestation(
+  ctx: CommandContext,
+  ref: string,
+  flags: VerifyAttestationFlags,
+  cue: CueSetup,
+): Promise<void> {
+  const predicateType = flags.type !== undefined ? resolvePredicateType(flags.type) : undefined;
+  const verification = await verificationFromFlags(ctx, flags);
+  const policy = flags.policy !== undefined ? await compilePolicy(ctx, flags.policy, cue) : undefined;
+  const image = await resolveImage(ctx, ref, flags);
+  const attached = await readAttachedAttestations(image.reader, image.digest);
+  if (flags.output !== 'json') for (const p of attached.problems) ctx.io.stderr.write(`note: ${p}\n`);
+  const now = new Date();
+  const v =
+    verification.kind === 'keyless'
+      ? verifyKeylessAttachedAttestations({
+          attached,
+          keyless: verification.keyless,
+          now,
+          ...(predicateType ? { predicateType } : {}),
+        })
+      : verifyAttachedAttestations({
+          attached,
+          trust: verification.trust,
+          now,
+          ...(predicateType ? { predicateType } : {}),
+        });
+  if (!v.ok) {
+    const e = v.error ?? {
+      code: 'VERIFICATION_FAILED' as const,
+      message: `no attestation verified for ${image.digest}`,
+    };
+    throw new VouchError(e.code, e.message, {
+      ...(v.failures.length > 0
+        ? { hint: `rejected: ${v.failures.map((f) => `#${f.index}: ${f.reason}`).join('; ')}` }
+        : {}),
+    });
+  }
+  if (policy) {
+    for (const item of v.verified) {
+      const r = await settle(() => policy.check(item.statement, now), cue.answer);
+      if (!r.ok) {
+        throw new VouchError(
+          'POLICY_DENIED',
+          `attestation #${item.index} of ${image.digest} fails ${flags.policy}: ${r.message}`,
+        );
       }
     }
-    if (flags.output === 'json') {
-      writeJson(ctx, {
-        reference: ref,
-        digest: image.digest,
-        verified: v.verified.map(verifiedJson),
-        problems: attached.problems,
-      });
-    } else {
-      for (const item of v.verified) ctx.io.stdout.write(`${JSON.stringify(item.statement)}\n`);
-    }
-    ctx.io.stderr.write(
-      `Verification for ${image.name}@${image.digest} --\n` +
-        `  ${v.verified.length} attestation(s) verified with ${describeVerification(verification)}` +
-        `${predicateType ? ` of type ${predicateType}` : ''}${policy ? `, all satisfy ${flags.policy}` : ''}\n`,
-    );
-  });
+  }
+  if (flags.output === 'json') {
+    writeJson(ctx, {
+      reference: ref,
+      digest: image.digest,
+      verified: v.verified.map(verifiedJson),
+      problems: attached.problems,
+    });
+  } else {
+    for (const item of v.verified) ctx.io.stdout.write(`${JSON.stringify(item.statement)}\n`);
+  }
+  ctx.io.stderr.write(
+    `Verification for ${image.name}@${image.digest} --\n` +
+      `  ${v.verified.length} attestation(s) verified with ${describeVerification(verification)}` +
+      `${predicateType ? ` of type ${predicateType}` : ''}${policy ? `, all satisfy ${flags.policy}` : ''}\n`,
+  );
 }
 
 async function compilePolicy(
   ctx: CommandContext,
   path: string,
+  cue: CueSetup,
 ): Promise<{ check: (input: unknown, now: Date) => { ok: true } | { ok: false; message: string } }> {
   const source = (await readInput(ctx, path, defaultLimits.yamlMaxBytes, '--policy')).toString('utf8');
-  const compiled = cueSubset.compile(source);
+  const compiled = await settle(() => cue.engine.compile(source), cue.answer);
   if (!compiled.ok) throw new VouchError('POLICY_INVALID', `${path}: ${compiled.message}`);
   return compiled;
 }

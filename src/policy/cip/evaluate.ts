@@ -1,5 +1,6 @@
 import type { CueEngine } from '../cue/evaluator.js';
-import { cueSubset, usesTimeNow } from '../cue/subset.js';
+import { cueProvisionalLookups } from '../cue/answers.js';
+import { usesTimeNow } from '../cue/subset.js';
 import { EvidenceMemo } from '../evidence-memo.js';
 import type { Evidence, SignerIdentity } from '../evidence.js';
 import type { ImageUnderReview, ImageView } from '../image-under-review.js';
@@ -111,21 +112,18 @@ export function evaluateCip(
   evidence: Evidence | undefined,
   opts: CipEvalOptions,
 ): PolicyResult {
-  // Not memoised: evidence filed under another digest (defence in depth), policies that read the
-  // clock, and other CUE engines (a result of one must not be served to another).
-  if (
-    evidence === undefined ||
-    evidence.digest !== image.digest ||
-    opts.cue !== cueSubset ||
-    readsTime(policy)
-  ) {
+  // Not memoised: evidence filed under another digest (defence in depth) and policies that read the
+  // clock. A policy's CUE was compiled when it was loaded, so the engine is part of the policy object.
+  if (evidence === undefined || evidence.digest !== image.digest || readsTime(policy)) {
     return computeCip(policy, glob, image, view, evidence, opts);
   }
   // The glob is a function of (policy, view): first match in policy order.
   let r = cipAnswers.get(evidence, policy, view);
   if (r === undefined) {
+    const asked = cueProvisionalLookups();
     r = computeCip(policy, glob, image, view, evidence, opts);
-    cipAnswers.set(evidence, policy, view, r);
+    // A result that waited on real CUE, or met its failure, is provisional: it is not kept.
+    if (cueProvisionalLookups() === asked) cipAnswers.set(evidence, policy, view, r);
   }
   return r;
 }

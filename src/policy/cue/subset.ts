@@ -698,8 +698,10 @@ function typeOk(t: Extract<Val, { k: 'type' }>['type'], d: unknown): boolean {
     case 'int':
       return typeof d === 'number' && Number.isInteger(d);
     case 'number':
-    case 'float':
       return typeof d === 'number';
+    case 'float':
+      // JSON `3` is an int to CUE, `3.5` a float (a parsed `3.0` is indistinguishable from 3).
+      return typeof d === 'number' && !Number.isInteger(d);
     case 'string':
       return typeof d === 'string';
     case 'bool':
@@ -742,8 +744,10 @@ function compileCue(source: string): CueCompiled {
     const p = new Parser(tokenize(source));
     const decls = p.file();
     build = lower(decls, p.imports);
-    // Evaluate once at compile time so reference and call errors surface now, not at admission.
-    build(new Date(0));
+    // Evaluate once at compile time so reference and call errors surface now, not at admission, and
+    // so do conflicts within the policy itself (real CUE refuses `a: 1` with `a: 2` when compiling).
+    const conflict = selfConflict([build(new Date(0))], undefined);
+    if (conflict !== undefined) throw new CueFail('syntax', conflict);
   } catch (e) {
     if (e instanceof CueFail) return { ok: false, kind: e.kind, message: e.message };
     throw e;
@@ -768,6 +772,38 @@ function compileCue(source: string): CueCompiled {
       return errs.length === 0 ? PASSED : { ok: false, kind: 'violation', message: errs.join('; ') };
     },
   };
+}
+
+/**
+ * The first conflict among the definitions of one field that holds no matter what the attestation
+ * says: a concrete value that another definition of the same field rejects. Structs written several
+ * times are merged field by field, as CUE unifies them.
+ */
+function selfConflict(defs: readonly Val[], path: PathNode): string | undefined {
+  const flat = defs.flatMap(function flatten(v: Val): Val[] {
+    return v.k === 'and' ? v.parts.flatMap(flatten) : [v];
+  });
+  const concrete = flat.find((v) => v.k === 'concrete');
+  if (concrete !== undefined && concrete.k === 'concrete') {
+    const errs: string[] = [];
+    check({ k: 'and', parts: flat }, concrete.v, path, errs);
+    if (errs[0] !== undefined) return errs[0];
+  }
+  const fields = new Map<string, Val[]>();
+  for (const v of flat) {
+    if (v.k === 'struct')
+      for (const [name, vs] of v.fields) fields.set(name, [...(fields.get(name) ?? []), ...vs]);
+    if (v.k === 'list')
+      for (const [i, e] of v.elems.entries()) {
+        const c = selfConflict([e], { parent: path, key: i });
+        if (c !== undefined) return c;
+      }
+  }
+  for (const [name, vs] of fields) {
+    const c = selfConflict(vs, { parent: path, key: name });
+    if (c !== undefined) return c;
+  }
+  return undefined;
 }
 
 /** True when the CUE text calls time.Now(), which real CUE does not have. */
