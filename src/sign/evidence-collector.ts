@@ -24,7 +24,9 @@ import {
   verifyKeylessAttachedAttestations,
   verifyKeylessAttachedSignatures,
 } from './verify-attached.js';
-import type { TrustedRootMaterial } from './keyless/trusted-root.js';
+import type { KeyTlogTrust } from './key-tlog.js';
+import { publicGoodTrustedRootBytes } from './keyless/public-good-root.js';
+import { parseTrustedRoot, type TrustedRootMaterial } from './keyless/trusted-root.js';
 import { fulcioAnchor } from '../policy/signer-match.js';
 
 export interface CosignEvidenceCollectorDeps {
@@ -34,7 +36,9 @@ export interface CosignEvidenceCollectorDeps {
   now(): Date;
   /**
    * A Sigstore trusted root (parsed at the edge). `keyless` requirements for a `fulcio:<url>` anchor
-   * without PEM roots are verified against it, with the transparency-log checks cosign does.
+   * without PEM roots are verified against it, with the transparency-log checks cosign does; key
+   * requirements that need the tlog verify their Rekor entries against its log keys (default: the
+   * bundled public-good root).
    */
   trustedRoot?: TrustedRootMaterial;
 }
@@ -45,6 +49,8 @@ type RequirementTrust = {
   signer: (v: VerifiedAttachment) => SignerIdentity;
   /** Set when the requirement is verified keylessly against the trusted root (tlog checked). */
   keyless?: KeylessTrust;
+  /** Set when key-verified signatures count only with a Rekor entry verified against this root. */
+  keyTlog?: KeyTlogTrust;
 };
 
 /**
@@ -105,7 +111,15 @@ function certificateSigner(v: VerifiedAttachment, chainTrust: string): SignerIde
  * engine matches the reported identity against the policy, so it can explain a mismatch itself.
  * @throws USAGE, INPUT_MALFORMED, UNSUPPORTED (unusable trust material in the policy)
  */
-function trustFor(req: AuthorityRequirement, trustedRoot?: TrustedRootMaterial): RequirementTrust {
+function trustFor(
+  req: AuthorityRequirement,
+  trustedRoot: TrustedRootMaterial | undefined,
+  tlogRoot: () => TrustedRootMaterial,
+): RequirementTrust {
+  // policy-controller (no `ctlog: {}`) and Kyverno (no `rekor.ignoreTlog`) require a Rekor entry for
+  // key-signed images too; without one the signature does not satisfy the authority.
+  const keyTlog = (): { keyTlog?: KeyTlogTrust } =>
+    req.tlog.required ? { keyTlog: { trustedRoot: tlogRoot() } } : {};
   switch (req.kind) {
     case 'key': {
       if (req.publicKeyPem === undefined) {
@@ -125,6 +139,7 @@ function trustFor(req: AuthorityRequirement, trustedRoot?: TrustedRootMaterial):
           spkiSha256: key.keyId,
           ...(req.keyRef !== undefined ? { keyRef: req.keyRef } : {}),
         }),
+        ...keyTlog(),
       };
     }
     case 'keyless': {
@@ -168,6 +183,7 @@ function trustFor(req: AuthorityRequirement, trustedRoot?: TrustedRootMaterial):
       return {
         trust: { kind: 'key', keys: [key] },
         signer: (v) => certificateSigner({ ...v, certificateDer: leaf.raw }, 'leaf-pinned'),
+        ...keyTlog(),
       };
     }
   }
@@ -180,7 +196,16 @@ function trustFor(req: AuthorityRequirement, trustedRoot?: TrustedRootMaterial):
  * are answers (empty lists, reasons in `problems`), never exceptions.
  */
 export class CosignEvidenceCollector implements EvidenceCollector {
+  private publicGoodRoot: TrustedRootMaterial | undefined;
+
   constructor(private readonly deps: CosignEvidenceCollectorDeps) {}
+
+  /** The root key requirements check Rekor entries against: the given one, else the public-good root. */
+  private tlogRoot(): TrustedRootMaterial {
+    if (this.deps.trustedRoot) return this.deps.trustedRoot;
+    this.publicGoodRoot ??= parseTrustedRoot(publicGoodTrustedRootBytes(), 'the public-good trusted root');
+    return this.publicGoodRoot;
+  }
 
   async collect(image: ImageIdentity, req: AuthorityRequirement): Promise<Evidence> {
     const now = this.deps.now();
@@ -189,14 +214,14 @@ export class CosignEvidenceCollector implements EvidenceCollector {
     const attestations: VerifiedAttestation[] = [];
     let rt: RequirementTrust;
     try {
-      rt = trustFor(req, this.deps.trustedRoot);
+      rt = trustFor(req, this.deps.trustedRoot, () => this.tlogRoot());
     } catch (e) {
       return { digest: image.digest, signatures, attestations, problems: [`${req.id}: ${describeCause(e)}`] };
     }
     if (req.rfc3161.required) {
       problems.push(`${req.id}: RFC 3161 timestamps are not verified by this collector; none is reported`);
     }
-    if (req.tlog.required && rt.keyless === undefined) {
+    if (req.tlog.required && rt.keyless === undefined && rt.keyTlog === undefined) {
       problems.push(
         `${req.id}: transparency-log entries are not verified by this collector; none is reported`,
       );
@@ -237,7 +262,12 @@ export class CosignEvidenceCollector implements EvidenceCollector {
     problems.push(...attached.problems.map((p) => `${id}: ${p}`));
     const v = rt.keyless
       ? verifyKeylessAttachedSignatures({ attached, keyless: rt.keyless, now })
-      : verifyAttachedSignatures({ attached, trust: rt.trust, now });
+      : verifyAttachedSignatures({
+          attached,
+          trust: rt.trust,
+          now,
+          ...(rt.keyTlog ? { tlog: rt.keyTlog } : {}),
+        });
     if (!v.ok) {
       problems.push(`${id}: ${v.error?.message ?? 'no signature verified'}`);
       return;
@@ -266,7 +296,13 @@ export class CosignEvidenceCollector implements EvidenceCollector {
     for (const predicateType of req.predicateTypes) {
       const v = rt.keyless
         ? verifyKeylessAttachedAttestations({ attached, keyless: rt.keyless, now, predicateType })
-        : verifyAttachedAttestations({ attached, trust: rt.trust, now, predicateType });
+        : verifyAttachedAttestations({
+            attached,
+            trust: rt.trust,
+            now,
+            predicateType,
+            ...(rt.keyTlog ? { tlog: rt.keyTlog } : {}),
+          });
       if (!v.ok) {
         problems.push(`${req.id}: ${predicateType}: ${v.error?.message ?? 'no attestation verified'}`);
         continue;

@@ -7,16 +7,23 @@ import {
 } from '../attest/statement.js';
 import { type AttestationCandidate, verifyImageAttestations } from '../attest/verify-attestations.js';
 import { createHash } from 'node:crypto';
+import { parseEnvelope } from '../attest/dsse.js';
 import { describeCause, VouchError, type VouchErrorCode } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { CertificateIdentity, IdentityConstraints } from './certificate-identity.js';
-import type { VerifiedRekorEntry } from './keyless/rekor-bundle.js';
+import type { CosignEntry } from './cosign-manifest.js';
+import { checkBundleTlogKey, type KeyTlogTrust, verifyKeyRekorEntry } from './key-tlog.js';
+import type { RekorSignedContent, VerifiedRekorEntry } from './keyless/rekor-bundle.js';
 import type { TrustedRootMaterial } from './keyless/trusted-root.js';
 import {
   verifyKeylessImageAttestations,
   verifyKeylessImageSignatures,
 } from './keyless/verify-keyless-signatures.js';
-import { type BundleVerifyOptions, verifySigstoreBundle } from './keyless/verify-sigstore-bundle.js';
+import {
+  type BundleSignerPolicy,
+  type BundleVerifyOptions,
+  verifySigstoreBundle,
+} from './keyless/verify-sigstore-bundle.js';
 import { parseCertificatePem } from './keys/certificate.js';
 import { parsePublicKeyPem } from './keys/key-material.js';
 import { encodePem } from './keys/pem.js';
@@ -55,7 +62,7 @@ export interface VerifiedAttachment {
   payload: Buffer;
   /** Set for DSSE content (attestations, bundle signatures). */
   statement?: Statement;
-  /** The transparency-log entry that verified (keyless verification against a trusted root only). */
+  /** The transparency-log entry that verified (against a trusted root: keyless, or key with `tlog`). */
   tlog?: { logIndex: number; integratedTime: string; url?: string };
 }
 
@@ -73,14 +80,19 @@ export interface AttachedVerification {
 /**
  * Verifies every signature attached to an image, legacy `.sig` entries and bundle referrers alike
  * (pure). A bundle signature counts when its DSSE envelope verifies with a trusted signer, carries an
- * in-toto statement of cosign's sign predicate type, and a subject names `imageDigest`.
+ * in-toto statement of cosign's sign predicate type, and a subject names `imageDigest`. With `tlog`
+ * (key trust only), a signature also needs a Rekor entry verified against that trusted root, as
+ * `cosign verify --key` requires by default.
+ * @throws USAGE (`tlog` with certificate trust)
  */
 export function verifyAttachedSignatures(input: {
   attached: AttachedCandidates<SignatureCandidate>;
   trust: TrustPolicy;
   now: Date;
+  tlog?: KeyTlogTrust;
 }): AttachedVerification {
   const { attached, trust, now } = input;
+  const keyTlog = keyTlogOf(trust, input.tlog);
   const legacy = verifyImageSignatures({
     imageDigest: attached.imageDigest,
     candidates: attached.legacy,
@@ -88,32 +100,89 @@ export function verifyAttachedSignatures(input: {
     now,
   });
   const outcomes: (Success | Failure)[] = [
-    ...legacy.verified.map(
-      (v): Success => ({
-        ok: true,
-        item: {
-          format: 'legacy',
-          index: v.index,
-          keyId: v.keyId,
-          ...(v.identity ? { identity: v.identity } : {}),
-          ...certificateOf(attached.legacy.find((c) => c.entry.index === v.index)?.entry.certificatePem),
-          payload: attached.legacy.find((c) => c.entry.index === v.index)?.payload ?? Buffer.alloc(0),
-        },
-      }),
-    ),
+    ...legacy.verified.map((v): Success | Failure => {
+      const c = attached.legacy.find((x) => x.entry.index === v.index);
+      const item: VerifiedAttachment = {
+        format: 'legacy',
+        index: v.index,
+        keyId: v.keyId,
+        ...(v.identity ? { identity: v.identity } : {}),
+        ...certificateOf(c?.entry.certificatePem),
+        payload: c?.payload ?? Buffer.alloc(0),
+      };
+      return withKeyTlog(item, c?.entry, keyTlog, () => ({
+        kind: 'simple-signing',
+        signature: c?.entry.signature ?? '',
+        payload: c?.payload ?? Buffer.alloc(0),
+      }));
+    }),
     ...legacy.failures,
     ...attached.bundles.map((b, i) =>
-      checkBundle(
-        b,
-        attached.legacy.length + i,
-        attached.imageDigest,
-        trust,
-        now,
-        COSIGN_SIGN_PREDICATE_TYPE,
-      ),
+      keyTlog
+        ? checkTrustedRootBundle(b, attached.legacy.length + i, attached.imageDigest, keyTlog.root, now, {
+            want: COSIGN_SIGN_PREDICATE_TYPE,
+          })
+        : checkBundle(
+            b,
+            attached.legacy.length + i,
+            attached.imageDigest,
+            trust,
+            now,
+            COSIGN_SIGN_PREDICATE_TYPE,
+          ),
     ),
   ];
   return finish(attached.imageDigest, outcomes, trust, 'signature');
+}
+
+/** Key trust plus the trusted root its signatures' Rekor entries are verified against. */
+interface KeyTlog {
+  keys: TrustPolicy & { kind: 'key' };
+  root: { trustedRoot: TrustedRootMaterial; policy: BundleSignerPolicy };
+}
+
+function keyTlogOf(trust: TrustPolicy, tlog: KeyTlogTrust | undefined): KeyTlog | undefined {
+  if (tlog === undefined) return undefined;
+  if (trust.kind !== 'key') {
+    throw new VouchError(
+      'USAGE',
+      'transparency-log checks with a certificate trust policy go through keyless verification (--trusted-root with --certificate-identity)',
+    );
+  }
+  return {
+    keys: trust,
+    root: { trustedRoot: tlog.trustedRoot, policy: { kind: 'key', keys: trust.keys } },
+  };
+}
+
+/**
+ * A legacy item that verified with a key counts under `tlog` only if its layer's Rekor entry verifies
+ * for that key; the entry's facts are reported with it.
+ */
+function withKeyTlog(
+  item: VerifiedAttachment,
+  entry: CosignEntry | undefined,
+  keyTlog: KeyTlog | undefined,
+  content: () => RekorSignedContent,
+): Success | Failure {
+  if (keyTlog === undefined) return { ok: true, item };
+  const key = keyTlog.keys.keys.find((k) => k.keyId === item.keyId);
+  const what = `signature ${item.index}`;
+  if (entry === undefined || key === undefined) {
+    return {
+      ok: false,
+      index: item.index,
+      code: 'INTERNAL',
+      reason: `${what}: verified without its entry or key`,
+    };
+  }
+  try {
+    const e = verifyKeyRekorEntry({ entry, content: content(), key, trust: keyTlog.root, what });
+    return { ok: true, item: { ...item, ...tlogFact(e) } };
+  } catch (e) {
+    const code: VouchErrorCode = e instanceof VouchError ? e.code : 'TLOG_INVALID';
+    return { ok: false, index: item.index, code, reason: describeCause(e), seenKeyId: item.keyId };
+  }
 }
 
 /**
@@ -125,8 +194,11 @@ export function verifyAttachedAttestations(input: {
   trust: TrustPolicy;
   now: Date;
   predicateType?: string;
+  /** As for verifyAttachedSignatures: key trust only, each attestation needs a verified Rekor entry. */
+  tlog?: KeyTlogTrust;
 }): AttachedVerification {
   const { attached, trust, now } = input;
+  const keyTlog = keyTlogOf(trust, input.tlog);
   const legacy = verifyImageAttestations({
     imageDigest: attached.imageDigest,
     candidates: attached.legacy,
@@ -136,24 +208,31 @@ export function verifyAttachedAttestations(input: {
   });
   const bundleOutcomes = attached.bundles
     .map((b, i) =>
-      checkBundle(b, attached.legacy.length + i, attached.imageDigest, trust, now, input.predicateType),
+      keyTlog
+        ? checkTrustedRootBundle(b, attached.legacy.length + i, attached.imageDigest, keyTlog.root, now, {
+            ...(input.predicateType !== undefined ? { want: input.predicateType } : {}),
+          })
+        : checkBundle(b, attached.legacy.length + i, attached.imageDigest, trust, now, input.predicateType),
     )
     .filter((o) => !(o.ok && o.item.statement?.predicateType === COSIGN_SIGN_PREDICATE_TYPE));
   const outcomes: (Success | Failure)[] = [
-    ...legacy.verified.map(
-      (v): Success => ({
-        ok: true,
-        item: {
-          format: 'legacy',
-          index: v.index,
-          keyId: v.keyId,
-          ...(v.identity ? { identity: v.identity } : {}),
-          ...certificateOf(attached.legacy.find((c) => c.entry.index === v.index)?.entry.certificatePem),
-          payload: Buffer.from(JSON.stringify(v.statement)),
-          statement: v.statement,
-        },
-      }),
-    ),
+    ...legacy.verified.map((v): Success | Failure => {
+      const c = attached.legacy.find((x) => x.entry.index === v.index);
+      const item: VerifiedAttachment = {
+        format: 'legacy',
+        index: v.index,
+        keyId: v.keyId,
+        ...(v.identity ? { identity: v.identity } : {}),
+        ...certificateOf(c?.entry.certificatePem),
+        payload: Buffer.from(JSON.stringify(v.statement)),
+        statement: v.statement,
+      };
+      // The envelope parsed during verification, so it parses again here.
+      return withKeyTlog(item, c?.entry, keyTlog, () => ({
+        kind: 'dsse',
+        envelope: parseEnvelope(c?.envelope ?? Buffer.alloc(0), `attestation ${v.index}`),
+      }));
+    }),
     ...legacy.failures,
     ...bundleOutcomes,
   ];
@@ -394,7 +473,7 @@ export function verifyKeylessAttachedSignatures(input: {
     }),
     ...legacy.failures,
     ...attached.bundles.map((b, i) =>
-      checkKeylessBundle(b, attached.legacy.length + i, attached.imageDigest, keyless, now, {
+      checkTrustedRootBundle(b, attached.legacy.length + i, attached.imageDigest, keylessRoot(keyless), now, {
         want: COSIGN_SIGN_PREDICATE_TYPE,
       }),
     ),
@@ -427,7 +506,7 @@ export function verifyKeylessAttachedAttestations(input: {
   });
   const bundleOutcomes = attached.bundles
     .map((b, i) =>
-      checkKeylessBundle(b, attached.legacy.length + i, attached.imageDigest, keyless, now, {
+      checkTrustedRootBundle(b, attached.legacy.length + i, attached.imageDigest, keylessRoot(keyless), now, {
         ...(input.predicateType !== undefined ? { want: input.predicateType } : {}),
       }),
     )
@@ -459,15 +538,32 @@ function keylessPolicy(k: KeylessTrust): TrustPolicy {
   return { kind: 'certificate', authorities: k.trustedRoot.authorities, identity: k.identity };
 }
 
+/** A bundle verified against a trusted root: who must have signed, and the tlog/SCT options. */
+interface TrustedRootBundleCheck {
+  trustedRoot: TrustedRootMaterial;
+  policy: BundleSignerPolicy;
+  options?: BundleVerifyOptions;
+}
+
+function keylessRoot(k: KeylessTrust): TrustedRootBundleCheck {
+  return {
+    trustedRoot: k.trustedRoot,
+    policy: { kind: 'certificate', identity: k.identity },
+    ...(k.options ? { options: k.options } : {}),
+  };
+}
+
 /**
- * One bundle referrer verified keylessly. The bundle bytes are attacker-controlled: any failure is a
- * failed candidate, never an exception that hides the others.
+ * One bundle referrer verified by sigstore-js against a trusted root (tlog entries, and for keyless
+ * the chain, SCT and identity; for a key policy the entries must also record that key). The bundle
+ * bytes are attacker-controlled: any failure is a failed candidate, never an exception that hides the
+ * others.
  */
-function checkKeylessBundle(
+function checkTrustedRootBundle(
   b: BundleCandidate,
   index: number,
   imageDigest: Digest,
-  keyless: KeylessTrust,
+  check: TrustedRootBundleCheck,
   now: Date,
   predicate: { want?: string },
 ): Success | Failure {
@@ -476,9 +572,9 @@ function checkKeylessBundle(
     const v = verifySigstoreBundle({
       bundle: b.bytes,
       artifact: { kind: 'digest', digest: imageDigest },
-      trustedRoot: keyless.trustedRoot,
-      policy: { kind: 'certificate', identity: keyless.identity },
-      ...(keyless.options ? { options: keyless.options } : {}),
+      trustedRoot: check.trustedRoot,
+      policy: check.policy,
+      ...(check.options ? { options: check.options } : {}),
       now,
       what,
     });
@@ -492,6 +588,12 @@ function checkKeylessBundle(
     }
     const parsed = parseBundle(b.bytes, what);
     const material = bundleSignerMaterial(parsed);
+    if (check.policy.kind === 'key' && v.signer.kind === 'key' && !check.options?.insecureIgnoreTlog) {
+      const spki = v.signer.spkiSha256;
+      const key = check.policy.keys.find((k) => k.keyId === spki);
+      if (key === undefined) throw new VouchError('INTERNAL', `${what}: verified with an unknown key`);
+      checkBundleTlogKey(parsed, key, what);
+    }
     // The same key id checkSigner reports for a certificate: that of its public key.
     const keyId =
       material.certificatePem !== undefined

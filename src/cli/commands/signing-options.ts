@@ -17,6 +17,7 @@ import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/ke
 import { parseTrustedRoot, TRUSTED_ROOT_MAX_BYTES } from '../../sign/keyless/trusted-root.js';
 import type { BundleVerifyOptions } from '../../sign/keyless/verify-sigstore-bundle.js';
 import { describeTrust, type TrustPolicy } from '../../sign/trust.js';
+import type { KeyTlogTrust } from '../../sign/key-tlog.js';
 import type { KeylessTrust } from '../../sign/verify-attached.js';
 import type { CommandContext } from '../context.js';
 import { debugLog, type ImageFlags, openContext } from '../image-options.js';
@@ -112,10 +113,21 @@ export interface TrustFlags {
   trustedRoot?: string;
   insecureIgnoreTlog?: boolean;
   insecureIgnoreSct?: boolean;
+  /** `--tlog`: with `--key`, require a verified Rekor entry (image verification only). */
+  tlog?: boolean;
 }
 
-/** cosign's verification trust flags. */
-export function addTrustFlags(cmd: Command): Command {
+/**
+ * cosign's verification trust flags. `keyTlog`: the command can check the Rekor entries of key-signed
+ * signatures (`--key` with `--trusted-root` or `--tlog`); it adds `--tlog`.
+ */
+export function addTrustFlags(cmd: Command, opts: { keyTlog?: boolean } = {}): Command {
+  if (opts.keyTlog) {
+    cmd.option(
+      '--tlog',
+      'with --key: require a transparency-log (Rekor) entry verified against --trusted-root (default: the bundled public-good root), as cosign verify --key does; implied by --key with --trusted-root',
+    );
+  }
   return cmd
     .option('--key <file|env://VAR>', 'public key (or certificate) the signature must verify with')
     .option('--certificate-identity <san>', 'expected certificate subject (e-mail, URI)')
@@ -128,9 +140,16 @@ export function addTrustFlags(cmd: Command): Command {
     )
     .option(
       '--trusted-root <file>',
-      'Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, TSAs) for keyless verification with transparency-log checks; default: the bundled public-good root',
+      `Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, TSAs) for keyless verification with transparency-log checks; default: the bundled public-good root${
+        opts.keyTlog ? '. With --key: the Rekor log keys key-signed entries are checked against' : ''
+      }`,
     )
-    .option('--insecure-ignore-tlog', 'keyless: accept signatures without a verified transparency-log entry')
+    .option(
+      '--insecure-ignore-tlog',
+      `accept signatures without a verified transparency-log entry (keyless${
+        opts.keyTlog ? '; with --key it undoes --trusted-root / --tlog' : ''
+      })`,
+    )
     .option('--insecure-ignore-sct', 'keyless: accept certificates without a verified SCT')
     .option('--certificate-github-workflow-trigger <v>', 'expected GitHub workflow trigger')
     .option('--certificate-github-workflow-sha <v>', 'expected GitHub workflow commit')
@@ -144,10 +163,10 @@ export function addTrustFlags(cmd: Command): Command {
  * @throws USAGE, FILE_NOT_FOUND, INPUT_MALFORMED, UNSUPPORTED
  */
 export async function trustFromFlags(ctx: CommandContext, f: TrustFlags): Promise<TrustPolicy> {
-  if (f.trustedRoot !== undefined || f.insecureIgnoreTlog || f.insecureIgnoreSct) {
+  if (f.trustedRoot !== undefined || f.insecureIgnoreTlog || f.insecureIgnoreSct || f.tlog) {
     throw new VouchError(
       'USAGE',
-      '--trusted-root / --insecure-ignore-tlog / --insecure-ignore-sct apply to keyless verification by certificate identity only',
+      '--trusted-root / --insecure-ignore-tlog / --insecure-ignore-sct apply to keyless verification by certificate identity only (and --trusted-root / --tlog to `verify` and `verify-attestation` with --key)',
     );
   }
   const identity = identityFromFlags(f);
@@ -185,18 +204,29 @@ export async function trustFromFlags(ctx: CommandContext, f: TrustFlags): Promis
   return { kind: 'certificate', authorities: { roots, intermediates }, identity };
 }
 
-/** How verification is anchored: a plain trust policy (`--key`, `--ca-roots`), or a Sigstore trusted root. */
+/**
+ * How verification is anchored: a plain trust policy (`--key`, `--ca-roots`; with `tlog`, key-signed
+ * signatures also need a Rekor entry verified against that root), or a Sigstore trusted root.
+ */
 export type Verification =
-  | { kind: 'policy'; trust: TrustPolicy }
+  | { kind: 'policy'; trust: TrustPolicy; tlog?: KeyTlogTrust; rootName?: string }
   | { kind: 'keyless'; keyless: KeylessTrust; rootName: string };
 
 /**
  * The verification the flags ask for. A certificate identity without `--ca-roots` is verified
  * keylessly against `--trusted-root` (default: the bundled public-good root), with transparency-log
- * and SCT checks; `--key` and `--ca-roots` keep their trust policy (chain only, no tlog).
+ * and SCT checks; `--ca-roots` keeps its trust policy (chain only, no tlog). `--key` checks the
+ * signature only, unless the command supports `keyTlog` and `--trusted-root` or `--tlog` is given: then
+ * each signature needs a Rekor entry for that key, as `cosign verify --key` requires (vouch signs with
+ * a key offline, so the check is asked for rather than assumed; `--insecure-ignore-tlog` turns it off).
  * @throws USAGE, FILE_NOT_FOUND, INPUT_TOO_LARGE, INPUT_MALFORMED, UNSUPPORTED
  */
-export async function verificationFromFlags(ctx: CommandContext, f: TrustFlags): Promise<Verification> {
+export async function verificationFromFlags(
+  ctx: CommandContext,
+  f: TrustFlags,
+  opts: { keyTlog?: boolean } = {},
+): Promise<Verification> {
+  if (opts.keyTlog && f.key !== undefined) return keyVerificationFromFlags(ctx, f);
   const identity = identityFromFlags(f);
   const keyless =
     f.key === undefined &&
@@ -231,10 +261,32 @@ export async function verificationFromFlags(ctx: CommandContext, f: TrustFlags):
   };
 }
 
+/** `--key` for image verification: the key, and the trusted root when the tlog is required. */
+async function keyVerificationFromFlags(ctx: CommandContext, f: TrustFlags): Promise<Verification> {
+  if (f.insecureIgnoreSct) {
+    throw new VouchError('USAGE', '--insecure-ignore-sct applies to keyless verification only');
+  }
+  if (f.tlog && f.insecureIgnoreTlog) {
+    throw new VouchError('USAGE', '--tlog and --insecure-ignore-tlog contradict each other; give one');
+  }
+  if (f.trustedRoot !== undefined && f.caRoots !== undefined) {
+    throw new VouchError('USAGE', '--ca-roots and --trusted-root are alternatives; give one');
+  }
+  const { trustedRoot, insecureIgnoreTlog, tlog, ...rest } = f;
+  const trust = await trustFromFlags(ctx, rest);
+  if (insecureIgnoreTlog || (!tlog && trustedRoot === undefined)) return { kind: 'policy', trust };
+  const rootName = trustedRoot ?? PUBLIC_GOOD_ROOT_NAME;
+  const bytes =
+    trustedRoot !== undefined
+      ? await readSmallFile(trustedRoot, ctx.io.cwd, TRUSTED_ROOT_MAX_BYTES, '--trusted-root')
+      : publicGoodTrustedRootBytes();
+  return { kind: 'policy', trust, tlog: { trustedRoot: parseTrustedRoot(bytes, rootName) }, rootName };
+}
+
 /** Describes a Verification for the summary line. */
 export function describeVerification(v: Verification): string {
   return v.kind === 'policy'
-    ? describeTrust(v.trust)
+    ? `${describeTrust(v.trust)}${v.tlog ? ` (transparency log checked against ${v.rootName ?? 'the trusted root'})` : ''}`
     : `certificate identity from ${v.rootName} (chain, SCT and transparency log checked${
         v.keyless.options?.insecureIgnoreTlog ? '; tlog IGNORED' : ''
       }${v.keyless.options?.insecureIgnoreSct ? '; SCT IGNORED' : ''})`;

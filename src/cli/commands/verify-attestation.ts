@@ -36,7 +36,7 @@ export function registerVerifyAttestation(program: Command, ctx: CommandContext)
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addImageFlags(addTrustFlags(cmd)).action((ref: string, flags: VerifyAttestationFlags) =>
+  addImageFlags(addTrustFlags(cmd, { keyTlog: true })).action((ref: string, flags: VerifyAttestationFlags) =>
     withCue(flags.cue, (cue) => verifyAttestation(ctx, ref, flags, cue)),
   );
 }
@@ -48,7 +48,7 @@ async function verifyAttestation(
   cue: CueSetup,
 ): Promise<void> {
   const predicateType = flags.type !== undefined ? resolvePredicateType(flags.type) : undefined;
-  const verification = await verificationFromFlags(ctx, flags);
+  const verification = await verificationFromFlags(ctx, flags, { keyTlog: true });
   const policy = flags.policy !== undefined ? await compilePolicy(ctx, flags.policy, cue) : undefined;
   const image = await resolveImage(ctx, ref, flags);
   const attached = await readAttachedAttestations(image.reader, image.digest);
@@ -67,6 +67,7 @@ async function verifyAttestation(
           trust: verification.trust,
           now,
           ...(predicateType ? { predicateType } : {}),
+          ...(verification.tlog ? { tlog: verification.tlog } : {}),
         });
   if (!v.ok) {
     const e = v.error ?? {

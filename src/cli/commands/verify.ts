@@ -39,8 +39,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addImageFlags(addTrustFlags(cmd)).action(async (ref: string, flags: VerifyFlags) => {
-    const verification = await verificationFromFlags(ctx, flags);
+  addImageFlags(addTrustFlags(cmd, { keyTlog: true })).action(async (ref: string, flags: VerifyFlags) => {
+    const verification = await verificationFromFlags(ctx, flags, { keyTlog: true });
     const image = await resolveImage(ctx, ref, flags);
     const attached = await readAttachedSignatures(image.reader, image.digest);
     if (flags.output !== 'json') for (const p of attached.problems) ctx.io.stderr.write(`note: ${p}\n`);
@@ -48,7 +48,12 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     const v =
       verification.kind === 'keyless'
         ? verifyKeylessAttachedSignatures({ attached, keyless: verification.keyless, now })
-        : verifyAttachedSignatures({ attached, trust: verification.trust, now });
+        : verifyAttachedSignatures({
+            attached,
+            trust: verification.trust,
+            now,
+            ...(verification.tlog ? { tlog: verification.tlog } : {}),
+          });
     if (!v.ok) {
       const e = v.error ?? {
         code: 'VERIFICATION_FAILED' as const,
@@ -77,7 +82,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         `  ${v.verified.length} signature(s) verified with ${describeVerification(verification)}` +
         ` (${v.failures.length} other(s) rejected)\n` +
         `  checked: signature over the payload, signer trusted, payload names this digest${
-          verification.kind === 'keyless' && !verification.keyless.options?.insecureIgnoreTlog
+          (verification.kind === 'keyless' && !verification.keyless.options?.insecureIgnoreTlog) ||
+          (verification.kind === 'policy' && verification.tlog)
             ? ', transparency-log entry'
             : ''
         }\n`,

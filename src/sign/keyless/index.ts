@@ -1,9 +1,12 @@
 export { verifyPrehashed } from './prehashed-signature.js';
 export { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from './public-good-root.js';
 export {
+  checkRekorEntryBody,
   legacySignatureBundle,
+  parseRekorEntryBody,
   REKOR_BUNDLE_MAX_BYTES,
   type RekorSignedContent,
+  type RekorSigner,
   type VerifiedRekorEntry,
   verifyCosignRekorBundle,
 } from './rekor-bundle.js';

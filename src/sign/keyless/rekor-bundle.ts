@@ -1,4 +1,4 @@
-import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import type { DsseEnvelope } from '../../attest/dsse.js';
 import { describeCause, VouchError } from '../../errors.js';
 import { decodeBase64Strict } from '../signature.js';
@@ -12,6 +12,13 @@ export type RekorSignedContent =
   | { kind: 'simple-signing'; signature: string; payload: Uint8Array }
   | { kind: 'dsse'; envelope: DsseEnvelope };
 
+/**
+ * Who the entry body must name as the signer: the layer's certificate (keyless), or the key the
+ * signature verified with (`cosign sign --key` logs the public key PEM; a key-signed layer that also
+ * carries a certificate logs that certificate, which is accepted when its key is the same SPKI).
+ */
+export type RekorSigner = { kind: 'certificate'; certificatePem: string } | { kind: 'key'; spkiDer: Buffer };
+
 /** A Rekor entry whose SET verified and whose body matches the signature it is attached to. */
 export interface VerifiedRekorEntry {
   /** When Rekor integrated the entry: the signing time cosign uses for the certificate check. */
@@ -23,18 +30,19 @@ export interface VerifiedRekorEntry {
 
 /**
  * Verifies cosign's legacy Rekor bundle annotation (`{"SignedEntryTimestamp":…,"Payload":{body,
- * integratedTime,logIndex,logID}}`) attached to a keyless `.sig` layer, offline: the SET is Rekor's
+ * integratedTime,logIndex,logID}}`) attached to a `.sig` / `.att` layer, offline: the SET is Rekor's
  * signature over the canonical JSON of Payload (keys sorted, no spaces) with the log key the trusted
- * root names for `logID` at `integratedTime`; the body must record exactly this signature and
- * certificate (otherwise a valid SET for another signature could be replayed to back-date this one):
- * a hashedrekord v0.0.1 entry for a `.sig` payload, an intoto v0.0.2 or dsse v0.0.1 entry for a `.att`
+ * root names for `logID` at `integratedTime`; the body must record exactly this signature and signer
+ * (the certificate, or the verifying key for key-signed layers; otherwise a valid SET for another
+ * signature could be replayed to back-date this one, or to claim a log entry it never had): a
+ * hashedrekord v0.0.1 entry for a `.sig` payload, an intoto v0.0.2 or dsse v0.0.1 entry for a `.att`
  * envelope.
  * @throws TLOG_INVALID, INPUT_MALFORMED, INPUT_TOO_LARGE
  */
 export function verifyCosignRekorBundle(input: {
   rekorBundle: string;
   content: RekorSignedContent;
-  certificatePem: string;
+  signer: RekorSigner;
   rekorLogs: readonly RekorLogKey[];
   what: string;
 }): VerifiedRekorEntry {
@@ -73,15 +81,7 @@ export function verifyCosignRekorBundle(input: {
       `${what}: SignedEntryTimestamp does not verify with the key of log ${log.baseUrl} (${b.logID.slice(0, 16)})`,
     );
   }
-  const body = decodeBody(b.body, what);
-  switch (input.content.kind) {
-    case 'simple-signing':
-      checkHashedRekordBody(body, input.content, input.certificatePem, what);
-      break;
-    case 'dsse':
-      checkDsseBody(body, input.content.envelope, input.certificatePem, what);
-      break;
-  }
+  checkRekorEntryBody(decodeBody(b.body, what), input.content, input.signer, what);
   return { integratedTime, logIndex: b.logIndex, logIdHex: b.logID, url: log.baseUrl };
 }
 
@@ -139,15 +139,53 @@ function decodeBody(bodyB64: string, what: string): Record<string, unknown> {
   return isRecord(body) ? body : {};
 }
 
+/**
+ * Checks that a (SET- or proof-covered, so log-attested) entry body records this signed content and
+ * signer. The body is attacker-chosen until that check: it is read field by field, never trusted.
+ * @throws TLOG_INVALID
+ */
+export function checkRekorEntryBody(
+  body: Record<string, unknown>,
+  content: RekorSignedContent,
+  signer: RekorSigner,
+  what: string,
+): void {
+  switch (content.kind) {
+    case 'simple-signing':
+      checkHashedRekordBody(body, content, signer, what);
+      return;
+    case 'dsse':
+      checkDsseBody(body, content.envelope, signer, what);
+      return;
+  }
+}
+
+/**
+ * Decodes a Sigstore bundle tlog entry's canonicalizedBody (already base64-decoded bytes) for
+ * checkRekorEntryBody.
+ * @throws TLOG_INVALID
+ */
+export function parseRekorEntryBody(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new VouchError('TLOG_INVALID', `${what}: entry body is not JSON: ${describeCause(e)}`, {
+      cause: e,
+    });
+  }
+  return isRecord(body) ? body : {};
+}
+
 const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const b64 = (v: unknown): Buffer => Buffer.from(str(v), 'base64');
 
-/** Checks that the (SET-covered, so trusted) hashedrekord body records this very `.sig` signature. */
+/** Checks that the (SET-covered, so trusted) hashedrekord body records this very `.sig` signature and signer. */
 function checkHashedRekordBody(
   o: Record<string, unknown>,
   c: { signature: string; payload: Uint8Array },
-  certificatePem: string,
+  signer: RekorSigner,
   what: string,
 ): void {
   if (o.kind !== 'hashedrekord' || o.apiVersion !== '0.0.1') {
@@ -169,20 +207,18 @@ function checkHashedRekordBody(
   if (!b64(sig.content).equals(decodeBase64Strict(c.signature, `${what}: signature`))) {
     throw new VouchError('TLOG_INVALID', `${what}: entry records a different signature than the layer's`);
   }
-  if (!sameCertificate(b64(rec(sig.publicKey).content).toString('utf8'), certificatePem)) {
-    throw new VouchError('TLOG_INVALID', `${what}: entry records a different certificate than the layer's`);
-  }
+  checkRecordedSigner(b64(rec(sig.publicKey).content).toString('utf8'), signer, what);
 }
 
 /**
  * Checks that an intoto v0.0.2 (cosign attest) or dsse v0.0.1 body records this envelope: its payload
- * hash, and one of its signatures together with the layer's certificate. intoto v0.0.2 stores the
+ * hash, and one of its signatures together with the signer (certificate or public key PEM). intoto v0.0.2 stores the
  * signature base64 of base64 and the certificate base64 of PEM (rekor pkg/types/intoto/v0.0.2).
  */
 function checkDsseBody(
   o: Record<string, unknown>,
   env: DsseEnvelope,
-  certificatePem: string,
+  signer: RekorSigner,
   what: string,
 ): void {
   let payloadHash: Record<string, unknown>;
@@ -221,8 +257,43 @@ function checkDsseBody(
   if (!match) {
     throw new VouchError('TLOG_INVALID', `${what}: entry records none of the envelope's signatures`);
   }
-  if (!sameCertificate(match.certPem, certificatePem)) {
-    throw new VouchError('TLOG_INVALID', `${what}: entry records a different certificate than the layer's`);
+  checkRecordedSigner(match.certPem, signer, what);
+}
+
+function checkRecordedSigner(recordedPem: string, signer: RekorSigner, what: string): void {
+  switch (signer.kind) {
+    case 'certificate':
+      if (!sameCertificate(recordedPem, signer.certificatePem)) {
+        throw new VouchError(
+          'TLOG_INVALID',
+          `${what}: entry records a different certificate than the layer's`,
+        );
+      }
+      return;
+    case 'key': {
+      const recorded = spkiOfPem(recordedPem);
+      if (recorded === undefined || !recorded.equals(signer.spkiDer)) {
+        const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 16);
+        throw new VouchError(
+          'TLOG_INVALID',
+          `${what}: entry records ${recorded ? `public key sha256:${sha(recorded)}…` : 'no readable public key'}, the signature verified with key sha256:${sha(signer.spkiDer)}…`,
+        );
+      }
+      return;
+    }
+  }
+}
+
+/** The SPKI DER of a PEM public key or certificate; undefined when it is neither. */
+function spkiOfPem(pem: string): Buffer | undefined {
+  try {
+    const key = pem.includes('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(pem).publicKey
+      : createPublicKey(pem);
+    return key.export({ format: 'der', type: 'spki' });
+  } catch {
+    // Unparsable recorded material names no key; the caller reports the mismatch.
+    return undefined;
   }
 }
 

@@ -70,7 +70,7 @@ export function dateByRekorBundles<C extends { entry: CosignEntry; signingTime?:
       const entry = verifyCosignRekorBundle({
         rekorBundle: c.entry.rekorBundle,
         content: input.content(c),
-        certificatePem: c.entry.certificatePem ?? '',
+        signer: { kind: 'certificate', certificatePem: c.entry.certificatePem ?? '' },
         rekorLogs: input.trustedRoot.rekorLogs,
         what: `signature ${index}`,
       });

@@ -16,7 +16,7 @@ function check(rekorBundle: string) {
   return verifyCosignRekorBundle({
     rekorBundle,
     content: { kind: 'simple-signing', signature: s.signature.toString('base64'), payload },
-    certificatePem: s.cert.toString(),
+    signer: { kind: 'certificate', certificatePem: s.cert.toString() },
     rekorLogs: root.rekorLogs,
     what: 'signature 0',
   });

@@ -135,7 +135,7 @@ test('verifyCosignRekorBundle rejects a bundle whose fields are missing with INP
       verifyCosignRekorBundle({
         rekorBundle: '{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","logIndex":-1}}',
         content: { kind: 'simple-signing', signature: 'AA==', payload },
-        certificatePem: '',
+        signer: { kind: 'certificate', certificatePem: '' },
         rekorLogs: root.rekorLogs,
         what: 'sig',
       }),
