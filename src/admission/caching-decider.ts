@@ -51,7 +51,17 @@ export class CachingDecider implements ImageDecider {
 
   decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {
     // inputs() and decide() run in the same tick, so the key describes the policy set that decides.
-    const key = this.keyOf(req, this.inner.inputs?.());
+    const inputs = this.inner.inputs?.();
+    const key = this.keyOf(req, inputs);
+    if (inputs?.external) {
+      // Policies that read ConfigMaps: the data read is part of the key, so a changed ConfigMap (a
+      // rotated key) never gets a verdict made with its old data.
+      return inputs
+        .external(req, ctx)
+        .then((x) =>
+          key === undefined ? x.decide() : this.cache.get(`${key}\u0000x:${x.key}`, () => x.decide()),
+        );
+    }
     // An object too deeply nested to serialise has no key: it is decided, just never cached.
     if (key === undefined) return this.inner.decide(req, ctx);
     return this.cache.get(key, () => this.inner.decide(req, ctx));

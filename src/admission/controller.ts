@@ -6,6 +6,7 @@ import type { ImageReader } from '../oci/image-store.js';
 import { repositoryName } from '../oci/reference.js';
 import type { EnforcementMode } from './decider.js';
 import { TagResolver } from './image-resolver.js';
+import type { ConfigMapSource } from './config-maps.js';
 import type { KubeClient } from './kube-client.js';
 import type { NamespaceLabelSource } from './namespace-labels.js';
 import { PolicyDecider } from './policy-decider.js';
@@ -30,6 +31,8 @@ export interface ControllerOptions {
   reportDir?: string;
   decisionLogPath?: string;
   namespaceLabels?: NamespaceLabelSource;
+  /** Where Kyverno `configMap` context entries are read (a file, or the API server). */
+  configMaps?: ConfigMapSource;
   kube?: KubeClient;
   cache?: { successTtlMs?: number; failureTtlMs?: number; maxEntries?: number };
   /** How long a tag→digest answer is reused; a re-pointed tag is noticed after at most this. */
@@ -92,6 +95,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     policies: () => policies.current(),
     collector,
     resolver,
+    ...(opts.configMaps ? { configMaps: opts.configMaps } : {}),
     evaluate: {
       ...(opts.noMatchPolicy ? { noMatchPolicy: opts.noMatchPolicy } : {}),
       cue: cue.engine,

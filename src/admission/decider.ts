@@ -59,6 +59,18 @@ export interface DecisionInputs {
    * different scopes never share a cache entry, so a reload can never serve an answer of the old set.
    */
   readonly scope: object;
+  /**
+   * Present when the decision also reads data outside the request (ConfigMaps of Kyverno `configMap`
+   * context): reads it for `req` now, and returns a fingerprint of it for the cache key with a decide
+   * that uses exactly the data fingerprinted, under the same scope.
+   */
+  readonly external?: (req: ImageCheckRequest, ctx: DecideContext) => Promise<ExternalInputs>;
+}
+
+/** Outside data read ahead of a decision: its fingerprint, and the decision made with it. */
+export interface ExternalInputs {
+  readonly key: string;
+  decide(): Promise<ImageDecision>;
 }
 
 /** Per-decision context: one `now` for the whole request, and the request's deadline as a signal. */

@@ -110,6 +110,25 @@ export class KubeClient {
   }
 
   /**
+   * The `data` of a ConfigMap (string values only; `binaryData` is not read), for Kyverno `configMap`
+   * context entries.
+   * @throws AUTH_FAILED, NOT_FOUND, KUBE_API_ERROR, TIMEOUT, INPUT_MALFORMED for a body that is not a ConfigMap
+   */
+  async configMapData(namespace: string, name: string): Promise<Record<string, string>> {
+    const path = `/api/v1/namespaces/${seg(namespace)}/configmaps/${seg(name)}`;
+    const body = await this.#call('GET', path);
+    if (!isRecord(body) || (body.data !== undefined && body.data !== null && !isRecord(body.data))) {
+      throw new VouchError('INPUT_MALFORMED', `kubernetes GET ${path}: not a ConfigMap`);
+    }
+    // fromEntries defines own properties: a key named "__proto__" stays a key, never a prototype.
+    return Object.fromEntries(
+      Object.entries(isRecord(body.data) ? body.data : {}).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+  }
+
+  /**
    * Records an Event on a resource.
    * @throws AUTH_FAILED, KUBE_API_ERROR, TIMEOUT
    */
@@ -199,7 +218,7 @@ export class KubeClient {
             if (status === 401 || status === 403) {
               reject(
                 new VouchError('AUTH_FAILED', `${what}: ${status} ${detail}`, {
-                  hint: 'check the service account token and the chart ClusterRole (namespaces get; events create; policyreports patch)',
+                  hint: 'check the service account token and the chart ClusterRole (namespaces get; configmaps get; events create; policyreports patch)',
                 }),
               );
             } else if (status === 404 && method === 'GET') {

@@ -2,6 +2,8 @@ import { VouchError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import {
   type AuthorityRequirement,
+  type ConfigMapLookup,
+  configMapsToRead,
   decide,
   type Evidence,
   type EvidenceCollector,
@@ -10,8 +12,11 @@ import {
   type ImageVerdict,
   type PolicyResult,
   type PolicySet,
+  type ResourceContext,
+  readsConfigMaps,
   resourceReads,
 } from '../policy/index.js';
+import { type ConfigMapSource, readConfigMaps } from './config-maps.js';
 import type {
   DecideContext,
   DecisionInputs,
@@ -33,6 +38,8 @@ export interface PolicyDeciderOptions {
   collector: EvidenceCollector;
   resolver: ImageResolver;
   evaluate?: Omit<EvaluateOptions, 'now'>;
+  /** Where Kyverno `configMap` context entries are read; absent: every ConfigMap is missing (fail closed). */
+  configMaps?: ConfigMapSource;
 }
 
 const SBOM_PREDICATES = new Set(['https://cyclonedx.org/bom', 'https://spdx.dev/Document']);
@@ -49,13 +56,37 @@ export class PolicyDecider implements ImageDecider {
   /** The resource facts the active policy set reads; keyed by that set so a reload starts afresh. */
   inputs(): DecisionInputs {
     const policies = this.opts.policies();
-    return { facts: resourceReads(policies), scope: policies };
+    const base = { facts: resourceReads(policies), scope: policies };
+    // Policies without configMap context keep the plain key: nothing is read ahead of the cache.
+    if (!readsConfigMaps(policies)) return base;
+    return {
+      ...base,
+      external: async (req, ctx) => {
+        const snapshot = await this.#readConfigMaps(policies, req);
+        return { key: snapshot.fingerprint, decide: () => this.#decide(policies, req, ctx, snapshot.lookup) };
+      },
+    };
   }
 
   async decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {
     // Read before the first await: a cache asks inputs() in the same tick, so the set that decides is
     // the set whose reads keyed the decision, even when a reload lands while the image resolves.
     const policies = this.opts.policies();
+    const lookup = readsConfigMaps(policies) ? (await this.#readConfigMaps(policies, req)).lookup : undefined;
+    return this.#decide(policies, req, ctx, lookup);
+  }
+
+  /** The ConfigMaps the rules matching this request name, read now from the configured source. */
+  #readConfigMaps(policies: PolicySet, req: ImageCheckRequest) {
+    return readConfigMaps(configMapsToRead(policies, resourceOf(req)), this.opts.configMaps);
+  }
+
+  async #decide(
+    policies: PolicySet,
+    req: ImageCheckRequest,
+    ctx: DecideContext,
+    configMaps: ConfigMapLookup | undefined,
+  ): Promise<ImageDecision> {
     const digest = await this.opts.resolver.resolve(req.image, ctx.signal);
     const seen: Evidence[] = [];
     const recording: EvidenceCollector = {
@@ -70,17 +101,8 @@ export class PolicyDecider implements ImageDecider {
         policies,
         // The pointer only makes the engine compute the pinned value; the webhook knows the real fields.
         images: [{ ref: req.image, digest, pointer: '' }],
-        resource: {
-          apiVersion: req.resource.apiVersion,
-          kind: req.resource.kind,
-          name: req.resource.name,
-          namespace: req.namespace,
-          labels: req.labels ?? {},
-          annotations: req.annotations ?? {},
-          namespaceLabels: req.namespaceLabels,
-          operation: req.operation ?? 'CREATE',
-          ...(req.object !== undefined ? { object: req.object } : {}),
-        },
+        resource: resourceOf(req),
+        ...(configMaps ? { configMaps } : {}),
       },
       recording,
       { ...this.opts.evaluate, now: ctx.now },
@@ -97,6 +119,20 @@ export class PolicyDecider implements ImageDecider {
       outcomes: outcomesOf(verdict, digest),
     };
   }
+}
+
+function resourceOf(req: ImageCheckRequest): ResourceContext {
+  return {
+    apiVersion: req.resource.apiVersion,
+    kind: req.resource.kind,
+    name: req.resource.name,
+    namespace: req.namespace,
+    labels: req.labels ?? {},
+    annotations: req.annotations ?? {},
+    namespaceLabels: req.namespaceLabels,
+    operation: req.operation ?? 'CREATE',
+    ...(req.object !== undefined ? { object: req.object } : {}),
+  };
 }
 
 function outcomesOf(v: ImageVerdict, digest: Digest): RuleOutcome[] {

@@ -4,6 +4,7 @@ import { describeCause, VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import {
   type CueEngine,
+  cueSubset,
   lintPolicies,
   loadPolicies,
   mergePolicySets,
@@ -11,6 +12,7 @@ import {
   type PolicySet,
   settle,
 } from '../policy/index.js';
+import { resolveRemotePolicies } from '../policy/remote-fetch.js';
 
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -99,7 +101,10 @@ export class PolicyStore {
           error: new VouchError('POLICY_INVALID', `no policy files in ${this.paths.join(', ')}`),
         };
       } else {
-        this.active = mergePolicySets(sets);
+        this.active = await resolveRemotePolicies(
+          mergePolicySets(sets),
+          this.opts.cue ?? { engine: cueSubset },
+        );
         this.loaded = true;
         outcome = { ok: true, files, issues };
       }

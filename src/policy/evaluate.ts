@@ -17,13 +17,18 @@ import {
   ruleErrorResult,
 } from './kyverno/evaluate.js';
 import { ruleApplies } from './kyverno/match.js';
-import { evaluatePreconditions } from './kyverno/variables.js';
+import {
+  type ConfigMapLookup,
+  configMapsToRead as ruleConfigMaps,
+  evaluatePreconditions,
+} from './kyverno/variables.js';
+import { resolveRule } from './kyverno/resolve.js';
 import type {
-  Attestor,
   AttestorSet,
   ImageVerification,
   KyvernoPolicy,
   KyvernoRule,
+  LeafAttestor,
 } from './kyverno/model.js';
 import type { ClusterImagePolicy } from './cip/model.js';
 import type { PolicySet } from './load.js';
@@ -58,6 +63,11 @@ export interface EvaluateInput {
   readonly resource?: ResourceContext;
   /** Verified evidence per image digest. */
   readonly evidence: ReadonlyMap<string, Evidence>;
+  /**
+   * ConfigMaps for Kyverno `configMap` context entries; without it (or for one it does not know) such
+   * a rule fails closed with "ConfigMap … not found", as Kyverno fails the rule.
+   */
+  readonly configMaps?: ConfigMapLookup;
 }
 
 function cipsApply(resource: ResourceContext | undefined, opts: EvaluateOptions): boolean {
@@ -93,6 +103,8 @@ interface ImagePlan {
     readonly kp: KyvernoPolicy;
     readonly rule: KyvernoRule;
     readonly iv: ImageVerification;
+    /** Position of `iv` in its rule, to find it again in the rule resolved for a request. */
+    readonly index: number;
     readonly pattern: string;
   }[];
 }
@@ -112,12 +124,12 @@ function planFor(policies: PolicySet, view: ImageView): ImagePlan {
       const glob = cipMatchingGlob(cip, view);
       if (glob !== undefined) cips.push({ cip, glob });
     }
-    const kyverno: { kp: KyvernoPolicy; rule: KyvernoRule; iv: ImageVerification; pattern: string }[] = [];
+    const kyverno: ImagePlan['kyverno'][number][] = [];
     for (const kp of policies.kyverno) {
       for (const rule of kp.rules) {
-        for (const iv of rule.verifyImages) {
+        for (const [index, iv] of rule.verifyImages.entries()) {
           const pattern = kyvernoMatchingPattern(iv, view);
-          if (pattern !== undefined) kyverno.push({ kp, rule, iv, pattern });
+          if (pattern !== undefined) kyverno.push({ kp, rule, iv, index, pattern });
         }
       }
     }
@@ -154,17 +166,18 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
     // entries select the image.
     let lastRule: KyvernoRule | undefined;
     let gate: RuleGate = { applies: true };
-    for (const { kp, rule, iv, pattern } of plan.kyverno) {
+    for (const { kp, rule, iv, index, pattern } of plan.kyverno) {
       if (rule !== lastRule) {
         lastRule = rule;
-        gate = ruleGate(kp, rule, resource);
+        gate = ruleGate(kp, rule, resource, input.configMaps);
       }
       if ('error' in gate) {
         results.push(ruleErrorResult(kp, rule, iv, pattern, resource, gate.error));
         continue;
       }
       if (!gate.applies) continue;
-      const r = evaluateImageVerification(kp, rule, iv, pattern, image, view, evidence, resource, gate.vars);
+      const riv = gate.resolved?.verifyImages[index] ?? iv;
+      const r = evaluateImageVerification(kp, rule, riv, pattern, image, view, evidence, resource, gate.vars);
       results.push(r.result);
       if (r.patch) patch = r.patch;
     }
@@ -212,23 +225,66 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
 /** Whether a Kyverno rule applies to the request: match/exclude, then preconditions. */
 type RuleGate =
   | { readonly applies: false }
-  /** `vars`: the rule's variables, for attestation conditions that read them. */
-  | { readonly applies: true; readonly vars?: Readonly<Record<string, unknown>> }
+  /**
+   * `vars`: the rule's variables, for attestation conditions that read them. `resolved`: the rule with
+   * its attestor templates substituted for this request (same verifyImages order), when it has any.
+   */
+  | {
+      readonly applies: true;
+      readonly vars?: Readonly<Record<string, unknown>>;
+      readonly resolved?: KyvernoRule;
+    }
   | { readonly error: string };
 
-function ruleGate(kp: KyvernoPolicy, rule: KyvernoRule, resource: ResourceContext | undefined): RuleGate {
+function ruleGate(
+  kp: KyvernoPolicy,
+  rule: KyvernoRule,
+  resource: ResourceContext | undefined,
+  configMaps: ConfigMapLookup | undefined,
+): RuleGate {
   if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) return { applies: false };
-  if (!rule.readsRequest) return { applies: true };
-  const p = evaluatePreconditions(rule, resource);
+  // The fast path: a rule with no context, preconditions or request reads has nothing to load.
+  if (!rule.readsRequest && rule.context.length === 0) return { applies: true };
+  const p = evaluatePreconditions(rule, resource, configMaps);
   if ('error' in p) return p;
-  return p.applies ? { applies: true, vars: p.data } : { applies: false };
+  if (!p.applies) return { applies: false };
+  if (!rule.templated) return { applies: true, vars: p.data };
+  const r = resolveRule(rule, p.data);
+  if (!r.ok) return { error: r.message };
+  return { applies: true, vars: p.data, resolved: r.rule };
 }
 
-function setRequirements(
-  sets: readonly AttestorSet[],
-  fn: (a: Exclude<Attestor, { kind: 'nested' }>) => void,
-): void {
-  for (const s of sets) for (const e of s.entries) e.kind === 'nested' ? setRequirements([e.set], fn) : fn(e);
+function setRequirements(sets: readonly AttestorSet[], fn: (a: LeafAttestor) => void): void {
+  for (const s of sets) {
+    for (const e of s.entries) {
+      // A template left unresolved names no trust material: it gets no evidence and fails in evaluation.
+      if (e.kind === 'nested') setRequirements([e.set], fn);
+      else if (e.kind !== 'template') fn(e);
+    }
+  }
+}
+
+/** A ConfigMap a decision reads, by namespace and name. */
+export interface ConfigMapRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * The ConfigMaps the Kyverno rules that match `resource` name in `configMap` context entries, distinct
+ * and sorted: the edge reads these (API server, file) before a decision, which then evaluates purely.
+ */
+export function configMapsToRead(policies: PolicySet, resource: ResourceContext | undefined): ConfigMapRef[] {
+  const out = new Map<string, ConfigMapRef>();
+  for (const kp of policies.kyverno) {
+    for (const rule of kp.rules) {
+      if (!rule.context.some((c) => c.kind === 'configMap')) continue;
+      if (resource && !ruleApplies(kp, rule.match, rule.exclude, resource)) continue;
+      for (const ref of ruleConfigMaps(rule, resource))
+        out.set(JSON.stringify([ref.namespace, ref.name]), ref);
+    }
+  }
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
 /**
@@ -240,7 +296,7 @@ export function evidenceRequirements(
   policies: PolicySet,
   image: ImageUnderReview,
   resource: ResourceContext | undefined,
-  opts: Pick<EvaluateOptions, 'cipNamespaceOptIn'> = {},
+  opts: Pick<EvaluateOptions, 'cipNamespaceOptIn'> & Pick<EvaluateInput, 'configMaps'> = {},
 ): AuthorityRequirement[] {
   const out = new Map<string, AuthorityRequirement>();
   const view = imageView(image.ref);
@@ -291,13 +347,19 @@ export function evidenceRequirements(
   for (const kp of policies.kyverno) {
     for (const rule of kp.rules) {
       // A rule whose preconditions error still needs no evidence: its result is the error.
-      const gate = ruleGate(kp, rule, resource);
+      const gate = ruleGate(kp, rule, resource, opts.configMaps);
       if ('error' in gate || !gate.applies) continue;
-      for (const iv of rule.verifyImages) {
+      // Keys read from a ConfigMap are known only now: the resolved rule's entries are ordinary ones.
+      for (const iv of (gate.resolved ?? rule).verifyImages) {
         if (kyvernoMatchingPattern(iv, view) === undefined) continue;
-        const add = (a: Exclude<Attestor, { kind: 'nested' }>, predicateTypes: string[]) => {
+        const add = (a: LeafAttestor, predicateTypes: string[]) => {
           const b = attestorBinding(a, iv);
-          const id = `${kp.source}:${kp.name}:${a.path}`;
+          // One publicKeys value with several PEM blocks (written, or read from a ConfigMap) expands into
+          // entries sharing a path: each key needs its own requirement, or only the last is verified.
+          const id =
+            a.kind === 'keys' && a.publicKey
+              ? keyRequirementId(out, `${kp.source}:${kp.name}:${a.path}`, a.publicKey)
+              : `${kp.source}:${kp.name}:${a.path}`;
           const prev = out.get(id);
           const common = {
             id,
@@ -347,6 +409,17 @@ export function evidenceRequirements(
   return [...out.values()];
 }
 
+/** The id of a key requirement: its entry's path, plus the key's fingerprint when another key holds it. */
+function keyRequirementId(
+  out: ReadonlyMap<string, AuthorityRequirement>,
+  base: string,
+  key: { readonly pem: string; readonly spkiSha256: string },
+): string {
+  const prev = out.get(base);
+  if (prev === undefined || (prev.kind === 'key' && prev.publicKeyPem === key.pem)) return base;
+  return `${base}#${key.spkiSha256.slice(0, 16)}`;
+}
+
 /**
  * The edge half of a decision: asks the collector for every requirement of every image (concurrently),
  * then evaluates. Collector failures become `problems` on the evidence, so they explain a denial; it
@@ -366,7 +439,10 @@ export async function decide(
       const digest = image.digest as Digest;
       let reqs: AuthorityRequirement[];
       try {
-        reqs = evidenceRequirements(input.policies, image, input.resource, opts);
+        reqs = evidenceRequirements(input.policies, image, input.resource, {
+          ...opts,
+          ...(input.configMaps ? { configMaps: input.configMaps } : {}),
+        });
       } catch {
         // An unparseable reference gets no evidence; evaluate denies it with the parse error.
         return;

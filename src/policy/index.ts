@@ -10,6 +10,13 @@ export { PREDICATE_SHORTHANDS } from './cip/model.js';
 export type { CueCompiled, CueEngine, CueResult } from './cue/evaluator.js';
 export { cueSubset } from './cue/subset.js';
 export {
+  checkRemotePolicy,
+  inlineRemotePolicies,
+  type RemotePolicyRef,
+  remotePolicyRefs,
+} from './cip/remote.js';
+export { fetchRemotePolicies, type RemoteFetchOptions, resolveRemotePolicies } from './remote-fetch.js';
+export {
   answeredCue,
   CUE_MODES,
   type CueAnswer,
@@ -34,6 +41,8 @@ export type {
 export { emptyEvidence, mergeEvidence } from './evidence.js';
 export {
   CIP_INCLUDE_LABEL,
+  type ConfigMapRef,
+  configMapsToRead,
   decide,
   type EvaluateInput,
   type EvaluateOptions,
@@ -44,6 +53,7 @@ export { compileGlob, globMatches } from './glob.js';
 export type { ImageUnderReview } from './image-under-review.js';
 export { formatIssues, type PolicyIssue } from './issues.js';
 export type { KyvernoPolicy } from './kyverno/model.js';
+export type { ConfigMapLookup } from './kyverno/variables.js';
 export { wildcardMatch } from './kyverno/wildcard.js';
 export { type LintResult, lintPolicies } from './lint.js';
 export {
@@ -62,6 +72,7 @@ export {
   extractImages,
   type ResourceContext,
   type ResourceReads,
+  readsConfigMaps,
   resourceContext,
   resourceReads,
   type WorkloadImage,

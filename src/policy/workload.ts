@@ -144,6 +144,21 @@ export const NO_RESOURCE_READS: ResourceReads = {
 // per set object rather than on every admission.
 const readsOf = new WeakMap<PolicySet, ResourceReads>();
 
+const configMapsOf = new WeakMap<PolicySet, boolean>();
+
+/**
+ * Whether a Kyverno rule of `set` has a `configMap` context entry: its decisions then depend on
+ * ConfigMap data too, which a verdict cache must key on (see admission/policy-decider.ts).
+ */
+export function readsConfigMaps(set: PolicySet): boolean {
+  let hit = configMapsOf.get(set);
+  if (hit === undefined) {
+    hit = set.kyverno.some((kp) => kp.rules.some((r) => r.context.some((c) => c.kind === 'configMap')));
+    configMapsOf.set(set, hit);
+  }
+  return hit;
+}
+
 /** What of a resource the policies of `set` read, computed once per (immutable) set. */
 export function resourceReads(set: PolicySet): ResourceReads {
   const hit = readsOf.get(set);

@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { configMapsFromKube } from '../../src/admission/config-maps.js';
 import {
   connectionFromKubeconfig,
   type DecisionRecord,
@@ -18,6 +19,7 @@ import {
   policyReportFor,
   review,
 } from '../../src/admission/index.js';
+import { VouchError } from '../../src/errors.js';
 import type { Digest } from '../../src/oci/digest.js';
 import { admissionReviewFor, loadWorkload, testCertificate, withImages } from '../support/admission.js';
 import { crdValidator } from '../support/crd-schema.js';
@@ -233,4 +235,59 @@ test('a kubeconfig without the named context is INPUT_MALFORMED', () => {
   });
   assert.throws(() => connectionFromKubeconfig(': : :'), { code: 'INPUT_MALFORMED' });
   assert.throws(() => connectionFromKubeconfig('- a'), { code: 'INPUT_MALFORMED' });
+});
+
+test('ConfigMap data is read with GET /api/v1/namespaces/{ns}/configmaps/{name}, strings only', async (t) => {
+  const api = await fakeApiServer(t, (_q, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        kind: 'ConfigMap',
+        metadata: { name: 'keys', namespace: 'kyverno' },
+        data: { org: '-----BEGIN PUBLIC KEY-----\n…', n: 1 },
+        binaryData: { blob: 'AAAA' },
+      }),
+    );
+  });
+  const data = await new KubeClient({ server: api.url, token: 't0k' }).configMapData('kyverno', 'keys');
+  assert.deepEqual(data, { org: '-----BEGIN PUBLIC KEY-----\n…' });
+  assert.deepEqual(
+    [api.seen[0]?.method, api.seen[0]?.url, api.seen[0]?.auth],
+    ['GET', '/api/v1/namespaces/kyverno/configmaps/keys', 'Bearer t0k'],
+  );
+});
+
+test('ConfigMaps from the API are read once within the TTL, and a 404 ConfigMap is absent', async (t) => {
+  const api = await fakeApiServer(t, (q, res) => {
+    if (q.url === '/api/v1/namespaces/default/configmaps/keys') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'ConfigMap', data: { org: 'pem' } }));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', message: 'configmaps "gone" not found' }));
+    }
+  });
+  let now = 0;
+  const source = configMapsFromKube(new KubeClient({ server: api.url }), { ttlMs: 1000, now: () => now });
+  const all = await Promise.all(Array.from({ length: 10 }, () => source('default', 'keys')));
+  assert.ok(all.every((d) => d?.['org'] === 'pem'));
+  assert.equal(api.seen.length, 1);
+  now = 1000;
+  await source('default', 'keys');
+  assert.equal(api.seen.length, 2);
+  assert.equal(await source('default', 'gone'), undefined);
+});
+
+test('a ConfigMap the service account may not read is AUTH_FAILED naming configmaps in the hint', async (t) => {
+  const api = await fakeApiServer(t, (_q, res) => {
+    res.writeHead(403, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'Status', message: 'configmaps "keys" is forbidden' }));
+  });
+  const source = configMapsFromKube(new KubeClient({ server: api.url }), { ttlMs: 1000, now: () => 0 });
+  await assert.rejects(source('default', 'keys'), (e: unknown) => {
+    assert.ok(e instanceof VouchError);
+    assert.equal(e.code, 'AUTH_FAILED');
+    assert.match(e.hint ?? '', /configmaps get/);
+    return true;
+  });
 });

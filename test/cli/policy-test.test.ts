@@ -1,6 +1,9 @@
 // `vouch policy test` end to end: real images in a real registry (and an OCI layout), signed and
 // attested by the real CLI, judged by Kyverno policies and ClusterImagePolicies that trust that key.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -353,4 +356,57 @@ test('giving both image references and --resource is a usage error', async () =>
   const r = await cli(['policy', 'test', '-f', c, '--resource', 'pod.yaml', SIGNED]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /not both/);
+});
+
+test('a remote CUE policy is fetched, pinned by sha256sum and judges the signed SBOM', async (t) => {
+  const bodies: Record<string, string> = {
+    '/ok.cue': 'predicate: components: [_, ...]\n',
+    '/strict.cue': 'predicate: bomFormat: "SPDX"\n',
+  };
+  const server = createServer((req, res) => {
+    const body = bodies[req.url ?? ''];
+    if (body === undefined) res.writeHead(404).end();
+    else res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const remote = (path: string, sha: string) =>
+    policyFile(
+      'cip-remote.yaml',
+      cip('a: 1').replace(
+        /policy:\n\s+type: cue\n\s+data: \|\n\s+a: 1/,
+        `policy:\n        type: cue\n        remote:\n          url: ${base}${path}\n          sha256sum: ${sha}`,
+      ),
+    );
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const pass = await cli([
+    'policy',
+    'test',
+    '--insecure-registry',
+    '-f',
+    remote('/ok.cue', sha(bodies['/ok.cue'] ?? '')),
+    SIGNED,
+  ]);
+  assert.equal(pass.code, 0, pass.stdout + pass.stderr);
+  const fail = await cli([
+    'policy',
+    'test',
+    '--insecure-registry',
+    '-f',
+    remote('/strict.cue', sha(bodies['/strict.cue'] ?? '')),
+    SIGNED,
+  ]);
+  assert.equal(fail.code, 1, fail.stdout);
+  assert.match(fail.stdout, /from http:\/\/127\.0\.0\.1:\d+\/strict\.cue/);
+  const tampered = await cli([
+    'policy',
+    'test',
+    '--insecure-registry',
+    '-f',
+    remote('/ok.cue', sha('other')),
+    SIGNED,
+  ]);
+  assert.equal(tampered.code, 2, tampered.stderr);
+  assert.match(tampered.stderr, /the policy pins/);
 });

@@ -275,8 +275,8 @@ test('a context variable reads only variables declared before it', () => {
 test('context entries that need a cluster stay refused, each naming its field', () => {
   const r = refusal(() =>
     policy(`      context:
-        - name: cm
-          configMap: { name: keys, namespace: kyverno }
+        - name: api
+          apiCall: { urlPath: "/api/v1/namespaces" }
         - name: reg
           imageRegistry: { reference: "ghcr.io/x" }
         - name: g
@@ -284,7 +284,7 @@ test('context entries that need a cluster stay refused, each naming its field', 
 `),
   );
   assert.deepEqual(r.fields.sort(), [
-    'kp.yaml: spec.rules[0].context[0].configMap',
+    'kp.yaml: spec.rules[0].context[0].apiCall',
     'kp.yaml: spec.rules[0].context[1].imageRegistry',
     'kp.yaml: spec.rules[0].context[2].globalReference',
   ]);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/config-maps.js';
 import { connectionFromKubeconfig, inClusterConnection, KubeClient } from '../../admission/kube-client.js';
 import {
   type NamespaceLabelSource,
@@ -18,6 +19,7 @@ import { registryClientFromEnv } from '../../oci/registry-client.js';
 import type { CueMode } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import { cueOption } from '../cue-option.js';
+import { readConfigMapsFile } from './policy-inputs.js';
 import { loadTrustedRoot } from '../trusted-root.js';
 
 interface ServeFlags {
@@ -32,6 +34,7 @@ interface ServeFlags {
   reportDir?: string;
   decisionLog?: string;
   namespaces?: string;
+  configMaps?: string;
   kubeconfig?: string;
   inCluster?: boolean;
   imageStore?: string;
@@ -75,7 +78,14 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
       '--namespaces <file>',
       'namespace labels (kubectl get ns -o yaml, or a map) when not in a cluster',
     )
-    .option('--kubeconfig <file>', 'talk to this cluster for namespace labels, reports and events')
+    .option(
+      '--config-maps <file>',
+      'ConfigMaps for Kyverno configMap context (kubectl get configmap -o yaml, or ConfigMap documents) when not read from a cluster',
+    )
+    .option(
+      '--kubeconfig <file>',
+      'talk to this cluster for namespace labels, ConfigMaps, reports and events',
+    )
     .option('--in-cluster', 'use the service account (KUBERNETES_SERVICE_HOST/PORT)')
     .option(
       '--trusted-root <file>',
@@ -176,7 +186,7 @@ async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
 async function kubeWiring(
   ctx: CommandContext,
   flags: ServeFlags,
-): Promise<{ namespaceLabels?: NamespaceLabelSource; kube?: KubeClient }> {
+): Promise<{ namespaceLabels?: NamespaceLabelSource; configMaps?: ConfigMapSource; kube?: KubeClient }> {
   const read = async (file: string): Promise<string> => {
     try {
       return await readFile(resolve(ctx.io.cwd, file), 'utf8');
@@ -197,10 +207,23 @@ async function kubeWiring(
       }),
     );
   }
+  // A file wins over the cluster, as --namespaces does. In a cluster ConfigMaps are re-read after 10 s
+  // (verdicts key on the data read, so a rotated key takes effect within that).
+  const configMaps = flags.configMaps
+    ? configMapsFromSet(await readConfigMapsFile(ctx, flags.configMaps))
+    : kube
+      ? configMapsFromKube(kube, { ttlMs: 10_000, now: Date.now })
+      : undefined;
+  const withMaps = configMaps ? { configMaps } : {};
   if (flags.namespaces) {
     const labels = namespaceLabelsFromMap(parseNamespaceLabels(await read(flags.namespaces)));
-    return { namespaceLabels: labels, ...(kube ? { kube } : {}) };
+    return { namespaceLabels: labels, ...withMaps, ...(kube ? { kube } : {}) };
   }
-  if (kube) return { kube, namespaceLabels: namespaceLabelsFromKube(kube, { ttlMs: 60_000, now: Date.now }) };
-  return {};
+  if (kube)
+    return {
+      kube,
+      namespaceLabels: namespaceLabelsFromKube(kube, { ttlMs: 60_000, now: Date.now }),
+      ...withMaps,
+    };
+  return withMaps;
 }

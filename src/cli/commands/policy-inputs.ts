@@ -1,13 +1,16 @@
 import { join, resolve as resolvePath } from 'node:path';
+import { type ConfigMapSet, parseConfigMaps } from '../../admission/config-maps.js';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
 import type { ImageReader } from '../../oci/image-store.js';
 import { openOciLayout } from '../../oci/layout-dir.js';
 import { LayoutRepository } from '../../oci/layout-repository.js';
 import { parseReference, type Reference, registryClientFromEnv } from '../../oci/index.js';
+import { resolveRemotePolicies } from '../../policy/remote-fetch.js';
 import {
   type AuthorityRequirement,
   type CueEngine,
+  cueSubset,
   type Evidence,
   type EvidenceCollector,
   extractImages,
@@ -44,7 +47,12 @@ export async function readPolicyFiles(
   );
   // Loading is pure; CUE beyond the built-in subset is compiled by real CUE between two passes.
   const opts = cue ? { cue: cue.engine } : {};
-  return settle(() => mergePolicySets(texts.map(({ f, text }) => loadPolicies(text, f, opts))), cue?.answer);
+  const set = await settle(
+    () => mergePolicySets(texts.map(({ f, text }) => loadPolicies(text, f, opts))),
+    cue?.answer,
+  );
+  // policy.remote: fetched and pinned by sha256sum now, as policy-controller's reconciler inlines it.
+  return resolveRemotePolicies(set, cue ?? { engine: cueSubset });
 }
 
 /**
@@ -219,4 +227,14 @@ export async function readKeyRefs(
     out.set(v.slice(0, eq), pem.toString('utf8'));
   }
   return out;
+}
+
+/**
+ * A `--config-maps` file (`kubectl get configmap -o yaml`, or ConfigMap documents), capped at the YAML
+ * limit before it is parsed.
+ * @throws FILE_NOT_FOUND, INPUT_TOO_LARGE, INPUT_MALFORMED, IO_ERROR
+ */
+export async function readConfigMapsFile(ctx: CommandContext, file: string): Promise<ConfigMapSet> {
+  const bytes = await readSmallFile(file, ctx.io.cwd, defaultLimits.yamlMaxBytes, '--config-maps');
+  return parseConfigMaps(bytes, file);
 }

@@ -1,8 +1,10 @@
 import { type Command, Option } from 'commander';
+import { configMapLookup } from '../../admission/config-maps.js';
 import { TagResolver } from '../../admission/image-resolver.js';
 import { VouchError } from '../../errors.js';
 import { parseReference } from '../../oci/index.js';
 import {
+  type ConfigMapLookup,
   type CueMode,
   decide,
   evidenceRequirements,
@@ -16,6 +18,7 @@ import { cueOption, withCue } from '../cue-option.js';
 import {
   KeyRefCollector,
   parseLabels,
+  readConfigMapsFile,
   readKeyRefs,
   readPolicyFiles,
   readResource,
@@ -30,6 +33,7 @@ interface PolicyTestFlags {
   file: string[];
   resource?: string;
   keyRef?: string[];
+  configMaps?: string;
   /** commander files `--no-match-policy <action>` under `matchPolicy` (a `--no-` prefix); `true` when absent. */
   matchPolicy?: 'allow' | 'warn' | 'deny' | boolean;
   namespace?: string;
@@ -46,10 +50,13 @@ function signatureRepositories(
   policies: PolicySet,
   images: readonly ImageUnderReview[],
   resource: ResourceContext | undefined,
+  configMaps: ConfigMapLookup | undefined,
 ): string[] {
   return images.flatMap((im) => {
     try {
-      return evidenceRequirements(policies, im, resource).flatMap((r) => r.signatureRepositories);
+      return evidenceRequirements(policies, im, resource, configMaps ? { configMaps } : {}).flatMap(
+        (r) => r.signatureRepositories,
+      );
     } catch {
       // An unparseable reference has no requirements; evaluation denies it with the parse error.
       return [];
@@ -68,6 +75,10 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
       '--key-ref <ref=file>',
       "public key for a policy's key reference, e.g. k8s://ns/key=cosign.pub",
       collect,
+    )
+    .option(
+      '--config-maps <file>',
+      'ConfigMaps for Kyverno configMap context (kubectl get configmap -o yaml, or ConfigMap documents)',
     )
     .addOption(
       new Option('--no-match-policy <action>', 'what an image no policy selects gets').choices([
@@ -101,6 +112,10 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
         const policies = await readPolicyFiles(ctx, flags.file, cue);
         const namespaceLabels = parseLabels(flags.namespaceLabels ?? []);
         const keyRefs = await readKeyRefs(ctx, flags.keyRef ?? []);
+        const configMaps =
+          flags.configMaps === undefined
+            ? undefined
+            : configMapLookup(await readConfigMapsFile(ctx, flags.configMaps));
         let images: ImageUnderReview[];
         let resource: ResourceContext | undefined;
         if (flags.resource !== undefined) {
@@ -116,7 +131,7 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
         const insecure = flags.insecureRegistry
           ? registriesOf(
               images.map((i) => i.ref),
-              signatureRepositories(policies, images, resource),
+              signatureRepositories(policies, images, resource, configMaps),
             )
           : [];
         const open = await repositoryOpener(ctx, {
@@ -146,7 +161,12 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
         });
         const collector = new KeyRefCollector(cosign, keyRefs);
         const decision = await decide(
-          { policies, images: withDigests, ...(resource ? { resource } : {}) },
+          {
+            policies,
+            images: withDigests,
+            ...(resource ? { resource } : {}),
+            ...(configMaps ? { configMaps } : {}),
+          },
           collector,
           {
             now,

@@ -255,7 +255,8 @@ function identityOf(s: SignerIdentity): Record<string, string> {
 }
 
 function runPolicy(p: CipPolicy, input: unknown, opts: CipEvalOptions): Check {
-  const expected = `${p.type} policy at ${p.path}`;
+  const from = p.source.kind === 'inline' && p.source.fetchedFrom ? ` (from ${p.source.fetchedFrom})` : '';
+  const expected = `${p.type} policy at ${p.path}${from}`;
   if (p.type === 'rego')
     return {
       what: 'policy',

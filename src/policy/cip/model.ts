@@ -69,7 +69,8 @@ export interface CipAttestation {
 }
 
 export type CipPolicySource =
-  | { readonly kind: 'inline'; readonly data: string }
+  /** `fetchedFrom`: a `remote` policy inlined after its content matched `sha256sum` (see cip/remote.ts). */
+  | { readonly kind: 'inline'; readonly data: string; readonly fetchedFrom?: string }
   | { readonly kind: 'remote'; readonly url: string; readonly sha256sum?: string }
   | { readonly kind: 'configMap'; readonly name: string; readonly namespace?: string; readonly key?: string };
 

@@ -20,12 +20,12 @@ import type { AuthorityResult, Check, ImagePatch, PolicyResult } from '../verdic
 import type { ResourceContext } from '../workload.js';
 import { evaluateConditions } from './conditions.js';
 import type {
-  Attestor,
   AttestorSet,
   FailureAction,
   ImageVerification,
   KyvernoPolicy,
   KyvernoRule,
+  LeafAttestor,
 } from './model.js';
 import { wildcardMatch } from './wildcard.js';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -60,10 +60,7 @@ export function effectiveAction(
 const bindingCache = new WeakMap<object, BindingExpectation>();
 
 /** What one Kyverno attestor entry accepts as a signer, where signatures may live, and tlog needs. */
-export function attestorBinding(
-  a: Exclude<Attestor, { kind: 'nested' }>,
-  iv: ImageVerification,
-): BindingExpectation {
+export function attestorBinding(a: LeafAttestor, iv: ImageVerification): BindingExpectation {
   const cached = bindingCache.get(a);
   if (cached) return cached;
   const b = computeBinding(a, iv);
@@ -71,7 +68,7 @@ export function attestorBinding(
   return b;
 }
 
-function computeBinding(a: Exclude<Attestor, { kind: 'nested' }>, iv: ImageVerification): BindingExpectation {
+function computeBinding(a: LeafAttestor, iv: ImageVerification): BindingExpectation {
   const repositories = [a.repository ?? iv.repository]
     .filter((x): x is string => x !== undefined)
     .map(normaliseRepo);
@@ -113,6 +110,17 @@ type EntryCheck = (b: BindingExpectation) => { ok: boolean; checks: readonly Che
 function evaluateSet(set: AttestorSet, iv: ImageVerification, check: EntryCheck): AuthorityResult {
   const results: AuthorityResult[] = set.entries.map((e) => {
     if (e.kind === 'nested') return evaluateSet(e.set, iv, check);
+    if (e.kind === 'template') {
+      // Callers resolve templates first (resolve.ts); one left here verifies nothing, so it fails.
+      return {
+        name: `template ${e.path}`,
+        path: e.path,
+        ok: false,
+        checks: [
+          { what: 'attestor', expected: 'variables substituted', found: 'unresolved {{ … }}', ok: false },
+        ],
+      };
+    }
     const r = check(attestorBinding(e, iv));
     return { name: `${e.kind} ${e.path}`, path: e.path, ok: r.ok, checks: r.checks };
   });
@@ -343,9 +351,9 @@ export function evaluateImageVerification(
 }
 
 /**
- * The result of a rule whose preconditions or context variables could not be evaluated: it fails as the
- * entry's verification would (deny in Enforce, warn in Audit), since skipping the rule would admit the
- * image unverified.
+ * The result of a rule whose preconditions, context (variables, ConfigMaps) or attestor substitutions
+ * could not be evaluated: it fails as the entry's verification would (deny in Enforce, warn in Audit),
+ * since skipping the rule would admit the image unverified.
  */
 export function ruleErrorResult(
   policy: KyvernoPolicy,
@@ -364,7 +372,7 @@ export function ruleErrorResult(
     matchedBy: pattern,
     passed: false,
     onFailure: action === 'Enforce' && iv.required ? 'deny' : 'warn',
-    summary: `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): preconditions could not be evaluated: ${message}`,
+    summary: `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): context or preconditions could not be evaluated: ${message}`,
     authorities: [
       {
         name: 'preconditions',

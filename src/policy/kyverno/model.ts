@@ -28,8 +28,8 @@ export interface KyvernoRule {
   readonly path: string;
   readonly match: ResourceFilterSet;
   readonly exclude?: ResourceFilterSet;
-  /** `context` entries of type `variable`, in declaration order (later ones may read earlier ones). */
-  readonly context: readonly ContextVariable[];
+  /** `context` entries of type `variable` and `configMap`, in declaration order (later ones may read earlier ones). */
+  readonly context: readonly ContextEntry[];
   /** When set, the rule applies only where they hold; otherwise Kyverno skips it (not applied). */
   readonly preconditions?: ConditionBlock;
   /**
@@ -37,17 +37,34 @@ export interface KyvernoRule {
    * request (`request.object` and friends), so a decision depends on the whole object.
    */
   readonly readsRequest: boolean;
+  /** True when an attestor entry holds `{{ … }}` (e.g. `publicKeys: '{{ keys.data.pem }}'`): resolved per request. */
+  readonly templated: boolean;
   readonly verifyImages: readonly ImageVerification[];
 }
 
+export type ContextEntry = ContextVariable | ContextConfigMap;
+
 /** A rule `context` entry `{name, variable: {value, jmesPath, default}}`. */
 export interface ContextVariable {
+  readonly kind: 'variable';
   readonly path: string;
   readonly name: string;
   /** JSON value; strings may hold `{{ … }}` substitutions. */
   readonly value?: unknown;
   readonly jmesPath?: string;
   readonly default?: unknown;
+}
+
+/**
+ * A rule `context` entry `{name, configMap: {name, namespace}}`: the variable is `{data, metadata}` of
+ * that ConfigMap, which the caller looks up (a file offline, the API server in a cluster).
+ */
+export interface ContextConfigMap {
+  readonly kind: 'configMap';
+  readonly path: string;
+  readonly name: string;
+  /** May hold `{{ … }}` substitutions (e.g. `{{ request.namespace }}`). */
+  readonly configMap: { readonly name: string; readonly namespace: string };
 }
 
 export interface ResourceFilterSet {
@@ -128,7 +145,15 @@ export type Attestor = { readonly path: string; readonly repository?: string } &
       readonly ignoreSct: boolean;
     }
   | { readonly kind: 'nested'; readonly set: AttestorSet }
+  /**
+   * An entry with `{{ … }}` in its fields, kept as written: Kyverno substitutes the rule's variables
+   * into it per request, and vouch then parses the result as any other entry (see resolve.ts).
+   */
+  | { readonly kind: 'template'; readonly raw: Readonly<Record<string, unknown>>; readonly depth: number }
 );
+
+/** An attestor entry that names trust material: neither a nested set nor an unresolved template. */
+export type LeafAttestor = Exclude<Attestor, { kind: 'nested' | 'template' }>;
 
 export interface KyvernoAttestation {
   readonly path: string;

@@ -31,7 +31,7 @@ import {
   type Condition,
   type ConditionBlock,
   type ConditionOperator,
-  type ContextVariable,
+  type ContextEntry,
   DEFAULT_AUTOGEN,
   type FailureAction,
   type ImageVerification,
@@ -206,12 +206,19 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
         : parsePreconditions(issues, o['preconditions'], `${p}.preconditions`, names, v);
     const verifyImages: ImageVerification[] = [];
     for (const [j, iv] of (optArray(issues, o, 'verifyImages', p) ?? []).entries()) {
-      const entry = parseImageVerification(issues, iv, `${p}.verifyImages[${j}]`, v);
+      const entry = parseImageVerification(issues, iv, `${p}.verifyImages[${j}]`, { ...v, names });
       if (entry) verifyImages.push(entry);
     }
+    const templates = verifyImages.flatMap((e) => [
+      ...templateAttestors(e.attestors),
+      ...e.attestations.flatMap((a) => templateAttestors(a.attestors)),
+    ]);
     const readsRequest =
       preconditions !== undefined ||
-      context.length > 0 ||
+      context.some(
+        (c) => c.kind === 'variable' || readsRequestIn([c.configMap.name, c.configMap.namespace]),
+      ) ||
+      readsRequestIn(templates.map((t) => t.raw)) ||
       verifyImages.some((e) => e.attestations.some((a) => conditionsReadRequest(a.conditions)));
     if (match)
       rules.push({
@@ -222,6 +229,7 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
         context,
         ...(preconditions ? { preconditions } : {}),
         readsRequest,
+        templated: templates.length > 0,
         verifyImages,
       });
   }
@@ -407,7 +415,7 @@ function parseImageVerification(
   issues: IssueList,
   v: unknown,
   path: string,
-  version: Version,
+  version: ParseScope,
 ): ImageVerification | undefined {
   const o = readObject(
     issues,
@@ -447,14 +455,14 @@ function parseImageVerification(
     );
   const skipImageReferences = optStringArray(issues, o, 'skipImageReferences', path) ?? [];
   const attestors = (optArray(issues, o, 'attestors', path) ?? []).map((a, i) =>
-    parseAttestorSet(issues, a, `${path}.attestors[${i}]`, 0),
+    parseAttestorSet(issues, a, `${path}.attestors[${i}]`, 0, version),
   );
   const attestations: KyvernoAttestation[] = [];
   for (const [i, a] of (optArray(issues, o, 'attestations', path) ?? []).entries()) {
-    const at = parseAttestation(issues, a, `${path}.attestations[${i}]`);
+    const at = parseAttestation(issues, a, `${path}.attestations[${i}]`, version);
     if (at) attestations.push(at);
   }
-  const converted = deprecatedAttestorSet(issues, o, path, attestations.length > 0);
+  const converted = deprecatedAttestorSet(issues, o, path, attestations.length > 0, version);
   if (converted) attestors.push(converted);
   const mutateDigestWritten = o['mutateDigest'] !== undefined;
   const mutateDigest = optBool(issues, o, 'mutateDigest', path) ?? true;
@@ -503,6 +511,7 @@ function parseAttestorSet(
   v: unknown,
   path: string,
   depth: number,
+  scope: AttestorScope,
 ): AttestorSet | undefined {
   const o = readObject(issues, v, path, ['count', 'entries']);
   if (!o) return undefined;
@@ -511,7 +520,7 @@ function parseAttestorSet(
   const list = optArray(issues, o, 'entries', path) ?? [];
   if (list.length === 0) issues.error(`${path}.entries`, 'missing field(s): at least one attestor entry');
   for (const [i, e] of list.entries())
-    entries.push(...parseAttestor(issues, e, `${path}.entries[${i}]`, depth));
+    entries.push(...parseAttestor(issues, e, `${path}.entries[${i}]`, depth, scope));
   if (count !== undefined && count > list.length) {
     issues.error(
       `${path}.count`,
@@ -524,7 +533,25 @@ function parseAttestorSet(
   return { path, ...(count !== undefined ? { count } : {}), entries };
 }
 
-function parseAttestor(issues: IssueList, v: unknown, path: string, depth: number): Attestor[] {
+/**
+ * What attestor entries may read: the rule's context variable names at load; undefined when an entry
+ * is parsed again after substitution, where `{{ … }}` left in the result is refused (no second pass).
+ */
+interface AttestorScope {
+  readonly names?: ReadonlySet<string>;
+}
+
+/**
+ * One attestor entry. An entry with `{{ … }}` anywhere is kept as written (a `template`): its
+ * variables are substituted per request and the result parsed by this same function.
+ */
+export function parseAttestor(
+  issues: IssueList,
+  v: unknown,
+  path: string,
+  depth: number,
+  scope: AttestorScope,
+): Attestor[] {
   const o = readObject(issues, v, path, [
     'keys',
     'keyless',
@@ -535,6 +562,17 @@ function parseAttestor(issues: IssueList, v: unknown, path: string, depth: numbe
     'signatureAlgorithm',
   ]);
   if (!o) return [];
+  if (templateExpressions(o).length > 0) {
+    if (scope.names === undefined) {
+      issues.error(
+        path,
+        'a substituted value holds {{ … }} again: vouch substitutes once and does not evaluate data as a template',
+      );
+      return [];
+    }
+    if (!checkTemplate(issues, o, path, scope.names)) return [];
+    return [{ path, kind: 'template', raw: o, depth }];
+  }
   const repository = optString(issues, o, 'repository', path);
   const base = { path, ...(repository ? { repository } : {}) };
   if (o['annotations'] !== undefined)
@@ -658,7 +696,7 @@ function parseAttestor(issues: IssueList, v: unknown, path: string, depth: numbe
         issues.error(`${path}.attestor`, 'attestors nest more than 4 levels');
         return [];
       }
-      const set = parseAttestorSet(issues, o['attestor'], `${path}.attestor`, depth + 1);
+      const set = parseAttestorSet(issues, o['attestor'], `${path}.attestor`, depth + 1, scope);
       return set ? [{ ...base, kind: 'nested', set }] : [];
     }
   }
@@ -724,7 +762,12 @@ function parseCtlog(issues: IssueList, o: Obj, path: string): boolean {
   return c ? (optBool(issues, c, 'ignoreSCT', `${path}.ctlog`) ?? false) : false;
 }
 
-function parseAttestation(issues: IssueList, v: unknown, path: string): KyvernoAttestation | undefined {
+function parseAttestation(
+  issues: IssueList,
+  v: unknown,
+  path: string,
+  scope: AttestorScope,
+): KyvernoAttestation | undefined {
   const o = readObject(issues, v, path, ['name', 'type', 'predicateType', 'attestors', 'conditions']);
   if (!o) return undefined;
   const name = optString(issues, o, 'name', path);
@@ -735,7 +778,7 @@ function parseAttestation(issues: IssueList, v: unknown, path: string): KyvernoA
   const pt = type ?? predicateType;
   if (!pt) issues.error(`${path}.type`, 'missing field(s): the predicate type URI');
   const attestors = (optArray(issues, o, 'attestors', path) ?? [])
-    .map((a, i) => parseAttestorSet(issues, a, `${path}.attestors[${i}]`, 0))
+    .map((a, i) => parseAttestorSet(issues, a, `${path}.attestors[${i}]`, 0, scope))
     .filter((a): a is AttestorSet => a !== undefined);
   const conditions: ConditionBlock[] = [];
   for (const [i, c] of (optArray(issues, o, 'conditions', path) ?? []).entries()) {
@@ -783,6 +826,7 @@ function parseCondition(issues: IssueList, v: unknown, path: string): Condition 
 }
 
 type Version = Pick<KyvernoPolicy, 'apiVersion'>;
+type ParseScope = Version & { readonly names: ReadonlySet<string> };
 
 /**
  * v1's deprecated `key` or `issuer`/`subject`/`roots` as Kyverno's `ImageVerification.Convert()` maps
@@ -794,6 +838,7 @@ function deprecatedAttestorSet(
   o: Obj,
   path: string,
   hasAttestations: boolean,
+  scope: ParseScope,
 ): AttestorSet | undefined {
   const key = optString(issues, o, 'key', path);
   const issuer = optString(issues, o, 'issuer', path);
@@ -839,6 +884,22 @@ function deprecatedAttestorSet(
     return undefined;
   }
   const rekor = { ignoreTlog: false };
+  // Written with variables (`key: '{{ keys.data.org }}'`): the entry Convert() builds, kept as a template.
+  if (key?.includes('{{')) {
+    const p = `${path}.key`;
+    const entries = parseAttestor(issues, { keys: { publicKeys: key } }, p, 0, scope);
+    return entries.length > 0 ? { path: p, entries } : undefined;
+  }
+  if ([issuer, subject, roots].some((x) => x?.includes('{{'))) {
+    const p = `${path}.issuer`;
+    const keyless = {
+      issuer,
+      ...(subject !== undefined ? { subject } : {}),
+      ...(roots !== undefined ? { roots } : {}),
+    };
+    const entries = parseAttestor(issues, { keyless }, p, 0, scope);
+    return entries.length > 0 ? { path: p, entries } : undefined;
+  }
   if (key) {
     const p = `${path}.key`;
     const entries = keyAttestors(issues, key, p, {
@@ -874,20 +935,23 @@ function deprecatedAttestorSet(
 
 /** Names a context variable may have: a JMESPath identifier, so `{{ name }}` can read it. */
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const CLUSTER_CONTEXT_TYPES = ['configMap', 'apiCall', 'imageRegistry', 'globalReference'];
+const CLUSTER_CONTEXT_TYPES = ['apiCall', 'imageRegistry', 'globalReference'];
 
-/** Rule `context`: `variable` entries are evaluated offline; the other types need a cluster. */
-function parseContext(issues: IssueList, v: unknown, path: string): ContextVariable[] {
+/**
+ * Rule `context`: `variable` entries are evaluated offline, `configMap` entries read a ConfigMap the
+ * caller supplies (`--config-maps`, or the API server in a cluster); the other types are refused.
+ */
+function parseContext(issues: IssueList, v: unknown, path: string): ContextEntry[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) {
     issues.error(path, `expected a list, found ${typeof v}`);
     return [];
   }
-  const out: ContextVariable[] = [];
+  const out: ContextEntry[] = [];
   const names = new Set<string>();
   for (const [i, e] of v.entries()) {
     const p = `${path}[${i}]`;
-    const o = readObject(issues, e, p, ['name', 'variable', ...CLUSTER_CONTEXT_TYPES]);
+    const o = readObject(issues, e, p, ['name', 'variable', 'configMap', ...CLUSTER_CONTEXT_TYPES]);
     if (!o) continue;
     const name = reqString(issues, o, 'name', p);
     for (const k of CLUSTER_CONTEXT_TYPES) {
@@ -898,7 +962,11 @@ function parseContext(issues: IssueList, v: unknown, path: string): ContextVaria
           'use a variable entry, or evaluate this rule with Kyverno',
         );
     }
-    if (o['variable'] === undefined) {
+    if (o['variable'] !== undefined && o['configMap'] !== undefined) {
+      issues.error(p, 'only one of variable or configMap may be set');
+      continue;
+    }
+    if (o['variable'] === undefined && o['configMap'] === undefined) {
       if (!CLUSTER_CONTEXT_TYPES.some((k) => o[k] !== undefined))
         issues.error(
           p,
@@ -913,6 +981,23 @@ function parseContext(issues: IssueList, v: unknown, path: string): ContextVaria
         `invalid variable name "${name.slice(0, 64)}"`,
         'use letters, digits and _, and not request or images',
       );
+      continue;
+    }
+    if (o['configMap'] !== undefined) {
+      const cp = `${p}.configMap`;
+      const co = readObject(issues, o['configMap'], cp, ['name', 'namespace']);
+      if (!co) continue;
+      const cmName = reqString(issues, co, 'name', cp);
+      // Kyverno's loader reads an unset namespace as "default".
+      const cmNamespace = optString(issues, co, 'namespace', cp) || 'default';
+      // The name and namespace may read the request and earlier variables, e.g. {{ request.namespace }}.
+      const ok =
+        cmName !== undefined &&
+        checkTemplate(issues, cmName, `${cp}.name`, names) &&
+        checkTemplate(issues, cmNamespace, `${cp}.namespace`, names);
+      names.add(name);
+      if (ok && cmName !== undefined)
+        out.push({ kind: 'configMap', path: p, name, configMap: { name: cmName, namespace: cmNamespace } });
       continue;
     }
     const vp = `${p}.variable`;
@@ -938,6 +1023,7 @@ function parseContext(issues: IssueList, v: unknown, path: string): ContextVaria
     names.add(name);
     if (ok)
       out.push({
+        kind: 'variable',
         path: p,
         name,
         ...(vo['value'] !== undefined ? { value: vo['value'] } : {}),
@@ -1017,4 +1103,21 @@ function conditionsReadRequest(blocks: readonly ConditionBlock[]): boolean {
     }
   }
   return false;
+}
+
+/** The `template` entries of attestor sets, nested sets included. */
+function templateAttestors(sets: readonly AttestorSet[]): Extract<Attestor, { kind: 'template' }>[] {
+  return sets.flatMap((s) =>
+    s.entries.flatMap((e) =>
+      e.kind === 'template' ? [e] : e.kind === 'nested' ? templateAttestors([e.set]) : [],
+    ),
+  );
+}
+
+/** Whether `{{ … }}` in a value reads `request` or `images` (or cannot be analysed: assume it does). */
+function readsRequestIn(v: unknown): boolean {
+  return templateExpressions(v).some((expr) => {
+    const a = analyseExpression(expr);
+    return !a.ok || a.roots.some(([first]) => first === 'request' || first === 'images' || first === '@');
+  });
 }

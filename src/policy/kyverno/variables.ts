@@ -2,7 +2,16 @@ import jmespath from 'jmespath';
 import { imageParts, kyvernoImageString } from '../image-under-review.js';
 import { extractImages, type ResourceContext } from '../workload.js';
 import { type ConditionOutcome, evaluateConditions, substitute } from './conditions.js';
-import type { ContextVariable, KyvernoRule } from './model.js';
+import type { ContextConfigMap, ContextVariable, KyvernoRule } from './model.js';
+
+/**
+ * The data of a ConfigMap, by namespace and name, or undefined when there is none. Supplied by the caller
+ * (a `--config-maps` file, or the API server read ahead of the decision), so evaluation stays pure.
+ */
+export type ConfigMapLookup = (
+  namespace: string,
+  name: string,
+) => Readonly<Record<string, string>> | undefined;
 
 /** Longest `{{ … }}` expression accepted; Kyverno expressions are a line, not a program. */
 export const EXPRESSION_MAX_CHARS = 1024;
@@ -280,14 +289,91 @@ export type RuleVariables =
  * loader does: `value` (substituted) is the variable, or `jmesPath` applied to `value` (or to the whole
  * context when there is no value); a null result takes `default`, and with no default is an error.
  */
-export function loadRuleVariables(rule: KyvernoRule, r: ResourceContext | undefined): RuleVariables {
+export function loadRuleVariables(
+  rule: KyvernoRule,
+  r: ResourceContext | undefined,
+  configMaps?: ConfigMapLookup,
+): RuleVariables {
   const data = admissionContext(r);
   for (const v of rule.context) {
-    const got = loadVariable(v, data);
+    const got = v.kind === 'variable' ? loadVariable(v, data) : loadConfigMap(v, data, configMaps);
     if (!got.ok) return got;
     data[v.name] = got.value;
   }
   return { ok: true, data };
+}
+
+/**
+ * The ConfigMaps a rule's `configMap` context entries name for this request (namespace, name), as far as
+ * the names can be known before any is read: the edge fetches these ahead of a pure evaluation. A name
+ * that reads an earlier ConfigMap's data is not known here; evaluation then reports it missing.
+ */
+export function configMapsToRead(
+  rule: KyvernoRule,
+  r: ResourceContext | undefined,
+): { readonly namespace: string; readonly name: string }[] {
+  const out: { namespace: string; name: string }[] = [];
+  if (!rule.context.some((c) => c.kind === 'configMap')) return out;
+  const data = admissionContext(r);
+  for (const v of rule.context) {
+    if (v.kind === 'variable') {
+      const got = loadVariable(v, data);
+      data[v.name] = got.ok ? got.value : null;
+      continue;
+    }
+    const id = configMapId(v, data);
+    if (!id.ok) continue;
+    out.push({ namespace: id.namespace, name: id.name });
+    data[v.name] = { data: {}, metadata: { name: id.name, namespace: id.namespace } };
+  }
+  return out;
+}
+
+function configMapId(
+  v: ContextConfigMap,
+  data: Record<string, unknown>,
+): { ok: true; namespace: string; name: string } | { ok: false; message: string } {
+  try {
+    const where = { where: 'the admission context' };
+    const name = substitute(v.configMap.name, data, where);
+    const namespace = substitute(v.configMap.namespace, data, where);
+    if (typeof name !== 'string' || typeof namespace !== 'string' || name === '' || namespace === '')
+      return { ok: false, message: `${v.path}: ConfigMap name and namespace must be non-empty strings` };
+    return { ok: true, namespace, name };
+  } catch (e) {
+    return { ok: false, message: `${v.path}: ConfigMap name: ${errorText(e)}` };
+  }
+}
+
+/**
+ * A `configMap` entry, as Kyverno's loader builds it: `{data, metadata}` of the ConfigMap. A ConfigMap
+ * that is not there is an error (Kyverno fails the rule), never an empty variable: an empty key would
+ * otherwise make `publicKeys` say nothing.
+ */
+function loadConfigMap(
+  v: ContextConfigMap,
+  data: Record<string, unknown>,
+  configMaps: ConfigMapLookup | undefined,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  const id = configMapId(v, data);
+  if (!id.ok) return id;
+  const found = configMaps?.(id.namespace, id.name);
+  if (found === undefined) {
+    return {
+      ok: false,
+      message: `${v.path}: context "${v.name}": ConfigMap ${id.namespace}/${id.name} not found${
+        configMaps === undefined ? ' (no ConfigMaps given: pass --config-maps FILE, or run in a cluster)' : ''
+      }`,
+    };
+  }
+  // fromEntries copies own string keys only: a key named "__proto__" stays data, never a prototype.
+  return {
+    ok: true,
+    value: {
+      data: Object.fromEntries(Object.entries(found)),
+      metadata: { name: id.name, namespace: id.namespace },
+    },
+  };
 }
 
 function loadVariable(
@@ -334,8 +420,9 @@ export type PreconditionOutcome =
 export function evaluatePreconditions(
   rule: KyvernoRule,
   r: ResourceContext | undefined,
+  configMaps?: ConfigMapLookup,
 ): PreconditionOutcome {
-  const vars = loadRuleVariables(rule, r);
+  const vars = loadRuleVariables(rule, r, configMaps);
   if (!vars.ok) return { error: vars.message };
   // Without a resource the rule is judged as if it applied, as match/exclude are (bare images).
   if (rule.preconditions === undefined || r === undefined) return { applies: true, data: vars.data };
