@@ -72,6 +72,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   };
   const cue = cueSetup(opts.cue ?? 'auto');
   const policies = new PolicyStore(opts.policyPaths, {
+    ...(opts.configMaps ? { configMaps: opts.configMaps } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     onReload,
     cue,

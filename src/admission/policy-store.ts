@@ -13,6 +13,7 @@ import {
   settle,
 } from '../policy/index.js';
 import { resolveRemotePolicies } from '../policy/remote-fetch.js';
+import type { ConfigMapSource } from './config-maps.js';
 
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -43,6 +44,8 @@ export class PolicyStore {
       onReload?: (o: PolicyLoadOutcome) => void;
       /** The CUE engine policies are compiled with, and real CUE's answerer (see cue/answers.ts). */
       cue?: { engine: CueEngine; answer?: () => Promise<boolean> };
+      /** Where CIP `configMapRef` policies are read from (re-read on every reload). */
+      configMaps?: ConfigMapSource;
     } = {},
   ) {}
 
@@ -104,6 +107,9 @@ export class PolicyStore {
         this.active = await resolveRemotePolicies(
           mergePolicySets(sets),
           this.opts.cue ?? { engine: cueSubset },
+          {
+            ...(this.opts.configMaps ? { configMaps: this.opts.configMaps } : {}),
+          },
         );
         this.loaded = true;
         outcome = { ok: true, files, issues };

@@ -8,6 +8,8 @@ import { get as httpsGet } from 'node:https';
 import { describeCause, VouchError } from '../errors.js';
 import {
   checkRemotePolicy,
+  configMapPolicyKey,
+  configMapPolicyRefs,
   inlineRemotePolicies,
   type RemotePolicyRef,
   remotePolicyRefs,
@@ -23,6 +25,11 @@ export interface RemoteFetchOptions {
   readonly timeoutMs?: number;
   /** Extra trust anchors (PEM) for HTTPS, e.g. a private CA. */
   readonly ca?: string;
+  /** Where `configMapRef` policies are read from (a `--config-maps` file, or the API server). */
+  readonly configMaps?: (
+    namespace: string,
+    name: string,
+  ) => Promise<Readonly<Record<string, string>> | undefined>;
 }
 
 const MAX_REDIRECTS = 5;
@@ -50,7 +57,8 @@ export async function fetchRemotePolicies(
 }
 
 /**
- * The set with its remote policies fetched, verified and inlined (a set without any is returned as is).
+ * The set with its remote policies fetched and verified, and its `configMapRef` policies read, all
+ * inlined (a set without any is returned as is).
  * A fetched CUE policy that does not compile refuses the set, as an inline one fails lint.
  * @throws POLICY_INVALID
  */
@@ -59,8 +67,25 @@ export async function resolveRemotePolicies(
   cue: { readonly engine: CueEngine; readonly answer?: () => Promise<boolean> },
   opts: RemoteFetchOptions = {},
 ): Promise<PolicySet> {
-  if (remotePolicyRefs(set).length === 0) return set;
+  const cmRefs = configMapPolicyRefs(set);
+  if (remotePolicyRefs(set).length === 0 && cmRefs.length === 0) return set;
   const bodies = await fetchRemotePolicies(set, opts);
+  await Promise.all(
+    cmRefs.map(async (ref) => {
+      const what = `${ref.where}: configMapRef ${ref.namespace}/${ref.name}`;
+      if (opts.configMaps === undefined)
+        throw new VouchError('POLICY_INVALID', `${what}: no ConfigMaps to read it from`, {
+          hint: 'pass --config-maps configmaps.yaml, or run in a cluster (--kubeconfig / --in-cluster)',
+        });
+      const data = await opts.configMaps(ref.namespace, ref.name);
+      // policy-controller: "configmap %q does not contain key %s" / NotFound, and the CIP is not loaded.
+      if (data === undefined) throw new VouchError('POLICY_INVALID', `${what}: the ConfigMap does not exist`);
+      const body = data[ref.key];
+      if (body === undefined || body === '')
+        throw new VouchError('POLICY_INVALID', `${what}: the ConfigMap has no key "${ref.key}"`);
+      bodies.set(configMapPolicyKey(ref), body);
+    }),
+  );
   const out = await settle(() => inlineRemotePolicies(set, bodies, cue.engine), cue.answer);
   for (const cip of out.cips)
     for (const p of [cip.policy, ...cip.authorities.flatMap((a) => a.attestations.map((x) => x.policy))]) {
@@ -68,7 +93,7 @@ export async function resolveRemotePolicies(
       if (p.cue && !p.cue.ok && p.cue.kind === 'syntax')
         throw new VouchError(
           'POLICY_INVALID',
-          `${cip.name}: ${p.path}: remote policy ${p.source.fetchedFrom} does not compile: ${p.cue.message}`,
+          `${cip.name}: ${p.path}: the policy from ${p.source.fetchedFrom} does not compile: ${p.cue.message}`,
         );
     }
   return out;

@@ -81,7 +81,7 @@ for (const [what, path, pin, message] of [
   ['no sha256sum', '/good.cue', undefined, /has no sha256sum; policy-controller never inlines it/],
   ['a body over 1 MiB', '/huge', sha('x'), /larger than 1048576 bytes/],
   ['a redirect loop', '/loop', sha(GOOD), /more than 5 redirects/],
-  ['CUE that does not compile', '/broken.cue', sha(BROKEN), /remote policy .*broken\.cue does not compile/],
+  ['CUE that does not compile', '/broken.cue', sha(BROKEN), /the policy from .*broken\.cue does not compile/],
 ] as const) {
   test(`a remote policy is refused as POLICY_INVALID on ${what}`, async () => {
     await assert.rejects(
@@ -104,3 +104,49 @@ test('a URL that is not http(s) is refused without a request', async () => {
     /only http and https are fetched/,
   );
 });
+
+const cmCip = (ref: string) => `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: { name: cm-sbom }
+spec:
+  images: [{ glob: "registry.local/**" }]
+  authorities:
+    - static: { action: pass }
+  policy:
+    type: cue
+    configMapRef: ${ref}
+`;
+const maps = (data: Record<string, Record<string, string>>) => async (ns: string, name: string) =>
+  data[`${ns}/${name}`];
+
+test("a configMapRef policy is inlined from the ConfigMap in policy-controller's namespace", async () => {
+  const set = await resolveRemotePolicies(
+    load(cmCip('{ name: sbom-policy, key: policy.cue }')),
+    { engine: cueSubset },
+    { configMaps: maps({ 'cosign-system/sbom-policy': { 'policy.cue': GOOD } }) },
+  );
+  const p = set.cips[0]?.policy;
+  assert.deepEqual(p?.source, {
+    kind: 'inline',
+    data: GOOD,
+    fetchedFrom: 'ConfigMap cosign-system/sbom-policy key policy.cue',
+  });
+  assert.equal(p?.cue?.ok, true);
+});
+
+for (const [what, source, message] of [
+  ['no ConfigMap source', undefined, /no ConfigMaps to read it from/],
+  ['a missing ConfigMap', maps({}), /cosign-system\/sbom-policy: the ConfigMap does not exist/],
+  ['a missing key', maps({ 'cosign-system/sbom-policy': { other: GOOD } }), /has no key "policy\.cue"/],
+] as const) {
+  test(`a configMapRef policy is refused as POLICY_INVALID with ${what}`, async () => {
+    await assert.rejects(
+      resolveRemotePolicies(
+        load(cmCip('{ name: sbom-policy, key: policy.cue }')),
+        { engine: cueSubset },
+        source ? { configMaps: source } : {},
+      ),
+      (e: unknown) => e instanceof VouchError && e.code === 'POLICY_INVALID' && message.test(e.message),
+    );
+  });
+}

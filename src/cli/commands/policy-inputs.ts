@@ -1,5 +1,5 @@
 import { join, resolve as resolvePath } from 'node:path';
-import { type ConfigMapSet, parseConfigMaps } from '../../admission/config-maps.js';
+import { type ConfigMapSet, configMapsFromSet, parseConfigMaps } from '../../admission/config-maps.js';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
 import type { ImageReader } from '../../oci/image-store.js';
@@ -36,6 +36,7 @@ export async function readPolicyFiles(
   ctx: CommandContext,
   files: readonly string[],
   cue?: { readonly engine: CueEngine; readonly answer?: () => Promise<boolean> },
+  configMaps?: ConfigMapSet,
 ): Promise<PolicySet> {
   if (files.length === 0)
     throw new VouchError('USAGE', 'no policy file given', { hint: 'pass -f policy.yaml' });
@@ -51,8 +52,11 @@ export async function readPolicyFiles(
     () => mergePolicySets(texts.map(({ f, text }) => loadPolicies(text, f, opts))),
     cue?.answer,
   );
-  // policy.remote: fetched and pinned by sha256sum now, as policy-controller's reconciler inlines it.
-  return resolveRemotePolicies(set, cue ?? { engine: cueSubset });
+  // policy.remote (fetched, pinned by sha256sum) and configMapRef (from --config-maps) are inlined now,
+  // as policy-controller's reconciler inlines them.
+  return resolveRemotePolicies(set, cue ?? { engine: cueSubset }, {
+    ...(configMaps ? { configMaps: configMapsFromSet(configMaps) } : {}),
+  });
 }
 
 /**

@@ -109,13 +109,12 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
         const now = new Date();
         const noMatchPolicy = typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
         // Every local input is read and checked before the first network request.
-        const policies = await readPolicyFiles(ctx, flags.file, cue);
+        const configMapSet =
+          flags.configMaps === undefined ? undefined : await readConfigMapsFile(ctx, flags.configMaps);
+        const configMaps = configMapSet === undefined ? undefined : configMapLookup(configMapSet);
+        const policies = await readPolicyFiles(ctx, flags.file, cue, configMapSet);
         const namespaceLabels = parseLabels(flags.namespaceLabels ?? []);
         const keyRefs = await readKeyRefs(ctx, flags.keyRef ?? []);
-        const configMaps =
-          flags.configMaps === undefined
-            ? undefined
-            : configMapLookup(await readConfigMapsFile(ctx, flags.configMaps));
         let images: ImageUnderReview[];
         let resource: ResourceContext | undefined;
         if (flags.resource !== undefined) {

@@ -62,9 +62,46 @@ export function checkRemotePolicy(
   return { ok: true };
 }
 
+/** The namespace policy-controller reads `configMapRef` policies from (its own, `cosign-system`). */
+export const CIP_SYSTEM_NAMESPACE = 'cosign-system';
+
+/** A `configMapRef` policy: the ConfigMap key to inline. */
+export interface ConfigMapPolicyRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+  readonly where: string;
+}
+
 /**
- * The set with every remote policy whose verified body is in `bodies` (keyed by URL) replaced by that
- * body, compiled with `cue`. Policies without a body stay remote, and fail closed at evaluation.
+ * Every `configMapRef` policy of a set. policy-controller's reconciler reads the ConfigMap in its own
+ * namespace and inlines `data[key]`; an explicit `namespace` is honoured here, the default is
+ * CIP_SYSTEM_NAMESPACE.
+ */
+export function configMapPolicyRefs(set: PolicySet): ConfigMapPolicyRef[] {
+  const out = new Map<string, ConfigMapPolicyRef>();
+  for (const cip of set.cips)
+    for (const p of policiesOf(cip)) {
+      if (p.source.kind !== 'configMap') continue;
+      const ref = {
+        namespace: p.source.namespace ?? CIP_SYSTEM_NAMESPACE,
+        name: p.source.name,
+        key: p.source.key ?? '',
+        where: `${cip.name}: ${p.path}`,
+      };
+      out.set(configMapPolicyKey(ref), out.get(configMapPolicyKey(ref)) ?? ref);
+    }
+  return [...out.values()];
+}
+
+export function configMapPolicyKey(ref: { namespace: string; name: string; key: string }): string {
+  return `configmap:${ref.namespace}/${ref.name}#${ref.key}`;
+}
+
+/**
+ * The set with every remote (keyed by URL) or `configMapRef` (keyed by configMapPolicyKey) policy whose
+ * body is in `bodies` replaced by that body, compiled with `cue`. Policies without a body stay as they
+ * are, and fail closed at evaluation.
  */
 export function inlineRemotePolicies(
   set: PolicySet,
@@ -72,14 +109,28 @@ export function inlineRemotePolicies(
   cue: CueEngine,
 ): PolicySet {
   if (bodies.size === 0) return set;
+  const external = (p: CipPolicy): boolean => p.source.kind === 'remote' || p.source.kind === 'configMap';
   const inline = (p: CipPolicy | undefined): CipPolicy | undefined => {
-    if (p === undefined || p.source.kind !== 'remote') return p;
-    const data = bodies.get(p.source.url);
+    if (p === undefined) return p;
+    let from: string;
+    let data: string | undefined;
+    if (p.source.kind === 'remote') {
+      from = p.source.url;
+      data = bodies.get(from);
+    } else if (p.source.kind === 'configMap') {
+      const ref = {
+        namespace: p.source.namespace ?? CIP_SYSTEM_NAMESPACE,
+        name: p.source.name,
+        key: p.source.key ?? '',
+      };
+      from = `ConfigMap ${ref.namespace}/${ref.name} key ${ref.key}`;
+      data = bodies.get(configMapPolicyKey(ref));
+    } else return p;
     if (data === undefined) return p;
     return {
       type: p.type,
       path: p.path,
-      source: { kind: 'inline', data, fetchedFrom: p.source.url },
+      source: { kind: 'inline', data, fetchedFrom: from },
       ...(p.type === 'cue' ? { cue: cue.compile(data) } : {}),
     };
   };
@@ -93,7 +144,7 @@ export function inlineRemotePolicies(
   return {
     ...set,
     cips: set.cips.map((cip) => {
-      if (!policiesOf(cip).some((p) => p.source.kind === 'remote')) return cip;
+      if (!policiesOf(cip).some(external)) return cip;
       const policy = inline(cip.policy);
       return { ...cip, authorities: cip.authorities.map(authority), ...(policy ? { policy } : {}) };
     }),
