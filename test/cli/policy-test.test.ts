@@ -410,3 +410,34 @@ test('a remote CUE policy is fetched, pinned by sha256sum and judges the signed 
   assert.equal(tampered.code, 2, tampered.stderr);
   assert.match(tampered.stderr, /the policy pins/);
 });
+
+test('a configMapRef CUE policy is read from --config-maps and judges the signed SBOM', async () => {
+  const withRef = policyFile(
+    'cip-configmapref.yaml',
+    cip('a: 1').replace(
+      /policy:\n\s+type: cue\n\s+data: \|\n\s+a: 1/,
+      'policy:\n        type: cue\n        configMapRef: { name: sbom-policies, key: sbom.cue }',
+    ),
+  );
+  const maps = (cue: string) => {
+    writeFileSync(
+      join(work, 'configmaps.yaml'),
+      `apiVersion: v1
+kind: ConfigMap
+metadata: { name: sbom-policies, namespace: cosign-system }
+data:
+  sbom.cue: ${JSON.stringify(cue)}
+`,
+    );
+    return 'configmaps.yaml';
+  };
+  const run = (file: string) =>
+    cli(['policy', 'test', '--insecure-registry', '--config-maps', file, '-f', withRef, SIGNED]);
+  assert.equal((await run(maps('predicate: components: [_, ...]'))).code, 0);
+  const fail = await run(maps('predicate: bomFormat: "SPDX"'));
+  assert.equal(fail.code, 1, fail.stdout);
+  assert.match(fail.stdout, /from ConfigMap cosign-system\/sbom-policies key sbom\.cue/);
+  const none = await cli(['policy', 'test', '--insecure-registry', '-f', withRef, SIGNED]);
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /no ConfigMaps to read it from/);
+});
