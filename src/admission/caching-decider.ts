@@ -5,8 +5,10 @@ import type {
   ImageCheckRequest,
   ImageDecider,
   ImageDecision,
+  ObjectImageField,
   RequestFacts,
 } from './decider.js';
+import { workloadImageFields } from '../policy/workload-images.js';
 import { VerdictCache, type CacheEvent } from './verdict-cache.js';
 
 export interface CachingDeciderOptions {
@@ -47,6 +49,11 @@ export class CachingDecider implements ImageDecider {
       ...opts,
       isSuccess: (d) => d.outcomes.every((o) => o.result === 'pass' || o.result === 'skip'),
     });
+  }
+
+  /** Not cached: finding images is pure and cheap next to verifying them. */
+  images(kind: string, object: Readonly<Record<string, unknown>>): readonly ObjectImageField[] {
+    return this.inner.images ? this.inner.images(kind, object) : workloadImageFields(kind, object);
   }
 
   decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {

@@ -20,6 +20,14 @@ export interface ResourceRef {
   readonly uid: string;
 }
 
+/** One image field of an admitted object, with the RFC 6901 pointer a digest pin patches. */
+export interface ObjectImageField {
+  readonly image: string;
+  readonly pointer: string;
+  /** Container name, or the extractor's key for an image found by `imageExtractors`. */
+  readonly container: string;
+}
+
 /** One image the webhook asks the decider about. */
 export interface ImageCheckRequest {
   /** The image exactly as written in the pod spec. */
@@ -135,6 +143,12 @@ export interface ImageDecision {
  */
 export interface ImageDecider {
   decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision>;
+  /**
+   * The image fields of an object under the active policies (Kyverno `imageExtractors` reach kinds
+   * without a pod spec). Absent: the built-in pod-spec fields of workload kinds. Never throws: a field
+   * that cannot be read comes back with an empty image, which the webhook denies.
+   */
+  images?(kind: string, object: Readonly<Record<string, unknown>>): readonly ObjectImageField[];
   /**
    * What the `decide` called next, in the same tick, will read of its request. Absent: the decider may
    * read anything in the request, so a cache keys on all of it.

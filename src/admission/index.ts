@@ -16,6 +16,7 @@ export {
   type ImageDecider,
   type ImageDecision,
   isVerified,
+  type ObjectImageField,
   type ResourceRef,
   type RuleOutcome,
   type RuleResult,
@@ -68,4 +69,11 @@ export {
   type TlsSource,
 } from './server.js';
 export { type CacheEvent, VerdictCache, type VerdictCacheOptions } from './verdict-cache.js';
-export { type ContainerList, extractImages, type ImageField, WORKLOAD_KINDS } from './workload-images.js';
+// Image extraction lives in the policy module (one implementation for the webhook and the CLI); the
+// admission surface keeps its names.
+export {
+  type ContainerList,
+  type ImageField,
+  WORKLOAD_KINDS,
+  workloadImageFields as extractImages,
+} from '../policy/workload-images.js';

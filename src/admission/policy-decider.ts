@@ -10,6 +10,7 @@ import {
   type EvaluateOptions,
   type ImageIdentity,
   type ImageVerdict,
+  objectImages,
   type PolicyResult,
   type PolicySet,
   type ResourceContext,
@@ -23,6 +24,7 @@ import type {
   ImageCheckRequest,
   ImageDecider,
   ImageDecision,
+  ObjectImageField,
   RuleOutcome,
   VulnerabilityFact,
 } from './decider.js';
@@ -66,6 +68,11 @@ export class PolicyDecider implements ImageDecider {
         return { key: snapshot.fingerprint, decide: () => this.#decide(policies, req, ctx, snapshot.lookup) };
       },
     };
+  }
+
+  /** The object's images as the active set finds them: pod specs, plus its Kyverno imageExtractors. */
+  images(kind: string, object: Readonly<Record<string, unknown>>): readonly ObjectImageField[] {
+    return objectImages(this.opts.policies(), kind, object, { strict: false });
   }
 
   async decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {

@@ -19,7 +19,7 @@ import {
   type VulnerabilityFact,
   verdictOf,
 } from './decider.js';
-import { extractImages } from './workload-images.js';
+import { workloadImageFields } from '../policy/workload-images.js';
 
 /** What the webhook is serving: `/validate` only decides, `/mutate` also pins verified images. */
 export type ReviewEndpoint = 'validate' | 'mutate';
@@ -107,7 +107,10 @@ async function reviewRequest(req: AdmissionRequest, deps: ReviewDeps): Promise<R
     return { review: wrap({ uid: req.uid, allowed: true }) };
   }
   const kind = req.kind.kind;
-  const fields = extractImages(kind, req.object);
+  // The decider knows the active policies, whose Kyverno imageExtractors may find images in any kind.
+  const fields = deps.decider.images
+    ? deps.decider.images(kind, req.object)
+    : workloadImageFields(kind, req.object);
   if (fields.length === 0) return { review: wrap({ uid: req.uid, allowed: true }) };
 
   const metadata = req.object.metadata;

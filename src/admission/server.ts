@@ -117,6 +117,8 @@ export async function startAdmissionServer(opts: AdmissionServerOptions): Promis
     },
     // The cache keys on what the decider reads of a request, so the wrapper must pass that through.
     ...(opts.decider.inputs ? { inputs: opts.decider.inputs.bind(opts.decider) } : {}),
+    // Which images an object has depends on the active policies (imageExtractors): pass that through too.
+    ...(opts.decider.images ? { images: opts.decider.images.bind(opts.decider) } : {}),
   };
   const caching =
     opts.cache === false

@@ -33,7 +33,13 @@ import type {
 import type { ClusterImagePolicy } from './cip/model.js';
 import type { PolicySet } from './load.js';
 import type { Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
-import type { ResourceContext } from './workload.js';
+import { extractsKind, type ResourceContext } from './workload.js';
+import {
+  extractorsFor,
+  extractWithExtractors,
+  isWorkloadKind,
+  workloadImageFields,
+} from './workload-images.js';
 import type { Digest } from '../oci/digest.js';
 
 /** policy-controller only acts in namespaces carrying this label with value "true". */
@@ -139,6 +145,75 @@ function planFor(policies: PolicySet, view: ImageView): ImagePlan {
   return plan;
 }
 
+/** Which images of the object under admission one Kyverno rule judges. */
+type RuleImages = { readonly images: ReadonlySet<string> } | { readonly error: string };
+
+/**
+ * Kyverno extracts a rule's images per rule: its `imageExtractors` for the object's kind, else the
+ * built-in pod-spec fields (none for other kinds). The caller passes the union over all rules, so each
+ * rule judges only its own share of it.
+ */
+interface ObjectImageScope {
+  /** The built-in pod-spec images of the object: the only ones ClusterImagePolicies judge. */
+  readonly defaults: ReadonlySet<string>;
+  rule(rule: KyvernoRule): RuleImages;
+}
+
+const scopes = new WeakMap<PolicySet, WeakMap<object, Map<string, ObjectImageScope>>>();
+
+/**
+ * The per-rule image scope of the object under admission, or undefined when every rule judges every
+ * image given (no object; or a workload kind no rule has extractors for, where every rule's images are
+ * the built-in ones the caller extracted). Kept per (set, object, kind): an admitted object is never
+ * mutated, and one request asks once per image.
+ */
+function objectImageScope(
+  policies: PolicySet,
+  resource: ResourceContext | undefined,
+): ObjectImageScope | undefined {
+  const obj = resource?.object;
+  if (resource === undefined || typeof obj !== 'object' || obj === null) return undefined;
+  const kind = resource.kind;
+  if (isWorkloadKind(kind) && !extractsKind(policies, kind)) return undefined;
+  let byObject = scopes.get(policies);
+  if (byObject === undefined) {
+    byObject = new WeakMap();
+    scopes.set(policies, byObject);
+  }
+  let byKind = byObject.get(obj);
+  if (byKind === undefined) {
+    byKind = new Map();
+    byObject.set(obj, byKind);
+  }
+  let scope = byKind.get(kind);
+  if (scope === undefined) {
+    const defaults = new Set(workloadImageFields(kind, obj).map((f) => f.image));
+    const perRule = new Map<KyvernoRule, RuleImages>();
+    scope = {
+      defaults,
+      rule(rule) {
+        let r = perRule.get(rule);
+        if (r === undefined) {
+          const ex = extractorsFor(rule.imageExtractors, kind);
+          if (ex === undefined) r = { images: defaults };
+          else if (ex.length === 0) r = { error: `no extractors found for ${kind}` };
+          else {
+            try {
+              r = { images: new Set(extractWithExtractors(obj, ex).map((x) => x.image)) };
+            } catch (e) {
+              r = { error: e instanceof Error ? e.message : String(e) };
+            }
+          }
+          perRule.set(rule, r);
+        }
+        return r;
+      },
+    };
+    byKind.set(kind, scope);
+  }
+  return scope;
+}
+
 function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: EvaluateOptions): ImageVerdict {
   const { policies, resource } = input;
   const evidence = image.digest === undefined ? undefined : input.evidence.get(image.digest);
@@ -151,10 +226,13 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
     ...(image.digest ? { digest: image.digest } : {}),
   };
   let cipScope = false;
+  const scope = objectImageScope(policies, resource);
+  // An image only a rule's imageExtractors found is no pod-spec image: policy-controller never sees it.
+  const podImage = scope === undefined || scope.defaults.has(image.ref);
   try {
     const view = imageView(image.ref);
     const plan = planFor(policies, view);
-    cipScope = policies.cips.length > 0 && cipsApply(resource, opts);
+    cipScope = podImage && policies.cips.length > 0 && cipsApply(resource, opts);
     if (cipScope) {
       const cipOpts = { cue: opts.cue ?? cueSubset, now: opts.now };
       for (const { cip, glob } of plan.cips) {
@@ -176,6 +254,14 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
         continue;
       }
       if (!gate.applies) continue;
+      const mine = scope?.rule(rule);
+      if (mine !== undefined) {
+        if ('error' in mine) {
+          results.push(ruleErrorResult(kp, rule, iv, pattern, resource, mine.error, 'imageExtractors'));
+          continue;
+        }
+        if (!mine.images.has(image.ref)) continue;
+      }
       const riv = gate.resolved?.verifyImages[index] ?? iv;
       const r = evaluateImageVerification(kp, rule, riv, pattern, image, view, evidence, resource, gate.vars);
       results.push(r.result);
@@ -185,6 +271,15 @@ function evaluateOne(input: EvaluateInput, image: ImageUnderReview, opts: Evalua
     // An unparseable reference cannot be verified: deny, with the reason, never throw mid-request.
     const msg = e instanceof Error ? e.message : String(e);
     return { ...base, outcome: 'deny', reasons: [msg], policies: results };
+  }
+  if (results.length === 0 && !podImage) {
+    // Kyverno ignores an extracted image no rule's imageReferences select, whatever the no-match policy.
+    return {
+      ...base,
+      outcome: 'allow',
+      reasons: ['no imageExtractors rule selects this image'],
+      policies: [],
+    };
   }
   if (results.length === 0) {
     const policy = opts.noMatchPolicy ?? (policies.cips.length > 0 ? 'deny' : 'allow');
@@ -300,7 +395,9 @@ export function evidenceRequirements(
 ): AuthorityRequirement[] {
   const out = new Map<string, AuthorityRequirement>();
   const view = imageView(image.ref);
-  if (cipsApply(resource, { now: new Date(0), ...opts })) {
+  const scope = objectImageScope(policies, resource);
+  const podImage = scope === undefined || scope.defaults.has(image.ref);
+  if (podImage && cipsApply(resource, { now: new Date(0), ...opts })) {
     for (const cip of policies.cips) {
       if (cipMatchingGlob(cip, view) === undefined || !cipResourceMatches(cip, resource)) continue;
       for (const a of cip.authorities) {
@@ -349,6 +446,9 @@ export function evidenceRequirements(
       // A rule whose preconditions error still needs no evidence: its result is the error.
       const gate = ruleGate(kp, rule, resource, opts.configMaps);
       if ('error' in gate || !gate.applies) continue;
+      // Nor does a rule that does not judge this image of the object, or cannot read the object.
+      const mine = scope?.rule(rule);
+      if (mine !== undefined && ('error' in mine || !mine.images.has(image.ref))) continue;
       // Keys read from a ConfigMap are known only now: the resolved rule's entries are ordinary ones.
       for (const iv of (gate.resolved ?? rule).verifyImages) {
         if (kyvernoMatchingPattern(iv, view) === undefined) continue;

@@ -70,6 +70,9 @@ export { unifiedDiff } from './unified-diff.js';
 export type { AuthorityResult, Check, Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
 export {
   extractImages,
+  extractsKind,
+  type ObjectImage,
+  objectImages,
   type ResourceContext,
   type ResourceReads,
   readsConfigMaps,
@@ -77,4 +80,14 @@ export {
   resourceReads,
   type WorkloadImage,
 } from './workload.js';
+export {
+  type ContainerList,
+  type ExtractedImage,
+  extractWithExtractors,
+  type ImageExtractor,
+  type ImageExtractorConfigs,
+  type ImageField,
+  WORKLOAD_KINDS,
+  workloadImageFields,
+} from './workload-images.js';
 export { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';

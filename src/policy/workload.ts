@@ -2,6 +2,14 @@ import { VouchError } from '../errors.js';
 import { isObj } from './field-reader.js';
 import { kyvernoResourceReads } from './kyverno/match.js';
 import type { PolicySet } from './load.js';
+import {
+  extractorsFor,
+  extractWithExtractors,
+  type ImageExtractor,
+  isWorkloadKind,
+  workloadImageFields,
+  workloadImages,
+} from './workload-images.js';
 
 /** A Kubernetes object under admission, reduced to what policies look at. */
 export interface ResourceContext {
@@ -21,67 +29,101 @@ export interface ResourceContext {
   readonly object?: unknown;
 }
 
-/** One container image in a workload, with the JSON pointer of its `image` field for a JSONPatch. */
-export interface WorkloadImage {
+export {
+  POD_TEMPLATE_KINDS,
+  type WorkloadImage,
+  workloadImages as extractImages,
+} from './workload-images.js';
+
+/** One image field of an object, as the policies of a set find it. */
+export interface ObjectImage {
   readonly image: string;
-  readonly container: string;
-  readonly containerType: 'containers' | 'initContainers' | 'ephemeralContainers';
-  /** RFC 6901 pointer to the `image` string, e.g. `/spec/template/spec/containers/0/image`. */
+  /** RFC 6901 pointer of the field, for a digest pin. */
   readonly pointer: string;
+  /** The container name, or the extractor's key (its pointer when it has none). */
+  readonly container: string;
 }
 
-/** Where each workload kind keeps its pod spec (RFC 6901 pointer prefix). */
-const POD_SPEC_AT: Readonly<Record<string, string>> = {
-  Pod: '/spec',
-  Deployment: '/spec/template/spec',
-  StatefulSet: '/spec/template/spec',
-  DaemonSet: '/spec/template/spec',
-  ReplicaSet: '/spec/template/spec',
-  ReplicationController: '/spec/template/spec',
-  Job: '/spec/template/spec',
-  CronJob: '/spec/jobTemplate/spec/template/spec',
-};
+/** Every rule `imageExtractors` entry of `set` for `kind`, with the rule's field path. */
+function setExtractors(
+  set: PolicySet,
+  kind: string,
+): { rule: string; extractors: readonly ImageExtractor[] }[] {
+  const out: { rule: string; extractors: readonly ImageExtractor[] }[] = [];
+  for (const kp of set.kyverno) {
+    for (const r of kp.rules) {
+      const ex = extractorsFor(r.imageExtractors, kind);
+      if (ex !== undefined && ex.length > 0)
+        out.push({ rule: `${kp.source}:${kp.name}/${r.name}`, extractors: ex });
+    }
+  }
+  return out;
+}
 
-export const POD_TEMPLATE_KINDS = Object.keys(POD_SPEC_AT).filter((k) => k !== 'Pod');
+const extractedKindsOf = new WeakMap<PolicySet, ReadonlySet<string>>();
+
+/** Whether a Kyverno rule of `set` has imageExtractors for `kind` (computed once per immutable set). */
+export function extractsKind(set: PolicySet, kind: string): boolean {
+  let kinds = extractedKindsOf.get(set);
+  if (kinds === undefined) {
+    const found = new Set<string>();
+    for (const kp of set.kyverno)
+      for (const r of kp.rules) for (const k of Object.keys(r.imageExtractors ?? {})) found.add(k);
+    kinds = found;
+    extractedKindsOf.set(set, kinds);
+  }
+  return kinds.has(kind);
+}
 
 /**
- * Lists every container image of a Pod or pod-template workload.
- * @throws INPUT_MALFORMED when the object has no kind or its containers are not a list of objects
- * @throws UNSUPPORTED for a kind without a pod template
+ * The images of an object the policies of `set` judge: the built-in pod-spec fields of workload kinds
+ * (every policy engine looks there), plus whatever Kyverno rules' `imageExtractors` find for the
+ * object's kind. Duplicates (one field found twice) are listed once.
+ *
+ * `strict` (policy test --resource): a malformed object throws, and a kind no extractor covers is
+ * UNSUPPORTED. Lenient (the webhook): never throws; a field that cannot be read becomes an entry with
+ * an empty image and the problem as its container, which the webhook denies rather than skipping.
+ * @throws INPUT_MALFORMED, UNSUPPORTED (strict only)
  */
-export function extractImages(object: unknown): WorkloadImage[] {
-  if (!isObj(object) || typeof object['kind'] !== 'string') {
-    throw new VouchError('INPUT_MALFORMED', 'resource has no kind', {
-      hint: 'give a Kubernetes object with apiVersion and kind',
-    });
+export function objectImages(
+  set: PolicySet,
+  kind: string,
+  object: unknown,
+  opts: { readonly strict: boolean },
+): ObjectImage[] {
+  const out: ObjectImage[] = [];
+  const seen = new Set<string>();
+  const add = (i: ObjectImage): void => {
+    const id = `${i.pointer}\u0000${i.image}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    out.push(i);
+  };
+  const custom = setExtractors(set, kind);
+  if (opts.strict) {
+    if (custom.length === 0 || isWorkloadKind(kind)) {
+      for (const w of workloadImages(object))
+        add({ image: w.image, pointer: w.pointer, container: w.container });
+    }
+    for (const c of custom) {
+      for (const x of extractWithExtractors(object, c.extractors))
+        add({ image: x.image, pointer: x.pointer, container: x.key });
+    }
+    return out;
   }
-  const kind = object['kind'];
-  const at = POD_SPEC_AT[kind];
-  if (at === undefined) {
-    throw new VouchError('UNSUPPORTED', `resource kind ${kind} has no pod template`, {
-      hint: `supported kinds: ${Object.keys(POD_SPEC_AT).join(', ')}`,
-    });
-  }
-  let spec: unknown = object;
-  for (const seg of at.split('/').slice(1)) spec = isObj(spec) ? spec[seg] : undefined;
-  if (!isObj(spec)) throw new VouchError('INPUT_MALFORMED', `${kind}: no pod spec at ${at}`);
-  const out: WorkloadImage[] = [];
-  for (const containerType of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
-    const list = spec[containerType];
-    if (list === undefined || list === null) continue;
-    if (!Array.isArray(list))
-      throw new VouchError('INPUT_MALFORMED', `${kind}: ${at}/${containerType} is not a list`);
-    list.forEach((c, i) => {
-      if (!isObj(c) || typeof c['image'] !== 'string' || c['image'] === '') {
-        throw new VouchError('INPUT_MALFORMED', `${kind}: ${at}/${containerType}/${i} has no image`);
-      }
-      out.push({
-        image: c['image'],
-        container: typeof c['name'] === 'string' ? c['name'] : `${containerType}[${i}]`,
-        containerType,
-        pointer: `${at}/${containerType}/${i}/image`,
+  for (const f of workloadImageFields(kind, object))
+    add({ image: f.image, pointer: f.pointer, container: f.container });
+  for (const c of custom) {
+    try {
+      for (const x of extractWithExtractors(object, c.extractors))
+        add({ image: x.image, pointer: x.pointer, container: x.key });
+    } catch (e) {
+      add({
+        image: '',
+        pointer: '',
+        container: `${c.rule} imageExtractors: ${e instanceof Error ? e.message : String(e)}`,
       });
-    });
+    }
   }
   return out;
 }

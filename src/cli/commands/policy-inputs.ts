@@ -13,11 +13,11 @@ import {
   cueSubset,
   type Evidence,
   type EvidenceCollector,
-  extractImages,
   type ImageIdentity,
   type ImageUnderReview,
   loadPolicies,
   mergePolicySets,
+  objectImages,
   type PolicySet,
   parseYamlDocuments,
   type ResourceContext,
@@ -82,13 +82,14 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
 }
 
 /**
- * The workload of `--resource`: one Kubernetes object, its images and its policy context.
+ * The workload of `--resource`: one Kubernetes object, its images and its policy context. With
+ * `policies`, a kind their Kyverno imageExtractors name has the images those find (any kind).
  * @throws USAGE (several documents), INPUT_MALFORMED, UNSUPPORTED, FILE_NOT_FOUND, INPUT_TOO_LARGE
  */
 export async function readResource(
   ctx: CommandContext,
   file: string,
-  opts: { namespace?: string; namespaceLabels: Record<string, string> },
+  opts: { namespace?: string; namespaceLabels: Record<string, string>; policies?: PolicySet },
 ): Promise<{ images: ImageUnderReview[]; resource: ResourceContext }> {
   const bytes = await readSmallFile(file, ctx.io.cwd, defaultLimits.yamlMaxBytes, 'resource');
   const docs = parseYamlDocuments(bytes, file).filter((d) => d.value !== null && d.value !== undefined);
@@ -98,7 +99,13 @@ export async function readResource(
       hint: 'split the file; policy test judges one workload at a time',
     });
   }
-  const images = extractImages(doc.value).map((w) => ({
+  const value: unknown = doc.value;
+  const kind =
+    typeof value === 'object' && value !== null && 'kind' in value && typeof value.kind === 'string'
+      ? value.kind
+      : '';
+  const set: PolicySet = opts.policies ?? { cips: [], kyverno: [], trustRoots: [] };
+  const images = objectImages(set, kind, value, { strict: true }).map((w) => ({
     ref: w.image,
     container: w.container,
     pointer: w.pointer,

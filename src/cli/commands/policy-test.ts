@@ -121,6 +121,7 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
           ({ images, resource } = await readResource(ctx, flags.resource, {
             ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
             namespaceLabels,
+            policies,
           }));
         } else {
           // A bare reference is the whole document: RFC 6901 pointer "" names it, so a mutateDigest

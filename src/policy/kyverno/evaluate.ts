@@ -362,8 +362,14 @@ export function ruleErrorResult(
   pattern: string,
   resource: ResourceContext | undefined,
   message: string,
+  /** What failed: the rule's preconditions/context (default), or its imageExtractors on this object. */
+  stage: 'preconditions' | 'imageExtractors' = 'preconditions',
 ): PolicyResult {
   const action = effectiveAction(policy, iv, resource);
+  const failed =
+    stage === 'preconditions'
+      ? 'context or preconditions could not be evaluated'
+      : 'imageExtractors could not read the object';
   return {
     engine: 'kyverno',
     policy: policy.name,
@@ -372,16 +378,19 @@ export function ruleErrorResult(
     matchedBy: pattern,
     passed: false,
     onFailure: action === 'Enforce' && iv.required ? 'deny' : 'warn',
-    summary: `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): context or preconditions could not be evaluated: ${message}`,
+    summary: `${policy.name}/${rule.name} (${action}, imageReferences ${pattern}): ${failed}: ${message}`,
     authorities: [
       {
-        name: 'preconditions',
-        path: `${rule.path}.preconditions`,
+        name: stage,
+        path: `${rule.path}.${stage}`,
         ok: false,
         checks: [
           {
-            what: 'preconditions',
-            expected: 'preconditions and context variables that evaluate',
+            what: stage,
+            expected:
+              stage === 'preconditions'
+                ? 'preconditions and context variables that evaluate'
+                : 'an object whose shape fits the extractor paths',
             found: `error: ${message}`,
             ok: false,
           },

@@ -77,7 +77,8 @@ export function kyvernoResourceReads(policy: KyvernoPolicy): ResourceReads {
   for (const rule of policy.rules) {
     visit(rule.match);
     visit(rule.exclude);
-    if (rule.readsRequest) object = true;
+    // Which images a rule with imageExtractors judges depends on the whole object.
+    if (rule.readsRequest || rule.imageExtractors !== undefined) object = true;
   }
   // The object carries its labels, annotations and name; the request its operation and name.
   if (object) return { labels: true, annotations: true, name: true, operation: true, object: true };

@@ -1,5 +1,6 @@
 import type { LabelSelector } from '../label-selector.js';
 import type { StringMatcher } from '../string-matcher.js';
+import type { ImageExtractorConfigs } from '../workload-images.js';
 
 /** `kyverno.io/v1` or `kyverno.io/v2beta1` ClusterPolicy or Policy, narrowed to what verifyImages needs. */
 export interface KyvernoPolicy {
@@ -39,6 +40,11 @@ export interface KyvernoRule {
   readonly readsRequest: boolean;
   /** True when an attestor entry holds `{{ … }}` (e.g. `publicKeys: '{{ keys.data.pem }}'`): resolved per request. */
   readonly templated: boolean;
+  /**
+   * `imageExtractors`: for the kinds it names, the rule's images are what these find (Kyverno's
+   * built-in pod-spec extraction still applies to the kinds it does not name).
+   */
+  readonly imageExtractors?: ImageExtractorConfigs;
   readonly verifyImages: readonly ImageVerification[];
 }
 

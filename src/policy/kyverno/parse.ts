@@ -1,5 +1,6 @@
 import {
   isObj,
+  kindOf,
   type Obj,
   optArray,
   optBool,
@@ -24,6 +25,12 @@ import {
   VALUE_NESTING_MAX,
 } from './variables.js';
 import { hasWildcard } from './wildcard.js';
+import {
+  extractorPathProblem,
+  type ImageExtractor,
+  type ImageExtractorConfigs,
+  imageExtractor,
+} from '../workload-images.js';
 import {
   type Attestor,
   type AttestorSet,
@@ -186,14 +193,31 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
           'name the kinds, e.g. kinds: [Pod]',
         );
     }
-    for (const k of ['celPreconditions', 'imageExtractors']) {
-      if (o[k] !== undefined)
-        issues.error(
-          `${p}.${k}`,
-          `${k} is not supported by vouch`,
-          'remove it or evaluate this rule with Kyverno',
-        );
-    }
+    if (o['celPreconditions'] !== undefined)
+      issues.error(
+        `${p}.celPreconditions`,
+        'celPreconditions is not supported by vouch',
+        'remove it or evaluate this rule with Kyverno',
+      );
+    const imageExtractors =
+      o['imageExtractors'] === undefined
+        ? undefined
+        : parseImageExtractors(issues, o['imageExtractors'], `${p}.imageExtractors`);
+    // Kyverno fills the `images` variable from a rule's extractors; vouch's holds pod-spec images only,
+    // so a rule reading it next to imageExtractors would see other images than Kyverno's: refused.
+    if (
+      imageExtractors !== undefined &&
+      jsonDepth([o['preconditions'], o['context'], o['verifyImages']]) <= VALUE_NESTING_MAX &&
+      templateExpressions([o['preconditions'], o['context'], o['verifyImages']]).some((e) => {
+        const a = analyseExpression(e);
+        return a.ok && a.roots.some((r) => r[0] === 'images');
+      })
+    )
+      issues.error(
+        `${p}.imageExtractors`,
+        'a rule with imageExtractors that reads the images variable is not supported by vouch: its images variable describes pod-spec images only',
+        'read request.object instead, or evaluate this rule with Kyverno',
+      );
     if (o['verifyImages'] === undefined) {
       issues.warn(p, 'not a verifyImages rule; vouch evaluates only verifyImages and ignores this rule');
       continue;
@@ -230,6 +254,7 @@ export function parseKyvernoPolicy(issues: IssueList, doc: Obj): KyvernoPolicy |
         ...(preconditions ? { preconditions } : {}),
         readsRequest,
         templated: templates.length > 0,
+        ...(imageExtractors ? { imageExtractors } : {}),
         verifyImages,
       });
   }
@@ -941,6 +966,91 @@ const CLUSTER_CONTEXT_TYPES = ['apiCall', 'imageRegistry', 'globalReference'];
  * Rule `context`: `variable` entries are evaluated offline, `configMap` entries read a ConfigMap the
  * caller supplies (`--config-maps`, or the API server in a cluster); the other types are refused.
  */
+const EXTRACTOR_FIELDS = ['path', 'value', 'name', 'key', 'jmesPath'];
+
+/** A plain field name for an extractor's `value` or `key`: one object key, no path. */
+function extractorFieldProblem(f: string): string | undefined {
+  if (f.trim() === '') return 'must not be empty';
+  if (f.includes('/')) return 'names one field of the object at path, not a path';
+  if (f.includes('*')) return 'names one field; wildcards belong in path';
+  return undefined;
+}
+
+/**
+ * Kyverno `imageExtractors`: kind → list of `{path, value?, name?, key?, jmesPath?}`. Paths are checked
+ * as Kyverno normalises them; jmesPath as every other vouch JMESPath (jmespath.js functions only).
+ */
+function parseImageExtractors(
+  issues: IssueList,
+  v: unknown,
+  path: string,
+): ImageExtractorConfigs | undefined {
+  if (!isObj(v)) {
+    issues.error(path, `expected a map of kind to extractor list, found ${kindOf(v)}`);
+    return undefined;
+  }
+  const out: Record<string, ImageExtractor[]> = {};
+  for (const [kind, list] of Object.entries(v)) {
+    const kp = `${path}.${kind}`;
+    if (kind.trim() === '' || kind.includes('*') || kind.includes('/')) {
+      issues.error(kp, `"${kind.slice(0, 64)}" is not a kind`, 'name the kind exactly, e.g. Task');
+      continue;
+    }
+    if (!Array.isArray(list)) {
+      issues.error(kp, `expected a list of extractors, found ${kindOf(list)}`);
+      continue;
+    }
+    const entries: ImageExtractor[] = [];
+    for (const [i, e] of list.entries()) {
+      const ep = `${kp}[${i}]`;
+      const o = readObject(issues, e, ep, EXTRACTOR_FIELDS);
+      if (!o) continue;
+      const p = reqString(issues, o, 'path', ep);
+      const value = optString(issues, o, 'value', ep);
+      const name = optString(issues, o, 'name', ep);
+      const key = optString(issues, o, 'key', ep);
+      const jmesPath = optString(issues, o, 'jmesPath', ep);
+      let ok = p !== undefined;
+      if (p !== undefined) {
+        const why = extractorPathProblem(p, value || undefined);
+        if (why) {
+          issues.error(`${ep}.path`, `"${p.slice(0, 120)}": ${why}`, 'e.g. /spec/containers/*/image');
+          ok = false;
+        }
+      }
+      for (const [f, fv] of [
+        ['value', value],
+        ['key', key],
+      ] as const) {
+        const why = fv === undefined ? undefined : extractorFieldProblem(fv);
+        if (why) {
+          issues.error(`${ep}.${f}`, why);
+          ok = false;
+        }
+      }
+      if (jmesPath !== undefined) {
+        const why = jmesPath.trim() === '' ? 'must not be empty' : expressionProblem(jmesPath);
+        if (why) {
+          issues.error(`${ep}.jmesPath`, why);
+          ok = false;
+        }
+      }
+      if (ok && p !== undefined)
+        entries.push(
+          imageExtractor({
+            path: p,
+            ...(value ? { value } : {}),
+            ...(name ? { name } : {}),
+            ...(key ? { key } : {}),
+            ...(jmesPath ? { jmesPath } : {}),
+          }),
+        );
+    }
+    out[kind] = entries;
+  }
+  return out;
+}
+
 function parseContext(issues: IssueList, v: unknown, path: string): ContextEntry[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) {
