@@ -152,7 +152,7 @@ export class RegistryClient {
 type Selector = { kind: 'digest'; digest: Digest } | { kind: 'tag'; tag: string };
 
 /**
- * One repository of a registry, readable and writable as any other image store. Every manifest and
+ * One repository of a registry, readable and writable like every other image store. Every manifest and
  * blob read is hashed and checked before a caller can use it.
  */
 export class RegistryRepository implements ImageReader, ImageWriter {

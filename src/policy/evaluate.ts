@@ -322,7 +322,7 @@ type RuleGate =
   | { readonly applies: false }
   /**
    * `vars`: the rule's variables, for attestation conditions that read them. `resolved`: the rule with
-   * its attestor templates substituted for this request (same verifyImages order), when it has any.
+   * its attestor templates substituted for this request (same verifyImages order), when it has templates.
    */
   | {
       readonly applies: true;

@@ -116,14 +116,14 @@ function lintKyverno(list: IssueList, doc: Obj, edit: Document.Parsed): boolean 
               if (kl['subject'] === undefined && kl['subjectRegExp'] === undefined) {
                 list.error(
                   `${p}.keyless`,
-                  'no subject: any identity the issuer vouches for may sign',
+                  'no subject: every identity the issuer vouches for may sign',
                   'add subject: https://github.com/<org>/<repo>/.github/workflows/<file>@refs/heads/main',
                 );
               }
               if (kl['issuer'] === undefined && kl['issuerRegExp'] === undefined) {
                 list.error(
                   `${p}.keyless`,
-                  'no issuer: any OIDC provider Fulcio trusts may vouch for the subject',
+                  'no issuer: every OIDC provider Fulcio trusts may vouch for the subject',
                   'add issuer: https://token.actions.githubusercontent.com',
                 );
               }

@@ -556,7 +556,7 @@ function keylessRoot(k: KeylessTrust): TrustedRootBundleCheck {
 /**
  * One bundle referrer verified by sigstore-js against a trusted root (tlog entries, and for keyless
  * the chain, SCT and identity; for a key policy the entries must also record that key). The bundle
- * bytes are attacker-controlled: any failure is a failed candidate, never an exception that hides the
+ * bytes are attacker-controlled: each failure is a failed candidate, never an exception that hides the
  * others.
  */
 function checkTrustedRootBundle(

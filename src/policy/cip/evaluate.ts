@@ -129,7 +129,7 @@ export function evaluateCip(
 }
 
 /**
- * Judges one image against one matching CIP: any one authority suffices; an authority with
+ * Judges one image against one matching CIP: one passing authority suffices; an authority with
  * attestations needs every listed attestation (policy-controller checks attestations instead of
  * signatures then); each attestation needs at least one statement and all of them must pass its policy.
  */

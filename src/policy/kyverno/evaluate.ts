@@ -263,7 +263,7 @@ function computeAuthorities(
 
 /**
  * The JMESPath root of attestation conditions: the predicate, merged over the rule's variables and the
- * admission context when the rule has any (Kyverno adds the predicate to the rule's context).
+ * admission context when the rule has variables (Kyverno adds the predicate to the rule's context).
  */
 function conditionData(predicate: unknown, vars: Readonly<Record<string, unknown>> | undefined): unknown {
   if (vars === undefined) return predicate;

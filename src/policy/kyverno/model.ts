@@ -153,7 +153,7 @@ export type Attestor = { readonly path: string; readonly repository?: string } &
   | { readonly kind: 'nested'; readonly set: AttestorSet }
   /**
    * An entry with `{{ … }}` in its fields, kept as written: Kyverno substitutes the rule's variables
-   * into it per request, and vouch then parses the result as any other entry (see resolve.ts).
+   * into it per request, and vouch then parses the result like a written entry (see resolve.ts).
    */
   | { readonly kind: 'template'; readonly raw: Readonly<Record<string, unknown>>; readonly depth: number }
 );
