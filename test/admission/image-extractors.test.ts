@@ -2,42 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { review } from '../../src/admission/index.js';
 import { PolicyDecider } from '../../src/admission/policy-decider.js';
-import type { Digest } from '../../src/oci/digest.js';
-import {
-  type Evidence,
-  type EvidenceCollector,
-  emptyEvidence,
-  type ImageIdentity,
-  loadPolicies,
-  type PolicySet,
-} from '../../src/policy/index.js';
-import { evidence, KEY_PEM, keySigner, sig } from '../policy/evidence-factory.js';
+import { loadPolicies, type PolicySet } from '../../src/policy/index.js';
+import { KEY_PEM } from '../policy/evidence-factory.js';
+import { DIGESTS, SIGNED, TableRegistry, UNSIGNED } from '../support/table-registry.js';
 import { admissionReviewFor, type Json, loadWorkload } from '../support/admission.js';
 
 // A Kyverno rule with imageExtractors, behind the webhook's review core and the real PolicyDecider: a
 // kind without a pod spec reaches the engine, and its extracted images are judged and pinned.
-const SIGNED = 'registry.example.com/team/signed:1.0.0';
-const UNSIGNED = 'registry.example.com/team/app:1.0.0';
-const DIGESTS: Record<string, Digest> = {
-  [UNSIGNED]: `sha256:${'b2'.repeat(32)}` as Digest,
-  [SIGNED]: `sha256:${'a1'.repeat(32)}` as Digest,
-};
-
-const resolver = {
-  resolve: async (image: string): Promise<Digest> => {
-    const d = DIGESTS[image];
-    if (d === undefined) throw new Error(`no such image ${image}`);
-    return d;
-  },
-};
-const collector: EvidenceCollector = {
-  collect: async (image: ImageIdentity): Promise<Evidence> =>
-    image.ref === SIGNED
-      ? evidence(image.digest, {
-          signatures: [sig(image.digest, keySigner(), 'registry.example.com/team/signed')],
-        })
-      : emptyEvidence(image.digest),
-};
+const { resolver, collector } = new TableRegistry();
 
 const indentedKey = KEY_PEM.trim()
   .split('\n')

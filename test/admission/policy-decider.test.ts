@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type AdmissionServerOptions, startAdmissionServer } from '../../src/admission/index.js';
 import { PolicyDecider } from '../../src/admission/policy-decider.js';
-import type { Digest } from '../../src/oci/digest.js';
-import {
-  type Evidence,
-  type EvidenceCollector,
-  emptyEvidence,
-  type ImageIdentity,
-  loadPolicies,
-  type PolicySet,
-} from '../../src/policy/index.js';
-import { evidence, KEY_PEM, keySigner, sig } from '../policy/evidence-factory.js';
+import { loadPolicies, type PolicySet } from '../../src/policy/index.js';
+import { KEY_PEM } from '../policy/evidence-factory.js';
+import { SIGNED, TableRegistry } from '../support/table-registry.js';
 import {
   admissionReviewFor,
   httpsRequest,
@@ -25,34 +18,7 @@ import {
 // The real policy engine behind the real webhook: policies are parsed from YAML, the decision goes
 // through PolicyDecider and the server's verdict cache. Only the registry side is a table: the
 // unsigned image has nothing attached, the signed one a signature by the fixture key.
-const UNSIGNED = 'registry.example.com/team/app:1.0.0';
-const SIGNED = 'registry.example.com/team/signed:1.0.0';
-const DIGESTS: Record<string, Digest> = {
-  [UNSIGNED]: `sha256:${'b2'.repeat(32)}` as Digest,
-  [SIGNED]: `sha256:${'a1'.repeat(32)}` as Digest,
-};
 const NOW_MS = Date.parse('2026-11-23T12:00:00Z');
-
-/** Counts image resolutions: one per decision the cache did not answer. */
-class Registry {
-  resolutions = 0;
-  readonly resolver = {
-    resolve: async (image: string): Promise<Digest> => {
-      this.resolutions += 1;
-      const d = DIGESTS[image];
-      if (d === undefined) throw new Error(`no such image ${image}`);
-      return d;
-    },
-  };
-  readonly collector: EvidenceCollector = {
-    collect: async (image: ImageIdentity): Promise<Evidence> =>
-      image.ref === SIGNED
-        ? evidence(image.digest, {
-            signatures: [sig(image.digest, keySigner(), 'registry.example.com/team/signed')],
-          })
-        : emptyEvidence(image.digest),
-  };
-}
 
 const indentedKey = KEY_PEM.trim()
   .split('\n')
@@ -91,7 +57,7 @@ async function webhook(
   over: Partial<AdmissionServerOptions> = {},
   noMatchPolicy?: 'allow',
 ) {
-  const registry = new Registry();
+  const registry = new TableRegistry();
   const pair = await testCertificate();
   const server = await startAdmissionServer({
     tls: { kind: 'pem', certPem: pair.certPem, keyPem: pair.keyPem },
@@ -241,7 +207,7 @@ test('a pod nested too deeply to key the cache on is still decided, just not cac
             value: prod
 `);
   const pair = await testCertificate();
-  const registry = new Registry();
+  const registry = new TableRegistry();
   const server = await startAdmissionServer({
     tls: { kind: 'pem', certPem: pair.certPem, keyPem: pair.keyPem },
     decider: new PolicyDecider({
