@@ -12,7 +12,7 @@ import {
   type PolicySet,
   settle,
 } from '../policy/index.js';
-import { resolveRemotePolicies } from '../policy/remote-fetch.js';
+import { resolveExternalPolicies } from '../policy/policy-source-fetch.js';
 import type { ConfigMapSource } from './config-maps.js';
 
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -104,7 +104,7 @@ export class PolicyStore {
           error: new VouchError('POLICY_INVALID', `no policy files in ${this.paths.join(', ')}`),
         };
       } else {
-        this.active = await resolveRemotePolicies(
+        this.active = await resolveExternalPolicies(
           mergePolicySets(sets),
           this.opts.cue ?? { engine: cueSubset },
           {

@@ -11,11 +11,15 @@ export type { CueCompiled, CueEngine, CueResult } from './cue/evaluator.js';
 export { cueSubset } from './cue/subset.js';
 export {
   checkRemotePolicy,
-  inlineRemotePolicies,
+  inlineExternalPolicies,
   type RemotePolicyRef,
   remotePolicyRefs,
-} from './cip/remote.js';
-export { fetchRemotePolicies, type RemoteFetchOptions, resolveRemotePolicies } from './remote-fetch.js';
+} from './cip/policy-sources.js';
+export {
+  fetchRemotePolicies,
+  type RemoteFetchOptions,
+  resolveExternalPolicies,
+} from './policy-source-fetch.js';
 export {
   answeredCue,
   CUE_MODES,

@@ -6,7 +6,7 @@ import type { ImageReader } from '../../oci/image-store.js';
 import { openOciLayout } from '../../oci/layout-dir.js';
 import { LayoutRepository } from '../../oci/layout-repository.js';
 import { parseReference, type Reference, registryClientFromEnv } from '../../oci/index.js';
-import { resolveRemotePolicies } from '../../policy/remote-fetch.js';
+import { resolveExternalPolicies } from '../../policy/policy-source-fetch.js';
 import {
   type AuthorityRequirement,
   type CueEngine,
@@ -54,7 +54,7 @@ export async function readPolicyFiles(
   );
   // policy.remote (fetched, pinned by sha256sum) and configMapRef (from --config-maps) are inlined now,
   // as policy-controller's reconciler inlines them.
-  return resolveRemotePolicies(set, cue ?? { engine: cueSubset }, {
+  return resolveExternalPolicies(set, cue ?? { engine: cueSubset }, {
     ...(configMaps ? { configMaps: configMapsFromSet(configMaps) } : {}),
   });
 }

@@ -69,7 +69,7 @@ export interface CipAttestation {
 }
 
 export type CipPolicySource =
-  /** `fetchedFrom`: a `remote` policy inlined after its content matched `sha256sum` (see cip/remote.ts). */
+  /** `fetchedFrom`: a `remote` or `configMapRef` policy inlined when loaded (see cip/policy-sources.ts). */
   | { readonly kind: 'inline'; readonly data: string; readonly fetchedFrom?: string }
   | { readonly kind: 'remote'; readonly url: string; readonly sha256sum?: string }
   | { readonly kind: 'configMap'; readonly name: string; readonly namespace?: string; readonly key?: string };

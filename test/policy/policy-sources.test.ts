@@ -10,7 +10,7 @@ import {
   cueSubset,
   loadPolicies,
   remotePolicyRefs,
-  resolveRemotePolicies,
+  resolveExternalPolicies,
 } from '../../src/policy/index.js';
 
 const GOOD = 'predicate: components: [_, ...]\n';
@@ -64,14 +64,14 @@ test('a body whose SHA-256 is not the pinned one is refused, naming both digests
 });
 
 test('the fetched, verified policy is inlined and compiled, and says where it came from', async () => {
-  const set = await resolveRemotePolicies(load(cip(`${base}/good.cue`, sha(GOOD))), { engine: cueSubset });
+  const set = await resolveExternalPolicies(load(cip(`${base}/good.cue`, sha(GOOD))), { engine: cueSubset });
   const p = set.cips[0]?.policy;
   assert.deepEqual(p?.source, { kind: 'inline', data: GOOD, fetchedFrom: `${base}/good.cue` });
   assert.equal(p?.cue?.ok, true);
 });
 
 test('a redirect is followed; the pinned digest still decides', async () => {
-  const set = await resolveRemotePolicies(load(cip(`${base}/moved`, sha(GOOD))), { engine: cueSubset });
+  const set = await resolveExternalPolicies(load(cip(`${base}/moved`, sha(GOOD))), { engine: cueSubset });
   assert.equal(set.cips[0]?.policy?.source.kind, 'inline');
 });
 
@@ -85,7 +85,7 @@ for (const [what, path, pin, message] of [
 ] as const) {
   test(`a remote policy is refused as POLICY_INVALID on ${what}`, async () => {
     await assert.rejects(
-      resolveRemotePolicies(load(cip(`${base}${path}`, pin)), { engine: cueSubset }),
+      resolveExternalPolicies(load(cip(`${base}${path}`, pin)), { engine: cueSubset }),
       (e: unknown) => e instanceof VouchError && e.code === 'POLICY_INVALID' && message.test(e.message),
     );
   });
@@ -94,13 +94,13 @@ for (const [what, path, pin, message] of [
 test('a set without remote policies is returned as is, with no request made', async () => {
   const before = served;
   const set = load(cip(`${base}/good.cue`, sha(GOOD)).replace(/remote:\n.*\n.*\n/, 'data: "a: 1"\n'));
-  assert.equal(await resolveRemotePolicies(set, { engine: cueSubset }), set);
+  assert.equal(await resolveExternalPolicies(set, { engine: cueSubset }), set);
   assert.equal(served, before);
 });
 
 test('a URL that is not http(s) is refused without a request', async () => {
   await assert.rejects(
-    resolveRemotePolicies(load(cip('file:///etc/passwd', sha(GOOD))), { engine: cueSubset }),
+    resolveExternalPolicies(load(cip('file:///etc/passwd', sha(GOOD))), { engine: cueSubset }),
     /only http and https are fetched/,
   );
 });
@@ -120,7 +120,7 @@ const maps = (data: Record<string, Record<string, string>>) => async (ns: string
   data[`${ns}/${name}`];
 
 test("a configMapRef policy is inlined from the ConfigMap in policy-controller's namespace", async () => {
-  const set = await resolveRemotePolicies(
+  const set = await resolveExternalPolicies(
     load(cmCip('{ name: sbom-policy, key: policy.cue }')),
     { engine: cueSubset },
     { configMaps: maps({ 'cosign-system/sbom-policy': { 'policy.cue': GOOD } }) },
@@ -141,7 +141,7 @@ for (const [what, source, message] of [
 ] as const) {
   test(`a configMapRef policy is refused as POLICY_INVALID with ${what}`, async () => {
     await assert.rejects(
-      resolveRemotePolicies(
+      resolveExternalPolicies(
         load(cmCip('{ name: sbom-policy, key: policy.cue }')),
         { engine: cueSubset },
         source ? { configMaps: source } : {},

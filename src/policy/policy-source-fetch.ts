@@ -1,6 +1,6 @@
 /**
  * The edge of `policy.remote`: fetches each remote policy a set names, checks it against its pinned
- * sha256sum, and returns the bodies to inline (see cip/remote.ts). Plain HTTP is accepted, as
+ * sha256sum, and returns the bodies to inline (see cip/policy-sources.ts). Plain HTTP is accepted, as
  * policy-controller accepts it: the pinned digest, not the transport, is what makes the body trusted.
  */
 import { get as httpGet, type IncomingMessage } from 'node:http';
@@ -10,10 +10,10 @@ import {
   checkRemotePolicy,
   configMapPolicyKey,
   configMapPolicyRefs,
-  inlineRemotePolicies,
+  inlineExternalPolicies,
   type RemotePolicyRef,
   remotePolicyRefs,
-} from './cip/remote.js';
+} from './cip/policy-sources.js';
 import { settle } from './cue/answers.js';
 import type { CueEngine } from './cue/evaluator.js';
 import type { PolicySet } from './load.js';
@@ -36,7 +36,7 @@ const MAX_REDIRECTS = 5;
 
 /**
  * Fetches and verifies every remote policy of `set`.
- * @returns URL → body, for inlineRemotePolicies
+ * @returns URL → body, for inlineExternalPolicies
  * @throws POLICY_INVALID naming the policy, the URL and what was wrong (fetch failure, size, digest)
  */
 export async function fetchRemotePolicies(
@@ -62,7 +62,7 @@ export async function fetchRemotePolicies(
  * A fetched CUE policy that does not compile refuses the set, as an inline one fails lint.
  * @throws POLICY_INVALID
  */
-export async function resolveRemotePolicies(
+export async function resolveExternalPolicies(
   set: PolicySet,
   cue: { readonly engine: CueEngine; readonly answer?: () => Promise<boolean> },
   opts: RemoteFetchOptions = {},
@@ -86,7 +86,7 @@ export async function resolveRemotePolicies(
       bodies.set(configMapPolicyKey(ref), body);
     }),
   );
-  const out = await settle(() => inlineRemotePolicies(set, bodies, cue.engine), cue.answer);
+  const out = await settle(() => inlineExternalPolicies(set, bodies, cue.engine), cue.answer);
   for (const cip of out.cips)
     for (const p of [cip.policy, ...cip.authorities.flatMap((a) => a.attestations.map((x) => x.policy))]) {
       if (p?.source.kind !== 'inline' || p.source.fetchedFrom === undefined) continue;

@@ -4,10 +4,11 @@ import type { PolicySet } from '../load.js';
 import type { CipAuthority, CipPolicy, ClusterImagePolicy } from './model.js';
 
 /**
- * `policy.remote` (a CUE or Rego policy kept at a URL). policy-controller's reconciler fetches the URL
+ * Policies kept outside the ClusterImagePolicy: `policy.remote` (at a URL) and `policy.configMapRef`.
+ * For `remote`, policy-controller's reconciler fetches the URL
  * when it reads the ClusterImagePolicy, requires the body's SHA-256 to equal `sha256sum`, and inlines it;
  * a mismatch or a failed fetch leaves the policy out. vouch does the same in two pure steps around one
- * fetch at the edge (src/policy/remote-fetch.ts): list the references, then inline the verified bodies.
+ * fetch at the edge (src/policy/policy-source-fetch.ts): list the references, then inline the verified bodies.
  */
 export interface RemotePolicyRef {
   readonly url: string;
@@ -103,7 +104,7 @@ export function configMapPolicyKey(ref: { namespace: string; name: string; key: 
  * body is in `bodies` replaced by that body, compiled with `cue`. Policies without a body stay as they
  * are, and fail closed at evaluation.
  */
-export function inlineRemotePolicies(
+export function inlineExternalPolicies(
   set: PolicySet,
   bodies: ReadonlyMap<string, string>,
   cue: CueEngine,
