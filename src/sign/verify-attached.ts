@@ -102,18 +102,11 @@ export function verifyAttachedSignatures(input: {
   const outcomes: (Success | Failure)[] = [
     ...legacy.verified.map((v): Success | Failure => {
       const c = attached.legacy.find((x) => x.entry.index === v.index);
-      const item: VerifiedAttachment = {
-        format: 'legacy',
-        index: v.index,
-        keyId: v.keyId,
-        ...(v.identity ? { identity: v.identity } : {}),
-        ...certificateOf(c?.entry.certificatePem),
-        payload: c?.payload ?? Buffer.alloc(0),
-      };
-      return withKeyTlog(item, c?.entry, keyTlog, () => ({
+      const payload = c?.payload ?? Buffer.alloc(0);
+      return legacyOutcome(v, c?.entry, keyTlog, { payload }, () => ({
         kind: 'simple-signing',
         signature: c?.entry.signature ?? '',
-        payload: c?.payload ?? Buffer.alloc(0),
+        payload,
       }));
     }),
     ...legacy.failures,
@@ -153,6 +146,25 @@ function keyTlogOf(trust: TrustPolicy, tlog: KeyTlogTrust | undefined): KeyTlog 
     keys: trust,
     root: { trustedRoot: tlog.trustedRoot, policy: { kind: 'key', keys: trust.keys } },
   };
+}
+
+/** One legacy `.sig`/`.att` entry that verified, as reported, checked against the tlog when asked. */
+function legacyOutcome(
+  v: { index: number; keyId: string; identity?: CertificateIdentity },
+  entry: CosignEntry | undefined,
+  keyTlog: KeyTlog | undefined,
+  body: { payload: Buffer; statement?: Statement },
+  content: () => RekorSignedContent,
+): Success | Failure {
+  const item: VerifiedAttachment = {
+    format: 'legacy',
+    index: v.index,
+    keyId: v.keyId,
+    ...(v.identity ? { identity: v.identity } : {}),
+    ...certificateOf(entry?.certificatePem),
+    ...body,
+  };
+  return withKeyTlog(item, entry, keyTlog, content);
 }
 
 /**
@@ -218,17 +230,9 @@ export function verifyAttachedAttestations(input: {
   const outcomes: (Success | Failure)[] = [
     ...legacy.verified.map((v): Success | Failure => {
       const c = attached.legacy.find((x) => x.entry.index === v.index);
-      const item: VerifiedAttachment = {
-        format: 'legacy',
-        index: v.index,
-        keyId: v.keyId,
-        ...(v.identity ? { identity: v.identity } : {}),
-        ...certificateOf(c?.entry.certificatePem),
-        payload: Buffer.from(JSON.stringify(v.statement)),
-        statement: v.statement,
-      };
+      const body = { payload: Buffer.from(JSON.stringify(v.statement)), statement: v.statement };
       // The envelope parsed during verification, so it parses again here.
-      return withKeyTlog(item, c?.entry, keyTlog, () => ({
+      return legacyOutcome(v, c?.entry, keyTlog, body, () => ({
         kind: 'dsse',
         envelope: parseEnvelope(c?.envelope ?? Buffer.alloc(0), `attestation ${v.index}`),
       }));
