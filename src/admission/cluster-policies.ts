@@ -433,9 +433,11 @@ export class ClusterPolicies {
     // Coalesces a burst (a relist, many events in one chunk) into one rebuild.
     setImmediate(() => {
       this.#scheduled = false;
-      this.#chain = this.#chain.then(() => this.#rebuild()).catch((e: unknown) => {
-        this.opts.log(`cluster policies: rebuild failed, the previous set stays: ${describeCause(e)}`);
-      });
+      this.#chain = this.#chain
+        .then(() => this.#rebuild())
+        .catch((e: unknown) => {
+          this.opts.log(`cluster policies: rebuild failed, the previous set stays: ${describeCause(e)}`);
+        });
     });
   }
 
@@ -545,7 +547,14 @@ export class ClusterPolicies {
       return;
     }
     if (!outcome.ok) {
-      const { namespace: evNs, event } = refusedEvent(kind, apiVersion, o, outcome.message, now, this.opts.instance);
+      const { namespace: evNs, event } = refusedEvent(
+        kind,
+        apiVersion,
+        o,
+        outcome.message,
+        now,
+        this.opts.instance,
+      );
       try {
         await this.#api.createEvent(evNs, event);
       } catch (e) {

@@ -56,7 +56,9 @@ export class KubeStatusError extends VouchError {
       status === 401 || status === 403 ? 'AUTH_FAILED' : status === 404 ? 'NOT_FOUND' : 'KUBE_API_ERROR',
       `${what}: ${status} ${detail}`,
       status === 401 || status === 403
-        ? { hint: 'check the service account token and the chart ClusterRole (get/list/watch on policy resources)' }
+        ? {
+            hint: 'check the service account token and the chart ClusterRole (get/list/watch on policy resources)',
+          }
         : {},
     );
   }
@@ -292,7 +294,10 @@ export class WatchEventSplitter {
           continue;
         }
         if (c !== 0x7b) {
-          throw new VouchError('KUBE_API_ERROR', `watch stream: expected a JSON event, got byte 0x${c.toString(16)}`);
+          throw new VouchError(
+            'KUBE_API_ERROR',
+            `watch stream: expected a JSON event, got byte 0x${c.toString(16)}`,
+          );
         }
         start = i;
         this.#depth = 1;

@@ -64,6 +64,22 @@ export const VOUCH_RESOURCES: readonly ResourceDef[] = [
   { group: '', versions: ['v1'], kind: 'ConfigMap', plural: 'configmaps', namespaced: true, status: false },
   { group: '', versions: ['v1'], kind: 'Event', plural: 'events', namespaced: true, status: false },
   { group: '', versions: ['v1'], kind: 'Namespace', plural: 'namespaces', namespaced: false, status: true },
+  {
+    group: 'wgpolicyk8s.io',
+    versions: ['v1alpha2'],
+    kind: 'PolicyReport',
+    plural: 'policyreports',
+    namespaced: true,
+    status: false,
+  },
+  {
+    group: 'wgpolicyk8s.io',
+    versions: ['v1alpha2'],
+    kind: 'ClusterPolicyReport',
+    plural: 'clusterpolicyreports',
+    namespaced: false,
+    status: false,
+  },
 ];
 
 interface WatchEvent {
@@ -204,7 +220,11 @@ export async function startKubeApiServer(
     const key = keyOf(ns, String(meta.name));
     const objects = store.get(r.plural) as Map<string, Json>;
     const previous = objects.get(key);
-    const stored = stamp(r, r.namespaced ? { ...object, metadata: { ...meta, namespace: ns } } : object, previous);
+    const stored = stamp(
+      r,
+      r.namespaced ? { ...object, metadata: { ...meta, namespace: ns } } : object,
+      previous,
+    );
     objects.set(key, stored);
     emit(previous ? 'MODIFIED' : 'ADDED', r, stored);
     return stored;
@@ -359,7 +379,7 @@ export async function startKubeApiServer(
     if (name === undefined) {
       if (method === 'GET') {
         if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
-          startWatch(r, version, ns, url.searchParams, req, res);
+          startWatch(r, version, ns, url.searchParams, res);
           return;
         }
         listObjects(r, version, ns, url.searchParams, res, view);
@@ -375,14 +395,22 @@ export async function startKubeApiServer(
         }
         const objNs = r.namespaced ? String(meta.namespace ?? ns ?? 'default') : undefined;
         if (objects.has(keyOf(objNs, n))) {
-          status(res, 409, 'AlreadyExists', `${gr} "${n}" already exists`, { name: n, group: r.group, kind: r.plural });
+          status(res, 409, 'AlreadyExists', `${gr} "${n}" already exists`, {
+            name: n,
+            group: r.group,
+            kind: r.plural,
+          });
           return;
         }
         if (url.searchParams.get('dryRun') === 'All') {
           send(res, 201, view(o));
           return;
         }
-        send(res, 201, view(write(r, { ...o, metadata: { ...meta, ...(objNs ? { namespace: objNs } : {}) } })));
+        send(
+          res,
+          201,
+          view(write(r, { ...o, metadata: { ...meta, ...(objNs ? { namespace: objNs } : {}) } })),
+        );
         return;
       }
       status(res, 405, 'MethodNotAllowed', `${method} is not supported on a collection here`);
@@ -392,17 +420,44 @@ export async function startKubeApiServer(
     const key = keyOf(r.namespaced ? (ns ?? 'default') : undefined, name);
     const current = objects.get(key);
     if (method === 'GET') {
-      if (!current) return notFound(name);
+      if (!current) {
+        notFound(name);
+        return;
+      }
       send(res, 200, view(current));
       return;
     }
     if (method === 'DELETE') {
       const gone = removeObject(r, key);
-      if (!gone) return notFound(name);
+      if (!gone) {
+        notFound(name);
+        return;
+      }
       send(res, 200, view(gone));
       return;
     }
-    if (!current) return notFound(name);
+    if (method === 'PATCH' && contentType === 'application/apply-patch+yaml' && sub === undefined) {
+      // Server-side apply, approximated: create when absent, else merge (no field ownership).
+      const o = parsed as Json | undefined;
+      if (!o || typeof o !== 'object') {
+        status(res, 400, 'BadRequest', 'body required');
+        return;
+      }
+      const meta = {
+        ...((o.metadata as Json | undefined) ?? {}),
+        name,
+        ...(r.namespaced ? { namespace: ns ?? 'default' } : {}),
+      };
+      const next = current
+        ? (mergePatch(current, { ...o, metadata: meta }) as Json)
+        : { ...o, metadata: meta };
+      send(res, current ? 200 : 201, view(write(r, next)));
+      return;
+    }
+    if (!current) {
+      notFound(name);
+      return;
+    }
     let next: Json;
     if (method === 'PUT') {
       const o = parsed as Json | undefined;
@@ -417,7 +472,12 @@ export async function startKubeApiServer(
         else if (contentType === 'application/json-patch+json') next = jsonPatch(current, parsed);
         else {
           // The API server answers 415 for strategic merge patch on custom resources.
-          status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`);
+          status(
+            res,
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+          );
           return;
         }
       } catch (e) {
@@ -445,7 +505,11 @@ export async function startKubeApiServer(
     const merged: Json =
       sub === 'status'
         ? { ...current, status: next.status }
-        : { ...next, metadata: { ...nextMeta, name, ...(r.namespaced ? { namespace: curMeta.namespace } : {}) }, ...(r.status ? { status: current.status } : {}) };
+        : {
+            ...next,
+            metadata: { ...nextMeta, name, ...(r.namespaced ? { namespace: curMeta.namespace } : {}) },
+            ...(r.status ? { status: current.status } : {}),
+          };
     if (merged.status === undefined) delete merged.status;
     send(res, 200, view(write(r, merged)));
   };
@@ -462,7 +526,7 @@ export async function startKubeApiServer(
     const all = [...(store.get(r.plural) as Map<string, Json>).entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o)
-      .filter((o) => (ns === undefined || (o.metadata as Json).namespace === ns))
+      .filter((o) => ns === undefined || (o.metadata as Json).namespace === ns)
       .filter((o) => fieldName === undefined || (o.metadata as Json).name === fieldName);
     const limit = Number(q.get('limit') ?? '0');
     const cont = q.get('continue');
@@ -472,7 +536,12 @@ export async function startKubeApiServer(
       const c = JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as { start: number; rv: string };
       // A continue token is only good while its snapshot is retained.
       if (Number(c.rv) < oldestRv) {
-        status(res, 410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.');
+        status(
+          res,
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result.',
+        );
         return;
       }
       start = c.start;
@@ -498,7 +567,6 @@ export async function startKubeApiServer(
     version: string,
     ns: string | undefined,
     q: URLSearchParams,
-    req: IncomingMessage,
     res: ServerResponse,
   ): void => {
     const fieldName = /(?:^|,)metadata\.name=([^,]+)/.exec(q.get('fieldSelector') ?? '')?.[1];
@@ -545,7 +613,7 @@ export async function startKubeApiServer(
       watchers.delete(w);
       if (timer) clearTimeout(timer);
     };
-    req.on('close', done);
+    // Not req's 'close': that fires once the request is read, while the response streams on.
     res.on('close', done);
   };
 
