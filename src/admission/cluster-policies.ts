@@ -465,7 +465,13 @@ export class ClusterPolicies {
         const id = `${kind}\u0000${key}`;
         seen.add(id);
         // Keyed on what the author wrote, not the resourceVersion: a status write changes the latter.
-        const text = JSON.stringify(authoredDocument(o));
+        let text: string;
+        try {
+          text = JSON.stringify(authoredDocument(o));
+        } catch (e) {
+          // Nesting deeper than the serialiser's stack: refused like any other bad object.
+          text = `unserialisable\u0000${String(metaOf(o).resourceVersion ?? '')}\u0000${describeCause(e)}`;
+        }
         const last = this.#last.get(id);
         let outcome: ObjectOutcome;
         if (last && last.text === text && last.cmKey === cmKey(last.unresolved)) {

@@ -127,12 +127,11 @@ export class KubeResources {
     status: Record<string, unknown>,
   ): Promise<void> {
     const path = `${resourcePath(r, { ...(object.namespace ? { namespace: object.namespace } : {}), name: object.name })}/status`;
-    await this.#json(
+    await this.#write(
       'PATCH',
       path,
       { metadata: { resourceVersion: object.resourceVersion }, status },
       'application/merge-patch+json',
-      1024 * 1024,
     );
   }
 
@@ -141,13 +140,29 @@ export class KubeResources {
    * @throws KubeStatusError, TIMEOUT, KUBE_API_ERROR
    */
   async createEvent(namespace: string, event: Record<string, unknown>): Promise<void> {
-    await this.#json(
+    await this.#write(
       'POST',
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
       event,
       'application/json',
-      1024 * 1024,
     );
+  }
+
+  /** A write whose answer is not needed: the object the server echoes (maybe large) is read and dropped. */
+  async #write(method: string, path: string, body: unknown, contentType: string): Promise<void> {
+    const what = `kubernetes ${method} ${path.split('?')[0]}`;
+    const res = await this.#send(method, path, body, contentType, undefined, true);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      await new Promise<void>((resolve, reject) => {
+        res.on('data', () => undefined);
+        res.on('error', (e) => reject(wrapError(what, e)));
+        res.on('end', () => resolve());
+      });
+      return;
+    }
+    const text = await readAll(res, 64 * 1024, what).catch(() => '');
+    throw new KubeStatusError(status, what, statusMessage(text));
   }
 
   async #json(
