@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
-import { admissionReviewFor, type Json, postReview, testCertificate } from '../support/admission.js';
+import {
+  admissionReviewFor,
+  httpsRequest,
+  type Json,
+  postReview,
+  testCertificate,
+} from '../support/admission.js';
 import { startCli } from '../support/cli.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 
@@ -15,7 +21,7 @@ const run = promisify(execFile);
 const KUBECTL = '/usr/bin/kubectl';
 const IMAGE = `registry.example/app@sha256:${'ab'.repeat(32)}`;
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, opts: { apiDown?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vouch-cluster-policies-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const api = await startKubeApiServer();
@@ -55,6 +61,19 @@ spec:
   authorities: [{ static: { action: pass } }]
 `,
   );
+  writeFileSync(
+    join(policies, 'blocked.yaml'),
+    `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: { name: blocked-from-file }
+spec:
+  images: [{ glob: "blocked.example/**" }]
+  authorities: [{ static: { action: fail } }]
+`,
+  );
+  // Labels from a file, so an API server that is down does not decide the namespace scope.
+  writeFileSync(join(dir, 'namespaces.yaml'), 'shop: { policy.sigstore.dev/include: "true" }\n');
+  if (opts.apiDown) await api.down();
   const tls = await testCertificate();
   writeFileSync(join(dir, 'tls.crt'), tls.certPem);
   writeFileSync(join(dir, 'tls.key'), tls.keyPem);
@@ -79,15 +98,17 @@ spec:
     join(dir, 'tls.key'),
     '--no-match-policy',
     'allow',
+    '--namespaces',
+    join(dir, 'namespaces.yaml'),
   ]);
   t.after(() => cli.stop());
   const url = (await cli.waitFor(/"listening":"(https:\/\/127\.0\.0\.1:\d+)"/))[1] as string;
-  const verdict = async (): Promise<Json> => {
+  const verdict = async (image = IMAGE): Promise<Json> => {
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'web' },
-      spec: { containers: [{ name: 'web', image: IMAGE }] },
+      spec: { containers: [{ name: 'web', image }] },
     };
     const r = await postReview(url, tls.certPem, '/validate', admissionReviewFor(pod, { namespace: 'shop' }));
     return r.json['response'] as Json;
@@ -130,4 +151,22 @@ spec:
   assert.ok(got['metadata']);
   await s.kubectl('delete', 'clusterimagepolicy', 'block-registry-example', '--wait=false');
   await s.until((r) => r['allowed'] === true, 'the deleted policy still denies');
+});
+
+test('an API server that is down at start: the webhook serves its file policies and /readyz says what is missing', async (t) => {
+  const s = await setup(t, { apiDown: true });
+  const blocked = await s.verdict(`blocked.example/app@sha256:${'cd'.repeat(32)}`);
+  assert.equal(blocked['allowed'], false, 'the file policy decides');
+  assert.match(JSON.stringify(blocked['status']), /blocked-from-file/);
+  const ready = await httpsRequest(s.url, s.caPem, { path: '/readyz' });
+  assert.equal(ready.status, 503);
+  assert.match(ready.body, /ClusterImagePolicy not yet listed from the API server: .*(ECONNREFUSED|connect)/);
+  await s.api.up();
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const r = await httpsRequest(s.url, s.caPem, { path: '/readyz' });
+    if (r.status === 200) break;
+    if (Date.now() > end) throw new Error(`never ready: ${r.body}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
 });
