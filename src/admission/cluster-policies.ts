@@ -17,7 +17,6 @@ import {
   type CueEngine,
   cueSubset,
   lintPolicies,
-  loadPolicies,
   mergePolicySets,
   type PolicyIssue,
   type PolicySet,
@@ -139,6 +138,24 @@ export function authoredDocument(o: KubeObject): Record<string, unknown> {
 }
 
 /**
+ * What identifies the authored content of an object cheaply: the API server bumps
+ * `metadata.generation` on every spec change (not on status writes), and labels and annotations are
+ * the only other authored parts. Without a generation, the authored document itself.
+ */
+export function authoredKey(o: KubeObject): string {
+  const m = metaOf(o);
+  try {
+    if (typeof m.generation === 'number' && typeof m.uid === 'string') {
+      return JSON.stringify([o.apiVersion, m.uid, m.generation, m.labels ?? null, m.annotations ?? null]);
+    }
+    return JSON.stringify(authoredDocument(o));
+  } catch (e) {
+    // Nesting deeper than the serialiser's stack: refused like any other bad object (readPolicyObject).
+    return `unserialisable\u0000${String(m.resourceVersion ?? '')}\u0000${describeCause(e)}`;
+  }
+}
+
+/**
  * Lints and loads one object, as `policy lint` and a policy file reload do.
  * @throws never: every failure is an outcome
  */
@@ -180,7 +197,7 @@ export function readPolicyObject(
         issues: errors,
       };
     }
-    return { ok: true, set: loadPolicies(text, source, loadOpts), warnings: lint.issues };
+    return { ok: true, set: lint.policies, warnings: lint.issues };
   } catch (e) {
     return { ok: false, message: `${source}: ${describeCause(e)}`, issues: [] };
   }
@@ -319,6 +336,7 @@ async function runLimited(tasks: ReadonlyArray<() => Promise<void>>, n: number):
 /** Policies from the API server, live. */
 export class ClusterPolicies {
   readonly #api: KubeResources;
+  readonly #ownsApi: boolean;
   readonly #reflectors = new Map<ClusterPolicyKind, Reflector>();
   #set: PolicySet = { cips: [], kyverno: [], trustRoots: [] };
   /** Last good version of each object, by kind and key: kept while a newer version is refused. */
@@ -326,6 +344,10 @@ export class ClusterPolicies {
   /** The outcome of each object's current version, so a rebuild lints only what changed. */
   readonly #last = new Map<string, LastSeen>();
   #reporting: Promise<void> = Promise.resolve();
+  /** Objects changed since the last rebuild, by kind ('all' after a list). */
+  readonly #dirty = new Map<ClusterPolicyKind, Set<string> | 'all'>();
+  /** The outcome last written to each object's status, by kind and uid. */
+  readonly #written = new Map<string, string>();
   #scheduled = false;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -337,6 +359,7 @@ export class ClusterPolicies {
     conn: KubeConnection | KubeResources,
     private readonly opts: ClusterPoliciesOptions,
   ) {
+    this.#ownsApi = !(conn instanceof KubeResources);
     this.#api = conn instanceof KubeResources ? conn : new KubeResources(conn);
     for (const kind of opts.kinds) {
       const spec = SPECS[kind];
@@ -344,7 +367,12 @@ export class ClusterPolicies {
         kind,
         new Reflector(this.#api, spec.refs, {
           ...(opts.reflector ?? {}),
-          onChange: () => this.#schedule(),
+          onChange: (keys) => {
+            const d = this.#dirty.get(kind);
+            if (keys === undefined || d === 'all') this.#dirty.set(kind, 'all');
+            else this.#dirty.set(kind, new Set([...(d ?? []), ...keys]));
+            this.#schedule();
+          },
           onState: (s) => this.#onState(kind, s),
         }),
       );
@@ -377,6 +405,7 @@ export class ClusterPolicies {
     await Promise.all([...this.#reflectors.values()].map((r) => r.stop()));
     await this.#chain;
     await this.#reporting;
+    if (this.#ownsApi) this.#api.close();
   }
 
   /** Resolves when the status and Event writes queued so far are done. */
@@ -456,23 +485,31 @@ export class ClusterPolicies {
     const sets: PolicySet[] = [];
     const seen = new Set<string>();
     const reports: Array<() => Promise<void>> = [];
+    let changed = this.generation === 0;
+    const dirty = new Map(this.#dirty);
+    this.#dirty.clear();
     for (const kind of this.opts.kinds) {
       if (kind === 'ConfigMap') continue;
       const r = this.#reflectors.get(kind);
       if (!r) continue;
       const apiVersion = `${r.resource.group}/${r.resource.version}`;
+      const changedKeys = dirty.get(kind);
       for (const [key, o] of r.objects()) {
         const id = `${kind}\u0000${key}`;
         seen.add(id);
-        // Keyed on what the author wrote, not the resourceVersion: a status write changes the latter.
-        let text: string;
-        try {
-          text = JSON.stringify(authoredDocument(o));
-        } catch (e) {
-          // Nesting deeper than the serialiser's stack: refused like any other bad object.
-          text = `unserialisable\u0000${String(metaOf(o).resourceVersion ?? '')}\u0000${describeCause(e)}`;
-        }
         const last = this.#last.get(id);
+        // An object no event touched keeps its outcome unless the ConfigMaps it reads changed.
+        const touched = changedKeys === 'all' || changedKeys?.has(key) === true;
+        if (last && !touched && last.cmKey === '') {
+          if (last.outcome.ok) sets.push(last.outcome.set);
+          else {
+            const good = this.#accepted.get(id);
+            if (good) sets.push(good);
+          }
+          continue;
+        }
+        // Keyed on what the author wrote, not the resourceVersion: a status write changes the latter.
+        const text = authoredKey(o);
         let outcome: ObjectOutcome;
         if (last && last.text === text && last.cmKey === cmKey(last.unresolved)) {
           outcome = last.outcome;
@@ -496,6 +533,7 @@ export class ClusterPolicies {
               outcome = { ok: false, message: `${objectSource(kind, o)}: ${message}`, issues: [] };
             }
           }
+          changed = true;
           this.#last.set(id, {
             text,
             cmKey: cmKey(unresolved),
@@ -517,13 +555,17 @@ export class ClusterPolicies {
     }
     for (const id of [...this.#last.keys()]) {
       if (!seen.has(id)) {
+        changed = true;
         this.#last.delete(id);
         this.#accepted.delete(id);
       }
     }
-    this.#set = mergePolicySets(sets);
-    this.generation++;
-    this.opts.onChange?.(this.#set);
+    // Only status writes (or nothing the policies read) changed: the set, and the verdict cache, stay.
+    if (changed) {
+      this.#set = mergePolicySets(sets);
+      this.generation++;
+      this.opts.onChange?.(this.#set);
+    }
     // After the swap: a decision never waits on status or Event writes.
     this.#reporting = this.#reporting.then(() => runLimited(reports, 8));
   }
@@ -537,6 +579,12 @@ export class ClusterPolicies {
     const conditions = SPECS[kind].status ? conditionsAfter(o, outcome, now) : undefined;
     if (conditions === undefined) return; // already recorded (or no status subresource and nothing new)
     const m = metaOf(o);
+    // Written already, and the watch has not brought the written object back yet: do not write twice.
+    const id = `${kind}\u0000${String(m.uid ?? '')}`;
+    const signature = JSON.stringify([m.generation, outcome.ok, outcome.ok ? '' : outcome.message]);
+    if (this.#written.get(id) === signature) return;
+    this.#written.set(id, signature);
+    if (this.#written.size > 100_000) this.#written.clear();
     const name = String(m.name ?? '');
     const namespace = typeof m.namespace === 'string' && m.namespace !== '' ? m.namespace : undefined;
     // Status and Event writes are best effort: a policy decision never waits on them or fails by them.
@@ -548,6 +596,7 @@ export class ClusterPolicies {
       );
     } catch (e) {
       // 409: someone wrote the object meanwhile; its next watch event brings it back here.
+      this.#written.delete(id);
       if (!(e instanceof KubeStatusError && e.status === 409))
         this.opts.log(`cluster policies: status of ${objectSource(kind, o)}: ${describeCause(e)}`);
       return;

@@ -4,8 +4,8 @@
  * objects mean is cluster-policies.ts's business, when to retry is kube-watch.ts's.
  */
 import type { IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { describeCause, VouchError } from '../errors.js';
 import type { KubeConnection } from './kube-client.js';
 
@@ -66,7 +66,20 @@ export class KubeStatusError extends VouchError {
 
 /** Requests against one API server. */
 export class KubeResources {
-  constructor(private readonly conn: KubeConnection) {}
+  // Kept-alive connections: status writes for many objects must not pay a TLS handshake each.
+  readonly #agent: HttpAgent;
+
+  constructor(private readonly conn: KubeConnection) {
+    const tls = conn.server.startsWith('https:');
+    this.#agent = tls
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 4, noDelay: true })
+      : new HttpAgent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 4, noDelay: true });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.#agent.destroy();
+  }
 
   /**
    * One page of a list, all namespaces for a namespaced resource.
@@ -214,6 +227,8 @@ export class KubeResources {
         {
           method,
           headers,
+          // Watches hold their connection for minutes: they get their own, outside the pool.
+          agent: timed ? this.#agent : false,
           ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
           ...(timed ? {} : { timeout: this.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
           ...(isHttps

@@ -41,7 +41,8 @@ export interface ReflectorOptions {
   readonly absentRetryMs?: number;
   /** [0, 1): jitter source; Math.random unless a test pins it. */
   readonly random?: () => number;
-  readonly onChange: () => void;
+  /** The copy changed: at these keys, or (undefined) possibly everywhere, after a list. */
+  readonly onChange: (keys?: readonly string[]) => void;
   readonly onState?: (s: ReflectorState) => void;
 }
 
@@ -136,9 +137,9 @@ export class Reflector {
     this.opts.onState?.(s);
   }
 
-  #replace(next: Map<string, KubeObject>): void {
+  #replace(next: Map<string, KubeObject>, keys?: readonly string[]): void {
     this.#objects = next;
-    this.opts.onChange();
+    this.opts.onChange(keys);
   }
 
   async #run(): Promise<void> {
@@ -298,10 +299,11 @@ export class Reflector {
       case 'MODIFIED':
       case 'DELETED': {
         const next = new Map(this.#objects);
-        if (ev.type === 'DELETED') next.delete(objectKey(ev.object));
-        else next.set(objectKey(ev.object), ev.object);
+        const key = objectKey(ev.object);
+        if (ev.type === 'DELETED') next.delete(key);
+        else next.set(key, ev.object);
         this.#failures = 0;
-        this.#replace(next);
+        this.#replace(next, [key]);
         return resourceVersionOf(ev.object) || rv;
       }
       default:

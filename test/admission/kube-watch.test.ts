@@ -24,7 +24,7 @@ const cip = (name: string, glob = 'registry.example/**') => ({
 });
 
 async function until(what: string, cond: () => boolean): Promise<void> {
-  const end = Date.now() + 15_000;
+  const end = Date.now() + 60_000;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
     await new Promise((r) => setTimeout(r, 10));

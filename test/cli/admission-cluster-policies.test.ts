@@ -115,7 +115,7 @@ spec:
   };
   /** Polls the webhook until `want` holds (a bounded wait, not a timing assertion). */
   const until = async (want: (r: Json) => boolean, what: string): Promise<Json> => {
-    const end = Date.now() + 15_000;
+    const end = Date.now() + 60_000;
     for (;;) {
       const r = await verdict();
       if (want(r)) return r;
@@ -162,7 +162,7 @@ test('an API server that is down at start: the webhook serves its file policies 
   assert.equal(ready.status, 503);
   assert.match(ready.body, /ClusterImagePolicy not yet listed from the API server: .*(ECONNREFUSED|connect)/);
   await s.api.up();
-  const end = Date.now() + 15_000;
+  const end = Date.now() + 60_000;
   for (;;) {
     const r = await httpsRequest(s.url, s.caPem, { path: '/readyz' });
     if (r.status === 200) break;
