@@ -595,11 +595,16 @@ export class ClusterPolicies {
         { conditions },
       );
     } catch (e) {
-      // 409: someone wrote the object meanwhile; its next watch event brings it back here.
-      this.#written.delete(id);
-      if (!(e instanceof KubeStatusError && e.status === 409))
-        this.opts.log(`cluster policies: status of ${objectSource(kind, o)}: ${describeCause(e)}`);
-      return;
+      if (e instanceof KubeStatusError && e.status === 404) {
+        // The CRD has no status subresource (or the object just went): the Event still says it.
+        this.opts.log(`cluster policies: no status written on ${objectSource(kind, o)}: ${describeCause(e)}`);
+      } else {
+        // 409: someone wrote the object meanwhile; its next watch event brings it back here.
+        this.#written.delete(id);
+        if (!(e instanceof KubeStatusError && e.status === 409))
+          this.opts.log(`cluster policies: status of ${objectSource(kind, o)}: ${describeCause(e)}`);
+        return;
+      }
     }
     if (!outcome.ok) {
       const { namespace: evNs, event } = refusedEvent(

@@ -11,7 +11,12 @@ import {
 } from '../../src/admission/cluster-policies.js';
 import { cueSubset, type PolicySet } from '../../src/policy/index.js';
 import { VouchError } from '../../src/errors.js';
-import { type Json, type KubeApiServer, startKubeApiServer } from '../support/kube-api-server.js';
+import {
+  type Json,
+  type KubeApiServer,
+  startKubeApiServer,
+  VOUCH_RESOURCES,
+} from '../support/kube-api-server.js';
 
 const cip = (name: string, spec: Json = {}) => ({
   apiVersion: 'policy.sigstore.dev/v1beta1',
@@ -289,4 +294,48 @@ test('--cluster-policies takes all, none, or a list of kinds', () => {
     () => parseClusterPolicyKinds('Deployment'),
     (e: unknown) => e instanceof VouchError && e.code === 'USAGE',
   );
+});
+
+test('without a status subresource a refused object still gets its Event', async (t) => {
+  const server = await startKubeApiServer({
+    resources: VOUCH_RESOURCES.map((r) =>
+      r.plural === 'clusterimagepolicies' ? { ...r, status: false } : r,
+    ),
+  });
+  t.after(() => server.close());
+  const s = await setup(t, { server, kinds: ['ClusterImagePolicy'] });
+  s.server.put('clusterimagepolicies', cip('bad', { bogus: true }));
+  await until('event written', () => s.events().length > 0);
+  assert.equal(((s.events()[0] as Json).involvedObject as Json).name, 'bad');
+  assert.equal(s.server.get('clusterimagepolicies', 'bad')?.status, undefined);
+  assert.deepEqual(s.cipNames(), []);
+});
+
+test('ConfigMaps for Kyverno configMap context come from the watch once it has listed', async (t) => {
+  const server = await startKubeApiServer();
+  t.after(() => server.close());
+  server.put('configmaps', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'keys', namespace: 'default' },
+    data: { org: 'pem-1', count: '1' },
+  });
+  const s = await setup(t, { server, kinds: ['ConfigMap'] });
+  const read = s.cluster.configMaps();
+  assert.deepEqual(await read('default', 'keys'), { org: 'pem-1', count: '1' });
+  assert.equal(await read('default', 'absent'), undefined);
+  server.put('configmaps', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'keys', namespace: 'default' },
+    data: { org: 'pem-2' },
+  });
+  const end = Date.now() + 60_000;
+  while ((await read('default', 'keys'))?.org !== 'pem-2') {
+    if (Date.now() > end) throw new Error('the ConfigMap change never arrived');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const requestsBefore = server.requests.length;
+  await read('default', 'keys');
+  assert.equal(server.requests.length, requestsBefore, 'read from the watched copy, no request');
 });
