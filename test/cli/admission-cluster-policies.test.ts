@@ -145,10 +145,30 @@ spec:
   assert.match(applied.stdout, /clusterimagepolicy.policy.sigstore.dev\/block-registry-example created/);
   const denied = await s.until((r) => r['allowed'] === false, 'the applied policy never took effect');
   assert.match(JSON.stringify(denied['status']), /block-registry-example/);
-  const got = JSON.parse(
+  // kubectl patch with a JSON patch and a merge patch: each edit takes effect.
+  await s.kubectl(
+    'patch',
+    'clusterimagepolicy',
+    'block-registry-example',
+    '--type=json',
+    '-p',
+    '[{"op":"replace","path":"/spec/authorities/0/static/action","value":"pass"}]',
+  );
+  await s.until((r) => r['allowed'] === true, 'the JSON patch never took effect');
+  await s.kubectl(
+    'patch',
+    'clusterimagepolicy',
+    'block-registry-example',
+    '--type=merge',
+    '-p',
+    '{"spec":{"authorities":[{"static":{"action":"fail"}}]}}',
+  );
+  await s.until((r) => r['allowed'] === false, 'the merge patch never took effect');
+  const status = JSON.parse(
     (await s.kubectl('get', 'clusterimagepolicy', 'block-registry-example', '-o', 'json')).stdout,
   ) as Json;
-  assert.ok(got['metadata']);
+  const conditions = ((status['status'] as Json | undefined)?.['conditions'] ?? []) as Json[];
+  assert.equal(conditions.find((c) => c['type'] === 'VouchAccepted')?.['status'], 'True');
   await s.kubectl('delete', 'clusterimagepolicy', 'block-registry-example', '--wait=false');
   await s.until((r) => r['allowed'] === true, 'the deleted policy still denies');
 });
