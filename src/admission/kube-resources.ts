@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { describeCause, VouchError } from '../errors.js';
-import type { KubeConnection } from './kube-client.js';
+import { type KubeConnection, statusMessage, tlsOptions, wrapError } from './kube-client.js';
 
 /** A resource by group/version/plural, as its URL names it. */
 export interface ResourceRef {
@@ -231,15 +231,7 @@ export class KubeResources {
           agent: timed ? this.#agent : false,
           ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
           ...(timed ? {} : { timeout: this.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
-          ...(isHttps
-            ? {
-                ...(this.conn.caPem ? { ca: this.conn.caPem } : {}),
-                ...(this.conn.clientCertPem ? { cert: this.conn.clientCertPem } : {}),
-                ...(this.conn.clientKeyPem ? { key: this.conn.clientKeyPem } : {}),
-                rejectUnauthorized: this.conn.insecureSkipTlsVerify !== true,
-                minVersion: 'TLSv1.2' as const,
-              }
-            : {}),
+          ...(isHttps ? tlsOptions(this.conn) : {}),
         },
         (res) => {
           // A watch has no overall deadline: only connecting is timed.
@@ -248,7 +240,7 @@ export class KubeResources {
         },
       );
       req.on('timeout', () => req.destroy(new VouchError('TIMEOUT', `${what}: no answer in time`)));
-      req.on('error', (e) => reject(wrapError(what, e)));
+      req.on('error', (e) => reject(e instanceof VouchError ? e : wrapError(what, e)));
       req.end(payload);
     });
   }
@@ -270,27 +262,6 @@ function readAll(res: IncomingMessage, maxBytes: number, what: string): Promise<
     });
     res.on('error', (e) => reject(wrapError(what, e)));
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
-function statusMessage(text: string): string {
-  try {
-    const s: unknown = JSON.parse(text);
-    if (isRecord(s) && typeof s.message === 'string') return s.message.slice(0, 300);
-  } catch {
-    // Not a Status object: the raw text is what a person needs to see.
-  }
-  return text.slice(0, 300);
-}
-
-function wrapError(what: string, e: unknown): VouchError {
-  if (e instanceof VouchError) return e;
-  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) {
-    return new VouchError('TIMEOUT', `${what}: no answer in time`, { cause: e });
-  }
-  return new VouchError('KUBE_API_ERROR', `${what}: ${describeCause(e)}`, {
-    cause: e,
-    hint: 'is the API server reachable from the webhook pod?',
   });
 }
 
