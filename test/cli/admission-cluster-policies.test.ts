@@ -190,3 +190,35 @@ test('an API server that is down at start: the webhook serves its file policies 
     await new Promise((res) => setTimeout(res, 50));
   }
 });
+
+test('a YAML bomb never reaches the API server: kubectl refuses it, and the webhook keeps its set', async (t) => {
+  const s = await setup(t);
+  const levels = ['  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i < 6; i++)
+    levels.push(
+      `  a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]`,
+    );
+  writeFileSync(
+    join(s.dir, 'bomb.yaml'),
+    `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: { name: bomb }
+spec:
+${levels.join('\n')}
+  images: [{ glob: "registry.example/**" }]
+  authorities: [{ static: { action: fail } }]
+`,
+  );
+  const writesBefore = s.api.requests.filter((q) => q.method !== 'GET').length;
+  await assert.rejects(s.kubectl('apply', '--validate=false', '-f', join(s.dir, 'bomb.yaml')), (e: unknown) =>
+    /excessive aliasing/.test(String((e as { stderr?: string }).stderr)),
+  );
+  assert.equal(
+    s.api.requests.filter((q) => q.method !== 'GET').length,
+    writesBefore,
+    'nothing was written to the API server',
+  );
+  assert.equal((await s.verdict())['allowed'], true);
+});
