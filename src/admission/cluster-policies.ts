@@ -25,7 +25,7 @@ import {
 } from '../policy/index.js';
 import type { ConfigMapSource } from './config-maps.js';
 import type { KubeConnection } from './kube-client.js';
-import { type KubeObject, KubeResources, KubeStatusError, type ResourceRef } from './kube-resources.js';
+import { type KubeObject, KubeResources, KubeStatusError, type ApiResource } from './kube-resources.js';
 import { Reflector, type ReflectorOptions, type ReflectorState } from './kube-watch.js';
 
 /** The kinds vouch can watch, by the name `--cluster-policies` takes. */
@@ -42,7 +42,7 @@ type PolicyKind = Exclude<ClusterPolicyKind, 'ConfigMap'>;
 
 interface KindSpec {
   /** Versions in preference order: the API server serves the same objects at each. */
-  readonly refs: readonly [ResourceRef, ...ResourceRef[]];
+  readonly refs: readonly [ApiResource, ...ApiResource[]];
   /** The CRD has a status subresource (policy-controller's and Kyverno's all do). */
   readonly status: boolean;
   readonly absentHint: string;

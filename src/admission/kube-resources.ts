@@ -10,7 +10,7 @@ import { describeCause, VouchError } from '../errors.js';
 import { type KubeConnection, statusMessage, tlsOptions, wrapError } from './kube-client.js';
 
 /** A resource by group/version/plural, as its URL names it. */
-export interface ResourceRef {
+export interface ApiResource {
   /** '' for the core group. */
   readonly group: string;
   readonly version: string;
@@ -35,7 +35,7 @@ export interface WatchEvent {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-export function resourcePath(r: ResourceRef, opts: { namespace?: string; name?: string } = {}): string {
+export function resourcePath(r: ApiResource, opts: { namespace?: string; name?: string } = {}): string {
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   const ns = r.namespaced && opts.namespace ? `/namespaces/${encodeURIComponent(opts.namespace)}` : '';
   return `${base}${ns}/${r.plural}${opts.name ? `/${encodeURIComponent(opts.name)}` : ''}`;
@@ -86,7 +86,7 @@ export class KubeResources {
    * @throws KubeStatusError (404 when the resource is not served), TIMEOUT, KUBE_API_ERROR, INPUT_TOO_LARGE
    */
   async listPage(
-    r: ResourceRef,
+    r: ApiResource,
     opts: { limit: number; continueToken?: string; maxBytes: number; signal?: AbortSignal },
   ): Promise<ListPage> {
     const q = new URLSearchParams({ limit: String(opts.limit) });
@@ -110,7 +110,7 @@ export class KubeResources {
    * @throws KubeStatusError for a non-200 answer, KUBE_API_ERROR / TIMEOUT when the server is unreachable
    */
   async openWatch(
-    r: ResourceRef,
+    r: ApiResource,
     opts: { resourceVersion: string; timeoutSeconds: number; signal: AbortSignal },
   ): Promise<IncomingMessage> {
     const q = new URLSearchParams({
@@ -135,7 +135,7 @@ export class KubeResources {
    * @throws KubeStatusError (409 on conflict, 404 when the object or its status subresource is gone)
    */
   async patchStatus(
-    r: ResourceRef,
+    r: ApiResource,
     object: { namespace?: string; name: string; resourceVersion: string },
     status: Record<string, unknown>,
   ): Promise<void> {

@@ -12,7 +12,7 @@ import {
   type KubeObject,
   KubeResources,
   KubeStatusError,
-  type ResourceRef,
+  type ApiResource,
   WatchEventSplitter,
 } from './kube-resources.js';
 import type { KubeConnection } from './kube-client.js';
@@ -87,14 +87,14 @@ export class Reflector {
    */
   constructor(
     conn: KubeConnection | KubeResources,
-    private readonly resources: readonly [ResourceRef, ...ResourceRef[]],
+    private readonly resources: readonly [ApiResource, ...ApiResource[]],
     private readonly opts: ReflectorOptions,
   ) {
     this.#api = conn instanceof KubeResources ? conn : new KubeResources(conn);
   }
 
   /** The version watched now (the first that the API server serves). */
-  get resource(): ResourceRef {
+  get resource(): ApiResource {
     return this.resources[this.#version] ?? this.resources[0];
   }
 

@@ -119,7 +119,10 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
       const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded on use: the webhook stack (metrics, TLS, policy engine) is not needed by other commands.
       const { startController } = await import('../../admission/controller.js');
-      const clusterKinds = parseClusterPolicyKinds(flags.clusterPolicies);
+      // A --config-maps file wins over the cluster (as --namespaces does): ConfigMaps are then not watched.
+      const clusterKinds = parseClusterPolicyKinds(flags.clusterPolicies).filter(
+        (k) => !(flags.configMaps && k === 'ConfigMap'),
+      );
       const wiring = await kubeWiring(ctx, flags);
       const { connection, ...kubeParts } = wiring;
       const controller = await startController({
