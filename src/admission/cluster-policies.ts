@@ -352,8 +352,12 @@ export class ClusterPolicies {
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
   readonly #absentLogged = new Set<ClusterPolicyKind>();
-  /** Rebuilds finished; tests and benchmarks wait on it. */
-  generation = 0;
+  #generation = 0;
+
+  /** How many sets have been put in place; tests and benchmarks wait on it. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   constructor(
     conn: KubeConnection | KubeResources,
@@ -485,7 +489,7 @@ export class ClusterPolicies {
     const sets: PolicySet[] = [];
     const seen = new Set<string>();
     const reports: Array<() => Promise<void>> = [];
-    let changed = this.generation === 0;
+    let changed = this.#generation === 0;
     const dirty = new Map(this.#dirty);
     this.#dirty.clear();
     for (const kind of this.opts.kinds) {
@@ -563,7 +567,7 @@ export class ClusterPolicies {
     // Only status writes (or nothing the policies read) changed: the set, and the verdict cache, stay.
     if (changed) {
       this.#set = mergePolicySets(sets);
-      this.generation++;
+      this.#generation++;
       this.opts.onChange?.(this.#set);
     }
     // After the swap: a decision never waits on status or Event writes.
