@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<Bench>> = {
       return [{ name: `dsse: ${r.name}`, value: r.opsPerSec, unit: 'envelopes/s' }];
     };
   },
+  'policy-watch': async () => (await import('./policy-watch.js')).benchPolicyWatch,
   admission: async () => {
     const { benchAdmission } = await import('./admission.js');
     return async () =>
