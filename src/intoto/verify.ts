@@ -1,4 +1,5 @@
-import { type RuleFailure, checkItemRules, parseRule } from './artifact-rules.js';
+import { VouchError } from '../errors.js';
+import { checkItemRules, parseRule, type RuleFailure } from './artifact-rules.js';
 import { canonicalJson } from './json-encoding.js';
 import type { PublicKeyDict } from './keys.js';
 import { type Metadata, verifyMetadataSignature } from './metadata.js';
@@ -214,7 +215,14 @@ async function verifyOne(
     }
     const combined = new Map(reduced);
     for (const inspection of layout.inspect) {
-      const link = await deps.runInspection(inspection);
+      let link: Link;
+      try {
+        link = await deps.runInspection(inspection);
+      } catch (e) {
+        // A hung inspection is stopped at its time limit; the chain is then not verified (exit 1).
+        if (e instanceof VouchError && e.code === 'TIMEOUT') fail('inspection-failed', `inspection '${where(inspection.name)}': ${e.message}`, where(inspection.name));
+        throw e;
+      }
       const rv = link.byproducts['return-value'];
       if (rv !== 0) {
         fail(

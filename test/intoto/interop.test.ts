@@ -178,7 +178,7 @@ test('DSSE links (in-toto-run --use-dsse) made by either tool verify in both', a
 });
 
 test('a layout written and signed by vouch (in-toto sign) verifies in in-toto-verify; in-toto record works both ways', async (t) => {
-  const { root, work, k } = await fresh(t);
+  const { root, k } = await fresh(t);
   const alice = loadPublicKey(await readFile(k.alicePub), 'alice');
   const bob = loadPublicKey(await readFile(k.bobPub), 'bob');
   const layout = {
