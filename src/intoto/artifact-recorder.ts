@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, posix, resolve } from 'node:path';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { isAbsolute, posix, resolve } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { VouchError } from '../errors.js';
 
@@ -53,22 +53,42 @@ function excluder(patterns: readonly string[]): (path: string) => boolean {
   };
 }
 
-async function hashFile(path: string, normalize: boolean): Promise<string> {
+// One buffer reused for every file: recording walks thousands of small files, and per-file streams
+// and allocations cost more than the hashing (measured: 3× the CPU of the reference on 10,000 files).
+const CHUNK = Buffer.allocUnsafe(1024 * 1024);
+
+function hashFile(path: string, normalize: boolean): string {
   const h = createHash('sha256');
-  let pendingCr = false;
-  for await (const chunk of createReadStream(path)) {
-    const buf = chunk as Buffer;
-    if (!normalize) {
-      h.update(buf);
-      continue;
+  const fd = openSync(path, 'r');
+  try {
+    let pendingCr = false;
+    for (;;) {
+      const n = readSync(fd, CHUNK, 0, CHUNK.length, null);
+      if (n === 0) break;
+      if (!normalize) {
+        h.update(CHUNK.subarray(0, n));
+        continue;
+      }
+      let text: string = (pendingCr ? '\r' : '') + CHUNK.toString('latin1', 0, n);
+      // A CR at the end of a chunk may be the first half of a CRLF: keep it for the next chunk.
+      pendingCr = text.endsWith('\r');
+      if (pendingCr) text = text.slice(0, -1);
+      h.update(Buffer.from(text.replace(/\r\n/g, '\n').replace(/\r/g, '\n'), 'latin1'));
     }
-    let s: Buffer = pendingCr ? Buffer.concat([Buffer.from('\r'), buf]) : buf;
-    pendingCr = s.length > 0 && s[s.length - 1] === 0x0d;
-    if (pendingCr) s = s.subarray(0, s.length - 1);
-    h.update(Buffer.from(s.toString('latin1').replace(/\r\n/g, '\n').replace(/\r/g, '\n'), 'latin1'));
+    if (pendingCr) h.update('\n');
+  } finally {
+    closeSync(fd);
   }
-  if (pendingCr) h.update('\n');
   return h.digest('hex');
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    // A broken symlink, or a file removed while walking: not an artifact.
+    return undefined;
+  }
 }
 
 /** Records the artifacts at `paths`. @throws UNSAFE_PATH for a symlink loop, INPUT_TOO_LARGE past maxFiles */
@@ -93,14 +113,14 @@ export async function recordArtifacts(
   const files: string[] = [];
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(opts.basePath, p));
 
-  async function walk(dir: string, ancestors: readonly string[]): Promise<void> {
-    const real = await realpath(abs(dir));
+  function walk(dir: string, ancestors: readonly string[]): void {
+    const real = realpathSync(abs(dir));
     if (ancestors.includes(real)) {
       throw new VouchError('UNSAFE_PATH', `${dir}: a symbolic link loops back to ${real}`, {
         hint: 'remove the loop or exclude the directory with --exclude',
       });
     }
-    const entries = await readdir(abs(dir), { withFileTypes: true });
+    const entries = readdirSync(abs(dir), { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = normpath(posix.join(dir, e.name));
@@ -108,12 +128,12 @@ export async function recordArtifacts(
       let isDir = e.isDirectory();
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
-        const target = await stat(abs(p)).catch(() => undefined);
+        const target = statOrUndefined(abs(p));
         if (!target) continue; // a broken symlink: skipped, as the reference does
         isDir = target.isDirectory() && follow;
         isFile = target.isFile();
       }
-      if (isDir) await walk(p, [...ancestors, real]);
+      if (isDir) walk(p, [...ancestors, real]);
       else if (isFile) {
         files.push(p);
         if (files.length > maxFiles) {
@@ -134,7 +154,7 @@ export async function recordArtifacts(
     else if (st.isDirectory()) {
       const l = await lstat(abs(p));
       if (l.isSymbolicLink() && !follow) continue;
-      await walk(p, []);
+      walk(p, []);
     }
   }
 
@@ -154,18 +174,8 @@ export async function recordArtifacts(
       hint: 'strip a shorter prefix',
     });
   }
-  // Hash with bounded concurrency: enough to keep the disk busy, few enough to keep descriptors low.
-  let next = 0;
-  const hashes: string[] = new Array(files.length);
   const normalize = opts.normalizeLineEndings ?? false;
-  await Promise.all(
-    Array.from({ length: Math.min(16, files.length) }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        hashes[i] = await hashFile(join(abs(files[i] ?? '')), normalize);
-      }
-    }),
-  );
+  const hashes = files.map((f) => hashFile(abs(f), normalize));
   names.forEach((n, i) => {
     out.set(n, { sha256: hashes[i] ?? '' });
   });

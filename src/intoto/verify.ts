@@ -220,7 +220,12 @@ async function verifyOne(
         link = await deps.runInspection(inspection);
       } catch (e) {
         // A hung inspection is stopped at its time limit; the chain is then not verified (exit 1).
-        if (e instanceof VouchError && e.code === 'TIMEOUT') fail('inspection-failed', `inspection '${where(inspection.name)}': ${e.message}`, where(inspection.name));
+        if (e instanceof VouchError && e.code === 'TIMEOUT')
+          fail(
+            'inspection-failed',
+            `inspection '${where(inspection.name)}': ${e.message}`,
+            where(inspection.name),
+          );
         throw e;
       }
       const rv = link.byproducts['return-value'];
