@@ -1,5 +1,4 @@
 import { VouchError } from '../errors.js';
-import { canonicalJson } from './json-encoding.js';
 import { fnmatchFilter } from './fnmatch.js';
 import type { ArtifactMap, Link, RuleText, SupplyChainItem } from './model.js';
 
@@ -82,11 +81,15 @@ function joinPrefix(prefix: string, path: string): string {
   return `${prefix}/${path}`;
 }
 
-function sameHashes(
+/** Python's dict equality of two {algorithm: digest} maps. */
+export function sameHashes(
   a: Readonly<Record<string, string>> | undefined,
   b: Readonly<Record<string, string>> | undefined,
 ): boolean {
-  return a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b);
+  if (a === undefined || b === undefined) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 /** Why an item's artifacts broke its rules, for a person: the item, the rule, the artifacts. */

@@ -10,16 +10,19 @@ import { VouchError } from '../errors.js';
  */
 
 function compareCodePoints(a: string, b: string): number {
-  // Python sorts str by code point; JS's default compares UTF-16 units, which differs past U+FFFF.
-  const ai = [...a];
-  const bi = [...b];
-  const n = Math.min(ai.length, bi.length);
+  // Python sorts str by code point; JS compares UTF-16 units. They differ only where a surrogate (an
+  // astral character) meets a unit of U+E000 or above: the surrogate's code point is the larger.
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const x = ai[i]?.codePointAt(0) ?? 0;
-    const y = bi[i]?.codePointAt(0) ?? 0;
-    if (x !== y) return x - y;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys && (xs ? y >= 0xe000 : x >= 0xe000)) return xs ? 1 : -1;
+    return x - y;
   }
-  return ai.length - bi.length;
+  return a.length - b.length;
 }
 
 function sortedKeys(o: Record<string, unknown>): string[] {

@@ -1,6 +1,5 @@
 import { VouchError } from '../errors.js';
-import { checkItemRules, parseRule, type RuleFailure } from './artifact-rules.js';
-import { canonicalJson } from './json-encoding.js';
+import { checkItemRules, parseRule, type RuleFailure, sameHashes } from './artifact-rules.js';
 import type { PublicKeyDict } from './keys.js';
 import { type Metadata, verifyMetadataSignature } from './metadata.js';
 import {
@@ -273,7 +272,7 @@ function sameArtifacts(
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (!w || canonicalJson(v) !== canonicalJson(w)) return false;
+    if (!sameHashes(v, w)) return false;
   }
   return true;
 }
