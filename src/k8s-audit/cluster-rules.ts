@@ -4,7 +4,7 @@
  * network: namespaces whose workloads no default-deny NetworkPolicy covers, and egress to 0.0.0.0/0.
  */
 import type { Finding, RuleInfo, Severity } from '../audit/index.js';
-import { apiGroup, isObj, type KubeObject, type Obj, positionOf } from './objects.js';
+import { apiGroup, isObj, type KubeObject, type Obj, objectFinding } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 import { hasPod } from './pss-audit.js';
 
@@ -201,16 +201,7 @@ function auditEgress(o: KubeObject, add: Add): void {
 export function auditCluster(objects: readonly KubeObject[]): Finding[] {
   const findings: Finding[] = [];
   const add: Add = (o, rule, severity, field, message) =>
-    findings.push({
-      rule,
-      severity,
-      confidence: 'high',
-      file: o.file,
-      ...positionOf(o, field),
-      message,
-      object: o.ref,
-      ...(o.renderedFrom ? { properties: { renderedFrom: o.renderedFrom } } : {}),
-    });
+    findings.push(objectFinding(o, rule, severity, field, message));
   const deny = new Map<string, { ingress: boolean; egress: boolean }>();
   const workloadsByNs = new Map<string, KubeObject>();
   const namespaceObjects = new Map<string, KubeObject>();

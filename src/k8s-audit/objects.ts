@@ -5,7 +5,7 @@
  * A document that is not an object with apiVersion, kind and metadata.name cannot be audited; it is
  * reported as "not evaluated", never counted as a pass.
  */
-import type { InputProblem, ObjectRef, SourceDocument } from '../audit/index.js';
+import type { Finding, InputProblem, ObjectRef, Severity, SourceDocument } from '../audit/index.js';
 import { type FieldPath, formatPath } from './pss/pod-view.js';
 
 export type Obj = Readonly<Record<string, unknown>>;
@@ -129,4 +129,29 @@ export function apiGroup(apiVersion: string | undefined): string {
   if (!apiVersion) return '';
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * A finding about a field of an object, at that field's position; objects rendered by `helm template`
+ * name their template in `properties.renderedFrom`.
+ */
+export function objectFinding(
+  o: KubeObject,
+  rule: string,
+  severity: Severity,
+  field: FieldPath,
+  message: string,
+  properties?: Readonly<Record<string, unknown>>,
+): Finding {
+  const props = { ...properties, ...(o.renderedFrom ? { renderedFrom: o.renderedFrom } : {}) };
+  return {
+    rule,
+    severity,
+    confidence: 'high',
+    file: o.file,
+    ...positionOf(o, field),
+    message,
+    object: o.ref,
+    ...(Object.keys(props).length > 0 ? { properties: props } : {}),
+  };
 }

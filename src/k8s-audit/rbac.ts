@@ -6,8 +6,8 @@
  * cluster-admin role). Rule ids follow kube-linter where it has the check (cluster-admin-role-binding,
  * access-to-secrets, access-to-create-pods, wildcard-in-rules).
  */
-import type { Finding, RuleInfo, Severity } from '../audit/index.js';
-import { isObj, type KubeObject, type Obj, positionOf } from './objects.js';
+import type { Finding, RuleInfo } from '../audit/index.js';
+import { isObj, type KubeObject, type Obj, objectFinding } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 
 export const RBAC_RULES: readonly RuleInfo[] = [
@@ -228,25 +228,7 @@ function scopeOf(model: RbacModel, role: RoleDef): 'cluster' | 'namespace' | 'un
   return bs.length > 0 ? 'namespace' : 'unbound';
 }
 
-function finding(
-  o: KubeObject,
-  rule: string,
-  severity: Severity,
-  field: FieldPath,
-  message: string,
-  properties?: Record<string, unknown>,
-): Finding {
-  return {
-    rule,
-    severity,
-    confidence: 'high',
-    file: o.file,
-    ...positionOf(o, field),
-    message,
-    object: o.ref,
-    ...(properties ? { properties } : {}),
-  };
-}
+const finding = objectFinding;
 
 /** The findings on roles and bindings. */
 export function auditRbac(model: RbacModel): Finding[] {
@@ -303,7 +285,8 @@ export function auditRbac(model: RbacModel): Finding[] {
     for (const { rule: r, path } of role.rules) {
       if (path.length === 0) continue; // aggregated from another role: reported on that role
       const verbs = r.verbs;
-      if (r.verbs.includes('*') || r.resources.includes('*') || r.apiGroups.includes('*')) {
+      // A wildcard rule grants every specific permission below; one finding says so instead of ten.
+      if (r.verbs.includes('*') || r.resources.includes('*')) {
         const which = [
           r.apiGroups.includes('*') ? 'apiGroups' : '',
           r.resources.includes('*') ? 'resources' : '',
@@ -316,7 +299,19 @@ export function auditRbac(model: RbacModel): Finding[] {
             'wildcard-in-rules',
             wide ? 'critical' : 'high',
             [...path, field],
-            `${role.kind} ${role.name} grants * ${which.join(' and ')}${where}`,
+            `${role.kind} ${role.name} grants * ${which.join(' and ')}${where}${r.resources.includes('*') && inCore(r) ? ': secrets, pods/exec, nodes/proxy and serviceaccounts/token included' : ''}`,
+          ),
+        );
+        continue;
+      }
+      if (r.apiGroups.includes('*')) {
+        out.push(
+          finding(
+            o,
+            'wildcard-in-rules',
+            wide ? 'high' : 'medium',
+            [...path, 'apiGroups'],
+            `${role.kind} ${role.name} grants ${r.resources.join(', ')} in every API group (apiGroups: *)${where}`,
           ),
         );
       }

@@ -7,7 +7,7 @@
  */
 import type { Finding, InputProblem, RuleInfo } from '../audit/index.js';
 import { parseReference } from '../oci/index.js';
-import { apiGroup, isObj, type KubeObject, type Obj, positionOf } from './objects.js';
+import { apiGroup, isObj, type KubeObject, type Obj, objectFinding, positionOf } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 import { podTemplatePath } from './pss-audit.js';
 
@@ -150,16 +150,7 @@ export function auditWorkloads(
     if (!isObj(spec)) continue; // reported as not evaluated by the Pod Security Standards pass
     const specPath = [...template, 'spec'];
     const add = (rule: string, severity: Finding['severity'], field: FieldPath, message: string) =>
-      findings.push({
-        rule,
-        severity,
-        confidence: 'high',
-        file: o.file,
-        ...positionOf(o, field),
-        message,
-        object: o.ref,
-        ...(o.renderedFrom ? { properties: { renderedFrom: o.renderedFrom } } : {}),
-      });
+      findings.push(objectFinding(o, rule, severity, field, message));
     const sa =
       (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) ||
       (typeof spec.serviceAccount === 'string' && spec.serviceAccount) ||
