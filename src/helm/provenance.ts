@@ -2,7 +2,7 @@
  * Helm provenance files (`CHART.tgz.prov`), as helm v3's pkg/provenance writes and checks them: an
  * OpenPGP cleartext-signed message whose text is the chart's metadata (sigs.k8s.io/yaml) followed by
  * `\n...\n` and a `files:` map from the archive's file name to `sha256:<hex>` of the archive bytes.
- * Signing reproduces helm's framing byte for byte (header, dash escaping, 64-column armor with CRC);
+ * Signing reproduces helm 3.21's framing byte for byte (header, dash escaping, 64-column armor);
  * the signature itself comes from openpgp.js (LGPL-3.0+), SHA-512 as helm's default config asks.
  * Verification accepts helm's and GnuPG's files alike: the signature must come from a key in the
  * keyring, then the archive's SHA-256 must be the one the signed text names for that file name.
@@ -73,30 +73,16 @@ function selectKey(keys: Keyring, name: string): openpgp.Key {
   return candidate;
 }
 
-const CRC24_INIT = 0xb704ce;
-const CRC24_POLY = 0x1864cfb;
-function crc24(data: Uint8Array): number {
-  let crc = CRC24_INIT;
-  for (const b of data) {
-    crc ^= b << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= CRC24_POLY;
-    }
-  }
-  return crc & 0xffffff;
-}
-
-/** Go's armor.Encode: 64-column base64, `=CRC`, no newline after the END line. */
+/**
+ * go-crypto's armor as helm 3.21 writes it (EncodeWithChecksumOption(…, false)): 64-column base64, no
+ * CRC line (RFC 9580 makes it optional), no newline after the END line.
+ */
 function armorSignature(packets: Uint8Array): string {
-  const b64 = Buffer.from(packets).toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  const crc = Buffer.from([
-    (crc24(packets) >> 16) & 0xff,
-    (crc24(packets) >> 8) & 0xff,
-    crc24(packets) & 0xff,
-  ]);
-  return `-----BEGIN PGP SIGNATURE-----\n\n${lines.join('\n')}\n=${crc.toString('base64')}\n-----END PGP SIGNATURE-----`;
+  const lines =
+    Buffer.from(packets)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PGP SIGNATURE-----\n\n${lines.join('\n')}\n-----END PGP SIGNATURE-----`;
 }
 
 const HASH_NAMES: Readonly<Record<number, string>> = {
@@ -140,11 +126,11 @@ export async function signChart(
       });
     }
   }
-  // Cleartext signatures hash each line without trailing whitespace, lines joined by CRLF, and without
-  // the line break before the signature (RFC 4880 §7.1), as Go's clearsign does; a text signature over
-  // that canonical text is the same signature.
+  // Cleartext signatures hash each line without trailing whitespace, lines joined by CRLF (RFC 4880
+  // §7.1). helm 3.21's clearsign (ProtonMail go-crypto v1) hashes the text's final line break too and
+  // writes one more before the signature; a text signature over that canonical text is the same one.
   const lines = text.split('\n').map((l) => l.replace(/[ \t\r]+$/, ''));
-  const signedText = (text.endsWith('\n') ? lines.slice(0, -1) : lines).join('\n');
+  const signedText = lines.join('\n');
   const binary = await openpgp.sign({
     message: await openpgp.createMessage({ text: signedText }),
     signingKeys: key,
@@ -159,7 +145,7 @@ export async function signChart(
   const sig = await openpgp.readSignature({ binarySignature: binary });
   const hash = HASH_NAMES[sig.packets[0]?.hashAlgorithm ?? openpgp.enums.hash.sha512] ?? 'SHA512';
   const escaped = lines.map((l) => (l.startsWith('-') ? `- ${l}` : l)).join('\n');
-  return `-----BEGIN PGP SIGNED MESSAGE-----\nHash: ${hash}\n\n${escaped}${armorSignature(binary)}`;
+  return `-----BEGIN PGP SIGNED MESSAGE-----\nHash: ${hash}\n\n${escaped}\n${armorSignature(binary)}`;
 }
 
 export interface ChartVerification {

@@ -32,6 +32,7 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'db', load: async () => (await import('./db.js')).registerDb },
   { name: 'vex', load: async () => (await import('./vex.js')).registerVex },
   { name: 'audit', load: async () => (await import('./audit.js')).registerAudit },
+  { name: 'helm', load: async () => (await import('./helm.js')).registerHelm },
   { name: 'admission', load: async () => (await import('./admission.js')).registerAdmission },
 ];
 
