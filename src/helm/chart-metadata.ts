@@ -35,9 +35,15 @@ function fail(what: string, why: string): never {
   throw new VouchError('INPUT_MALFORMED', `${what}: Chart.yaml ${why}`);
 }
 
+/**
+ * A string field as helm reads it: sigs.k8s.io/yaml turns a YAML 1.1 scalar meant for a string field
+ * into that string (`yes` → "true", `10` → "10"); maps and lists there are refused.
+ */
 function str(v: unknown, what: string, field: string): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') fail(what, `field ${field} must be a string, found ${typeof v}`);
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (typeof v !== 'string')
+    fail(what, `field ${field} must be a string, found ${Array.isArray(v) ? 'a list' : 'a map'}`);
   return v;
 }
 
@@ -63,7 +69,7 @@ function jsonValue(v: unknown, what: string, field: string): GoYamlValue {
 export function parseChartMetadata(text: string, what: string): ChartMetadata {
   let doc: unknown;
   try {
-    doc = parse(text, { maxAliasCount: 100, version: '1.2' });
+    doc = parse(text, { maxAliasCount: 100, version: '1.1' });
   } catch (e) {
     throw new VouchError('INPUT_MALFORMED', `${what}: Chart.yaml is not valid YAML`, { cause: e });
   }

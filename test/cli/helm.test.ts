@@ -295,3 +295,19 @@ test('helm: `helm verify` accepts a vouch .prov, and vouch verifies `helm packag
     signedText(await readFile(join(out, 'mychart-0.1.0.tgz.prov'), 'utf8')),
   );
 });
+
+test("go-yaml's quoting, folding, literal blocks and key order: the same signed text as helm 3.21", async () => {
+  const name = 'tricky-1.2.3-rc.1+build.5.tgz';
+  const prov = await readFile(join(FIX, `${name}.prov`), 'utf8');
+  const helmText = prov
+    .slice(prov.indexOf('\n\n') + 2, prov.indexOf('\n-----BEGIN PGP SIGNATURE-----'))
+    .split('\n')
+    .map((l) => (l.startsWith('- ') ? l.slice(2) : l))
+    .join('\n');
+  assert.equal(await messageBlock(await readFile(join(FIX, name)), name), helmText);
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-helm-'));
+  await copyFile(join(FIX, name), join(dir, name));
+  await copyFile(join(FIX, `${name}.prov`), join(dir, `${name}.prov`));
+  const v = await runCli(['helm', 'verify', name, '--keyring', join(FIX, 'helm-test-key.pub')], { cwd: dir });
+  assert.equal(v.code, 0, v.stderr);
+});
