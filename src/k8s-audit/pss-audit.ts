@@ -6,7 +6,7 @@
 import type { Finding, InputProblem, RuleInfo, Severity } from '../audit/index.js';
 import { apiGroup, isObj, type KubeObject, positionOf } from './objects.js';
 import { type FieldPath, formatPath, readPodView } from './pss/pod-view.js';
-import { evaluatePod, formatPolicy, PSS_CHECKS, type PssPolicy } from './pss/registry.js';
+import { activeChecks, evaluatePod, formatPolicy, PSS_CHECKS, type PssPolicy } from './pss/registry.js';
 
 export const PSS_HELP = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
 
@@ -83,6 +83,7 @@ export function auditPodSecurity(objects: readonly KubeObject[], policy: PssPoli
   const problems: InputProblem[] = [];
   let evaluated = 0;
   const label = formatPolicy(policy);
+  const checks = activeChecks(policy);
   for (const o of objects) {
     const template = podTemplatePath(apiGroup(o.ref.apiVersion), o.ref.kind);
     if (!template) continue;
@@ -103,7 +104,7 @@ export function auditPodSecurity(objects: readonly KubeObject[], policy: PssPoli
     }
     evaluated += 1;
     const where = template.length > 0 ? ` in the pod template (${formatPath(template)})` : '';
-    for (const v of evaluatePod(policy, view.pod)) {
+    for (const v of evaluatePod(policy, view.pod, checks)) {
       const first = v.outcome.at[0] ?? specPath;
       const pos = positionOf(o, first);
       findings.push({
