@@ -91,8 +91,12 @@ export function auditPodSecurity(objects: readonly KubeObject[], policy: PssPoli
     const specPath = [...template, 'spec'];
     const view = readPodView(at(o.value, metaPath), at(o.value, specPath), metaPath, specPath);
     if (!view.ok) {
-      const first = view.errors[0];
-      const pos = positionOf(o, first?.path ?? specPath);
+      // Point at the wrongly typed field that comes first in the file.
+      const positions = view.errors.map((e) => positionOf(o, e.path));
+      const pos = positions.reduce(
+        (a, b) => (b.line < a.line || (b.line === a.line && b.column < a.column) ? b : a),
+        positions[0] ?? positionOf(o, specPath),
+      );
       problems.push({
         file: o.file,
         line: pos.line,

@@ -142,7 +142,13 @@ class FieldReader {
   readonly errors: FieldTypeError[] = [];
 
   private bad(path: FieldPath, expected: string, got: unknown): undefined {
-    const kind = Array.isArray(got) ? 'a list' : got === null ? 'null' : `a ${typeof got}`;
+    const kind = Array.isArray(got)
+      ? 'a list'
+      : got === null
+        ? 'null'
+        : typeof got === 'object'
+          ? 'a map'
+          : `a ${typeof got}`;
     this.errors.push({ path, message: `${formatPath(path)}: expected ${expected}, found ${kind}` });
     return undefined;
   }
