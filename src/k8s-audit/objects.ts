@@ -155,3 +155,14 @@ export function objectFinding(
     ...(Object.keys(props).length > 0 ? { properties: props } : {}),
   };
 }
+
+/** The value at a path of keys and indexes, or undefined when the path does not exist. */
+export function valueAt(value: unknown, path: FieldPath): unknown {
+  let v: unknown = value;
+  for (const step of path) {
+    if (Array.isArray(v) && typeof step === 'number') v = v[step];
+    else if (isObj(v) && typeof step === 'string') v = v[step];
+    else return undefined;
+  }
+  return v;
+}

@@ -4,7 +4,7 @@
  * one level and policy version. One finding per violated check, located at the first offending field.
  */
 import type { Finding, InputProblem, RuleInfo, Severity } from '../audit/index.js';
-import { apiGroup, isObj, type KubeObject, positionOf } from './objects.js';
+import { apiGroup, type KubeObject, positionOf, valueAt } from './objects.js';
 import { type FieldPath, formatPath, readPodView } from './pss/pod-view.js';
 import { activeChecks, evaluatePod, formatPolicy, PSS_CHECKS, type PssPolicy } from './pss/registry.js';
 
@@ -55,16 +55,6 @@ export function podTemplatePath(group: string, kind: string): FieldPath | undefi
   return undefined;
 }
 
-function at(value: unknown, path: FieldPath): unknown {
-  let v: unknown = value;
-  for (const step of path) {
-    if (Array.isArray(v) && typeof step === 'number') v = v[step];
-    else if (isObj(v) && typeof step === 'string') v = v[step];
-    else return undefined;
-  }
-  return v;
-}
-
 export interface PssAuditResult {
   readonly findings: Finding[];
   readonly problems: InputProblem[];
@@ -89,7 +79,7 @@ export function auditPodSecurity(objects: readonly KubeObject[], policy: PssPoli
     if (!template) continue;
     const metaPath = [...template, 'metadata'];
     const specPath = [...template, 'spec'];
-    const view = readPodView(at(o.value, metaPath), at(o.value, specPath), metaPath, specPath);
+    const view = readPodView(valueAt(o.value, metaPath), valueAt(o.value, specPath), metaPath, specPath);
     if (!view.ok) {
       // Point at the wrongly typed field that comes first in the file.
       const positions = view.errors.map((e) => positionOf(o, e.path));

@@ -7,7 +7,7 @@
  */
 import type { Finding, InputProblem, RuleInfo } from '../audit/index.js';
 import { parseReference } from '../oci/index.js';
-import { apiGroup, isObj, type KubeObject, type Obj, objectFinding, positionOf } from './objects.js';
+import { apiGroup, isObj, type KubeObject, type Obj, objectFinding, positionOf, valueAt } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 import { podTemplatePath } from './pss-audit.js';
 
@@ -101,16 +101,6 @@ function matches(sel: LabelSelector, labels: ReadonlyMap<string, string>): boole
   );
 }
 
-function get(value: unknown, path: FieldPath): unknown {
-  let v: unknown = value;
-  for (const step of path) {
-    if (Array.isArray(v) && typeof step === 'number') v = v[step];
-    else if (isObj(v) && typeof step === 'string') v = v[step];
-    else return undefined;
-  }
-  return v;
-}
-
 function labels(meta: unknown): Map<string, string> {
   const out = new Map<string, string>();
   const l = isObj(meta) && isObj(meta.labels) ? meta.labels : {};
@@ -146,7 +136,7 @@ export function auditWorkloads(
   for (const o of objects) {
     const template = podTemplatePath(apiGroup(o.ref.apiVersion), o.ref.kind);
     if (!template) continue;
-    const spec = get(o.value, [...template, 'spec']);
+    const spec = valueAt(o.value, [...template, 'spec']);
     if (!isObj(spec)) continue; // reported as not evaluated by the Pod Security Standards pass
     const specPath = [...template, 'spec'];
     const add = (rule: string, severity: Finding['severity'], field: FieldPath, message: string) =>
@@ -173,7 +163,7 @@ export function auditWorkloads(
           });
         });
         if (key !== 'ephemeralContainers') {
-          const ro = get(c, ['securityContext', 'readOnlyRootFilesystem']);
+          const ro = valueAt(c, ['securityContext', 'readOnlyRootFilesystem']);
           if (ro !== true)
             add(
               'no-read-only-root-fs',
@@ -186,7 +176,7 @@ export function auditWorkloads(
     }
     const volumes = Array.isArray(spec.volumes) ? spec.volumes : [];
     for (const [i, v] of volumes.entries()) {
-      const path = get(v, ['hostPath', 'path']);
+      const path = valueAt(v, ['hostPath', 'path']);
       if (typeof path !== 'string') continue;
       const socket = exposesRuntimeSocket(path);
       if (socket)
@@ -194,12 +184,12 @@ export function auditWorkloads(
           'runtime-socket-mount',
           'critical',
           [...specPath, 'volumes', i, 'hostPath', 'path'],
-          `volume "${String(get(v, ['name']) ?? i)}" mounts ${path} from the host, which exposes ${socket}: control of every container on the node`,
+          `volume "${String(valueAt(v, ['name']) ?? i)}" mounts ${path} from the host, which exposes ${socket}: control of every container on the node`,
         );
     }
     const runtimeClass = typeof spec.runtimeClassName === 'string' ? spec.runtimeClassName : undefined;
     if (opts.sensitive) {
-      const podLabels = labels(get(o.value, [...template, 'metadata']));
+      const podLabels = labels(valueAt(o.value, [...template, 'metadata']));
       const objLabels = labels(o.value.metadata);
       const sensitive = matches(opts.sensitive, podLabels) || matches(opts.sensitive, objLabels);
       if (sensitive && !runtimeClass)
