@@ -193,7 +193,12 @@ export function registerAuditK8s(parent: Command, ctx: CommandContext): void {
       collect,
     )
     .option('--sensitive <selector>', 'label selector of workloads that must set runtimeClassName');
-  addAuditOutputOptions(cmd).action(async (paths: string[], flags: K8sFlags) => {
-    await runAuditK8s(ctx, paths, flags);
-  });
+  addAuditOutputOptions(cmd)
+    .addHelpText(
+      'after',
+      '\n--only and --skip also take rule groups: pss (Pod Security Standards), rbac, workloads, cluster.',
+    )
+    .action(async (paths: string[], flags: K8sFlags) => {
+      await runAuditK8s(ctx, paths, flags);
+    });
 }
