@@ -247,3 +247,34 @@ test('a YAML alias bomb is refused with exit 2, not expanded', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /alias/);
 });
+
+test('kubectl get -o json output takes the JSON reader: same findings, positions in the JSON text', async () => {
+  const { parse } = await import('yaml');
+  const list = parse(await readFile(f('kubectl-get.yaml'), 'utf8')) as unknown;
+  const json = JSON.stringify(list, null, 4);
+  const { report } = await audit(['-', '--only', 'pss'], json);
+  const hostPort = report.findings.find((x) => x.rule === 'hostPorts');
+  assert.ok(hostPort);
+  const lines = json.split('\n');
+  const line = lines[(hostPort?.line ?? 0) - 1] ?? '';
+  assert.equal(line.slice((hostPort?.column ?? 1) - 1), '8080,');
+  assert.match(line, /"hostPort": 8080/);
+  const yamlReport = (await audit([f('kubectl-get.yaml'), '--only', 'pss'])).report;
+  assert.deepEqual(
+    report.findings.map((x) => x.message),
+    yamlReport.findings.map((x) => x.message),
+  );
+});
+
+test('JSON the strict reader refuses falls back to YAML: flow style is read, duplicate keys refused', async () => {
+  const flow = await audit(
+    ['-', '--only', 'hostNamespaces'],
+    '{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {hostPID: true, containers: [{name: a, image: r.example/a:1}]}}\n',
+  );
+  assert.equal(flow.report.findings.length, 1);
+  const dup = await runCli(['audit', 'k8s', '-', '-o', 'json'], {
+    stdin:
+      '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"hostPID": true, "hostPID": false, "containers": []}}',
+  });
+  assert.equal(dup.code, 2);
+});

@@ -8,6 +8,7 @@ import {
   K8S_RULE_GROUPS,
   K8S_RULES,
   type ManifestFile,
+  parseJsonSource,
   parseLabelSelector,
   parsePssLevel,
   parsePssVersion,
@@ -97,14 +98,20 @@ async function loadManifests(
       continue;
     }
     const file = name === '-' ? '<stdin>' : name;
-    const parsed = parseYamlSource(bytes, file, { yamlMaxBytes: max });
-    if (!parsed.ok) {
-      problems.push({ file, ...parsed.error, code: 'INPUT_MALFORMED' });
-      continue;
-    }
     const text = bytes.toString('utf8');
+    // `kubectl get -o json` exports take the fast JSON reader; anything else (or JSON it refuses) is YAML.
+    const json = /^\s*[[{]/.test(text) && !text.includes('\uFFFD') ? parseJsonSource(text) : undefined;
+    let documents = json;
+    if (!documents) {
+      const parsed = parseYamlSource(bytes, file, { yamlMaxBytes: max });
+      if (!parsed.ok) {
+        problems.push({ file, ...parsed.error, code: 'INPUT_MALFORMED' });
+        continue;
+      }
+      documents = [...parsed.documents];
+    }
     sources.set(file, text);
-    files.push({ file, documents: parsed.documents, text });
+    files.push({ file, documents, text });
   }
   return { files, problems, sources };
 }
