@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   policy: async () => (await import('./policy.js')).benchPolicy,
   sbom: async () => (await import('./sbom.js')).benchSbom,
   'in-toto': async () => (await import('./in-toto.js')).benchInToto,
+  'audit-k8s': async () => (await import('./audit-k8s.js')).benchAuditK8s,
   dsse: async () => {
     const { benchDsse } = await import('./dsse.js');
     return async () => {

@@ -6,6 +6,8 @@
 export * as admission from './admission/index.js';
 export * as archive from './archive/index.js';
 export * as attest from './attest/index.js';
+export * as helm from './helm/index.js';
+export * as k8sAudit from './k8s-audit/index.js';
 export * as oci from './oci/index.js';
 export * as policy from './policy/index.js';
 export * as sbom from './sbom/index.js';

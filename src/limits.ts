@@ -49,6 +49,8 @@ export interface Limits {
   zipExpandedMaxBytes: number;
   /** One OSV record file. */
   osvRecordMaxBytes: number;
+  /** One manifest file or stdin for `vouch audit k8s` (a whole cluster export). */
+  k8sManifestMaxBytes: number;
 }
 
 export const defaultLimits: Readonly<Limits> = Object.freeze({
@@ -74,6 +76,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   zipEntryMaxBytes: 16 * 1024 * 1024,
   zipExpandedMaxBytes: 8 * 1024 * 1024 * 1024,
   osvRecordMaxBytes: 16 * 1024 * 1024,
+  k8sManifestMaxBytes: 256 * 1024 * 1024,
 });
 
 export function withLimits(overrides: Partial<Limits> | undefined): Limits {

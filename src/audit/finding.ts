@@ -83,6 +83,8 @@ export interface AuditReport {
   readonly problems: readonly InputProblem[];
   /** Files (or objects) audited. */
   readonly inputs: number;
+  /** Audit-specific results beside the findings (e.g. effective permissions), as top-level JSON keys. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 const RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };

@@ -9,6 +9,7 @@ export function renderJson(report: AuditReport): string {
     tool: report.tool,
     findings: report.findings,
     problems: report.problems,
+    ...report.details,
     summary: {
       inputs: report.inputs,
       findings: report.findings.length,

@@ -89,6 +89,8 @@ export interface RawAudit {
   inputs: number;
   /** file → text, for `# zizmor: ignore[…]` / `# vouch: ignore[…]` comments. */
   sources: ReadonlyMap<string, string>;
+  /** Audit-specific results rendered beside the findings in -o json. */
+  details?: Readonly<Record<string, unknown>>;
 }
 
 /** Applies the rule selection and ignore comments, and sorts: the report every renderer gets. */
@@ -105,6 +107,7 @@ export function finishAudit(raw: RawAudit, flags: Pick<AuditOutputFlags, 'only' 
       a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line,
     ),
     inputs: raw.inputs,
+    ...(raw.details ? { details: raw.details } : {}),
   };
 }
 

@@ -33,6 +33,7 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'vex', load: async () => (await import('./vex.js')).registerVex },
   { name: 'in-toto', load: async () => (await import('./in-toto.js')).registerInToto },
   { name: 'audit', load: async () => (await import('./audit.js')).registerAudit },
+  { name: 'helm', load: async () => (await import('./helm.js')).registerHelm },
   { name: 'admission', load: async () => (await import('./admission.js')).registerAdmission },
 ];
 

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { parseYamlSource } from './src/audit/index.js';
+import { auditK8s } from './src/k8s-audit/index.js';
+import { parseAllDocuments } from 'yaml';
+const text = readFileSync('/tmp/i18/big.yaml', 'utf8');
+let t = Date.now();
+const raw = parseAllDocuments(text);
+console.log('yaml parseAllDocuments', Date.now() - t, 'ms', (raw as unknown[]).length);
+t = Date.now();
+for (const d of raw as { toJS(): unknown }[]) d.toJS();
+console.log('toJS', Date.now() - t);
+t = Date.now();
+const parsed = parseYamlSource(text, 'x', { yamlMaxBytes: 1e9 });
+console.log('parseYamlSource', Date.now() - t);
+if (!parsed.ok) throw new Error();
+t = Date.now();
+const r = auditK8s([{ file: 'x', documents: parsed.documents, text }], { pss: { level: 'restricted', version: 'latest' } });
+console.log('audit', Date.now() - t, r.findings.length);
