@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import { type Digest, sha256Digest } from '../oci/digest.js';
+import { type Digest, sha256Digest } from '../digest.js';
 import type { Descriptor, ImageManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
 

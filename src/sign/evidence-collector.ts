@@ -12,8 +12,7 @@ import type {
   VerifiedSignature,
 } from '../policy/evidence.js';
 import { readAttachedAttestations, readAttachedSignatures } from './cosign-storage.js';
-import { parseCertificatePem, parseCertificatesPem } from './keys/certificate.js';
-import { parsePublicKeyPem } from './keys/key-material.js';
+import { parseCertificatePem, parseCertificatesPem, parsePublicKeyPem } from '../crypto/index.js';
 import { parseSimpleSigningPayload } from './simple-signing.js';
 import type { TrustPolicy } from './trust.js';
 import {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { attestImage } from '../../src/attest/attest-image.js';
+import { attestImage } from '../../src/sign/attest-image.js';
 import { buildImage } from '../../src/oci/image-builder.js';
 import { createOciLayoutWriter, openOciLayout } from '../../src/oci/layout-dir.js';
 import {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { publicKeyToPem, signBytes, verifyBytes } from '../../src/sign/index.js';
-import { ecKey, ed25519Key, rsaKey } from './test-material.js';
+import { publicKeyToPem, signBytes, verifyBytes } from '../../src/crypto/index.js';
+import { ecKey, ed25519Key, rsaKey } from '../sign/test-material.js';
 
 const data = Buffer.from('{"critical":{}}');
 

@@ -1,8 +1,13 @@
-import type { Digest } from '../oci/digest.js';
-import { attestationLayer, type CosignLayer, type SignatureExtras } from '../sign/cosign-manifest.js';
-import type { PrivateKeyMaterial } from '../sign/keys/key-material.js';
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.js';
-import { buildStatement, type StatementType } from './statement.js';
+import type { Digest } from '../digest.js';
+import { attestationLayer, type CosignLayer, type SignatureExtras } from './cosign-manifest.js';
+import {
+  buildStatement,
+  type DsseEnvelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  type PrivateKeyMaterial,
+  signEnvelope,
+  type StatementType,
+} from '../crypto/index.js';
 
 /**
  * Attests an image the way `cosign attest --key` does: an in-toto statement (subject = repository +

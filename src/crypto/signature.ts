@@ -1,6 +1,6 @@
 import { constants, sign, verify } from 'node:crypto';
 import { describeCause, VouchError } from '../errors.js';
-import type { KeyAlgorithm, PrivateKeyMaterial, PublicKeyMaterial } from './keys/key-material.js';
+import type { KeyAlgorithm, PrivateKeyMaterial, PublicKeyMaterial } from './key-material.js';
 
 /**
  * RSA padding. cosign's default signer-verifier for RSA keys is PKCS#1 v1.5 with SHA-256

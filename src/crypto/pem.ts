@@ -1,4 +1,4 @@
-import { VouchError } from '../../errors.js';
+import { VouchError } from '../errors.js';
 
 /** One PEM block (RFC 7468): its label and the DER bytes it carries. */
 export interface PemBlock {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, scrypt } from 'node:crypto';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa';
-import { describeCause, VouchError } from '../../errors.js';
+import { describeCause, VouchError } from '../errors.js';
 import {
   type PrivateKeyMaterial,
   privateKeyFromDer,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseStatement, STATEMENT_SUBJECTS_MAX, STATEMENT_V1 } from '../../src/attest/index.js';
+import { parseStatement, STATEMENT_SUBJECTS_MAX, STATEMENT_V1 } from '../../src/crypto/index.js';
 
 const parse = (doc: unknown) => parseStatement(Buffer.from(JSON.stringify(doc)), 's');
 

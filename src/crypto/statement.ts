@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import { type Digest, digestAlgorithm, digestHex } from '../oci/digest.js';
+import { type Digest, digestAlgorithm, digestHex } from '../digest.js';
 
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 /** What cosign attest writes to this day. */

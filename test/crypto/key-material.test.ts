@@ -8,8 +8,8 @@ import {
   parsePrivateKeyPem,
   parsePublicKeyPem,
   publicKeyToPem,
-} from '../../../src/sign/index.js';
-import { caPem, fixture } from '../test-material.js';
+} from '../../src/crypto/index.js';
+import { caPem, fixture } from '../sign/test-material.js';
 
 // cosign pkg/cosign/keys_test.go TestImportPrivateKey vectors.
 const accepted: Array<[string, string]> = [

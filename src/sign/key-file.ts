@@ -1,5 +1,5 @@
 import { unlink } from 'node:fs/promises';
-import { writeFileAtomic } from '../../fs/atomic-file.js';
+import { writeFileAtomic } from '../fs/index.js';
 
 export interface WriteKeyFileOptions {
   /** Replace an existing file; otherwise an existing file is an error and is left untouched. */

@@ -9,7 +9,7 @@ import {
   signEnvelope,
   verifyImageAttestations,
 } from '../../src/attest/index.js';
-import { type Digest, sha256Digest } from '../../src/oci/digest.js';
+import { type Digest, sha256Digest } from '../../src/digest.js';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import {
@@ -20,15 +20,7 @@ import {
   parseCosignManifest,
   type TrustPolicy,
 } from '../../src/sign/index.js';
-import {
-  caCert,
-  caKey,
-  caPem,
-  ecKey,
-  GITHUB_IDENTITY,
-  GITHUB_ISSUER,
-  SIGNED_AT,
-} from '../sign/test-material.js';
+import { caCert, caKey, caPem, ecKey, GITHUB_IDENTITY, GITHUB_ISSUER, SIGNED_AT } from './test-material.js';
 
 const IMAGE = sha256Digest('image');
 const OTHER = sha256Digest('other image');

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { describeCause, VouchError } from '../../errors.js';
+import { describeCause, VouchError } from '../errors.js';
 import { decodeSinglePem, encodePem } from './pem.js';
 
 /** Key algorithms cosign signs with. P-224 and non-NIST curves are refused, as cosign's goodkey does. */

@@ -1,12 +1,20 @@
 import type { VouchErrorCode } from '../errors.js';
-import { type Digest, digestAlgorithm, digestOf } from '../oci/digest.js';
-import type { CertificateIdentity } from '../sign/certificate-identity.js';
-import type { CosignEntry } from '../sign/cosign-manifest.js';
-import { verifyBytes } from '../sign/signature.js';
-import { checkSigner, type TrustPolicy } from '../sign/trust.js';
-import { summarize } from '../sign/verify.js';
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, pae, parseEnvelope } from './dsse.js';
-import { parseStatement, type Statement, statementCoversDigest, statementDigests } from './statement.js';
+import { type Digest, digestAlgorithm, digestOf } from '../digest.js';
+import type { CertificateIdentity } from './certificate-identity.js';
+import type { CosignEntry } from './cosign-manifest.js';
+import {
+  type DsseEnvelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  pae,
+  parseEnvelope,
+  parseStatement,
+  type Statement,
+  statementCoversDigest,
+  statementDigests,
+  verifyBytes,
+} from '../crypto/index.js';
+import { checkSigner, type TrustPolicy } from './trust.js';
+import { summarize } from './verify.js';
 
 /** One `.att` entry with its layer bytes (the DSSE envelope JSON). */
 export interface AttestationCandidate {

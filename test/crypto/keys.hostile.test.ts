@@ -7,8 +7,8 @@ import {
   parseCertificatesPem,
   parsePrivateKeyPem,
   parsePublicKeyPem,
-} from '../../../src/sign/index.js';
-import { caPem, fixture } from '../test-material.js';
+} from '../../src/crypto/index.js';
+import { caPem, fixture } from '../sign/test-material.js';
 
 const good = fixture('cosign-keys', 'sigstore-n32768.key').toString('utf8');
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DSSE_ENVELOPE_MAX_BYTES, DSSE_SIGNATURES_MAX, parseEnvelope } from '../../src/attest/index.js';
+import { DSSE_ENVELOPE_MAX_BYTES, DSSE_SIGNATURES_MAX, parseEnvelope } from '../../src/crypto/index.js';
 
 const parse = (doc: unknown) => parseEnvelope(Buffer.from(JSON.stringify(doc)), 'env');
 const sig = { keyid: '', sig: 'AAAA' };

@@ -12,8 +12,8 @@ import {
   SIGSTORE_PRIVATE_KEY_PEM,
   signBytes,
   verifyBytes,
-} from '../../../src/sign/index.js';
-import { ecKey, fixture } from '../test-material.js';
+} from '../../src/crypto/index.js';
+import { ecKey, fixture } from '../sign/test-material.js';
 
 // cosign pkg/cosign/keys_test.go vectors: all three open with the password "hello".
 const vectors: Array<[string, string]> = [

@@ -7,7 +7,7 @@ import {
   parseEnvelope,
   signEnvelope,
   verifyEnvelope,
-} from '../../src/attest/index.js';
+} from '../../src/crypto/index.js';
 import { ecKey, ed25519Key, rsaKey } from '../sign/test-material.js';
 
 test('PAE matches the DSSE spec test vector', () => {

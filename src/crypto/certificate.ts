@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { describeCause, VouchError } from '../../errors.js';
+import { describeCause, VouchError } from '../errors.js';
 import { type PublicKeyMaterial, publicKeyFromKeyObject } from './key-material.js';
 import { decodePemBlocks } from './pem.js';
 

@@ -9,7 +9,7 @@ import {
   STATEMENT_V1,
   statementCoversDigest,
 } from '../../src/attest/index.js';
-import type { Digest } from '../../src/oci/digest.js';
+import type { Digest } from '../../src/digest.js';
 
 const D = `sha256:${'cd'.repeat(32)}` as Digest;
 const E = `sha256:${'ef'.repeat(32)}` as Digest;

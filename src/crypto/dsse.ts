@@ -1,6 +1,6 @@
 import { VouchError } from '../errors.js';
-import type { PrivateKeyMaterial, PublicKeyMaterial } from '../sign/keys/key-material.js';
-import { decodeBase64Strict, type SignatureOptions, signBytes, verifyBytes } from '../sign/signature.js';
+import type { PrivateKeyMaterial, PublicKeyMaterial } from './key-material.js';
+import { decodeBase64Strict, type SignatureOptions, signBytes, verifyBytes } from './signature.js';
 
 /** The payload type of in-toto statements in DSSE envelopes. */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
