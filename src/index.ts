@@ -7,6 +7,7 @@ export * as admission from './admission/index.js';
 export * as archive from './archive/index.js';
 export * as attest from './attest/index.js';
 export * as crypto from './crypto/index.js';
+export * as evidence from './evidence/index.js';
 export * as oci from './oci/index.js';
 export * as policy from './policy/index.js';
 export * as sbom from './sbom/index.js';

@@ -111,7 +111,7 @@ export {
   signingSubjects,
   type WriteResult,
 } from './cosign-storage.js';
-export { CosignEvidenceCollector, type CosignEvidenceCollectorDeps } from './evidence-collector.js';
+export type { KeyTlogTrust } from './key-tlog.js';
 export {
   isEncryptedCosignKey,
   type KeySourceDeps,

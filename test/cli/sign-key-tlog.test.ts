@@ -15,13 +15,13 @@ import {
   appendToCosignTag,
   attestationLayer,
   CosignAnnotation,
-  CosignEvidenceCollector,
   parseTrustedRoot,
   privateKeyFromKeyObject,
   publicKeyToPem,
   signatureLayer,
   signImageLayer,
 } from '../../src/sign/index.js';
+import { CosignEvidenceCollector } from '../../src/evidence/index.js';
 import { runCli } from '../support/cli.js';
 import { logKeyAttestation, logKeySignature } from '../support/rekor-upload.js';
 import { startRegistry } from '../support/registry.js';

@@ -5,13 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { VouchError } from '../../src/errors.js';
-import {
-  checkRemotePolicy,
-  cueSubset,
-  loadPolicies,
-  remotePolicyRefs,
-  resolveExternalPolicies,
-} from '../../src/policy/index.js';
+import { checkRemotePolicy, cueSubset, loadPolicies, remotePolicyRefs } from '../../src/policy/index.js';
+import { resolveExternalPolicies } from '../../src/evidence/index.js';
 
 const GOOD = 'predicate: components: [_, ...]\n';
 const BROKEN = 'predicate: components: [_, ...\n';

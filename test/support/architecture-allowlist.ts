@@ -7,20 +7,12 @@
 
 export const KNOWN_VIOLATIONS: readonly string[] = [
   // impure-import policy
-  'impure-import policy/evaluate.ts -> oci/digest.ts',
   'impure-import policy/evidence.ts -> oci/digest.ts',
   'impure-import policy/image-under-review.ts -> oci/digest.ts',
-  // io-in-pure policy
-  'io-in-pure policy/cue/cuelang-runner.ts -> node:worker_threads',
-  'io-in-pure policy/cue/cuelang-worker.ts -> node:module',
-  'io-in-pure policy/cue/cuelang-worker.ts -> node:worker_threads',
-  'io-in-pure policy/policy-source-fetch.ts -> node:http',
-  'io-in-pure policy/policy-source-fetch.ts -> node:https',
   // not-via-index admission
   'not-via-index admission/caching-decider.ts -> policy/workload-images.ts',
   'not-via-index admission/controller.ts -> oci/image-store.ts',
   'not-via-index admission/controller.ts -> oci/reference.ts',
-  'not-via-index admission/controller.ts -> sign/evidence-collector.ts',
   'not-via-index admission/controller.ts -> sign/keyless/trusted-root.ts',
   'not-via-index admission/decider.ts -> oci/digest.ts',
   'not-via-index admission/evidence-recorder.ts -> fs/atomic-file.ts',
@@ -29,7 +21,6 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   'not-via-index admission/image-resolver.ts -> oci/reference.ts',
   'not-via-index admission/index.ts -> policy/workload-images.ts',
   'not-via-index admission/policy-decider.ts -> oci/digest.ts',
-  'not-via-index admission/policy-store.ts -> policy/policy-source-fetch.ts',
   'not-via-index admission/review.ts -> policy/workload-images.ts',
   // not-via-index cli
   'not-via-index cli/commands/admission.ts -> admission/config-maps.ts',
@@ -69,7 +60,6 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   'not-via-index cli/commands/policy-inputs.ts -> oci/image-store.ts',
   'not-via-index cli/commands/policy-inputs.ts -> oci/layout-dir.ts',
   'not-via-index cli/commands/policy-inputs.ts -> oci/layout-repository.ts',
-  'not-via-index cli/commands/policy-inputs.ts -> policy/policy-source-fetch.ts',
   'not-via-index cli/commands/policy-test.ts -> admission/config-maps.ts',
   'not-via-index cli/commands/policy-test.ts -> admission/image-resolver.ts',
   'not-via-index cli/commands/provenance.ts -> attest/github-provenance.ts',
@@ -178,7 +168,6 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   'not-via-index oci/docker-archive.ts -> archive/tar-reader.ts',
   'not-via-index oci/image-builder.ts -> archive/tar-writer.ts',
   // not-via-index policy
-  'not-via-index policy/evaluate.ts -> oci/digest.ts',
   'not-via-index policy/evidence.ts -> oci/digest.ts',
   'not-via-index policy/image-under-review.ts -> oci/digest.ts',
   // not-via-index sbom
@@ -199,18 +188,12 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   'not-via-index sign/cosign-storage.ts -> oci/manifest.ts',
   'not-via-index sign/cosign-storage.ts -> oci/media-types.ts',
   'not-via-index sign/cosign-storage.ts -> oci/registry-client.ts',
-  'not-via-index sign/evidence-collector.ts -> oci/image-store.ts',
-  'not-via-index sign/evidence-collector.ts -> oci/reference.ts',
-  'not-via-index sign/evidence-collector.ts -> policy/evidence.ts',
-  'not-via-index sign/evidence-collector.ts -> policy/signer-match.ts',
   'not-via-index sign/keyless/verify-sigstore-bundle.ts -> policy/evidence.ts',
   'not-via-index sign/sigstore-bundle.ts -> oci/manifest.ts',
   'not-via-index sign/sigstore-bundle.ts -> oci/media-types.ts',
   // not-via-index vuln
   'not-via-index vuln/db/build.ts -> fs/atomic-file.ts',
   // upward sign
-  'upward sign/evidence-collector.ts -> policy/evidence.ts',
-  'upward sign/evidence-collector.ts -> policy/signer-match.ts',
   'upward sign/keyless/verify-sigstore-bundle.ts -> policy/evidence.ts',
 ];
 

@@ -9,15 +9,15 @@ import { registryClientFromEnv } from '../../src/oci/registry-client.js';
 import type { AuthorityRequirement } from '../../src/policy/evidence.js';
 import {
   appendToCosignTag,
-  CosignEvidenceCollector,
   privateKeyFromKeyObject,
   publicKeyToPem,
   signImageLayer,
 } from '../../src/sign/index.js';
+import { CosignEvidenceCollector } from '../../src/evidence/index.js';
 import { ENV, fileScope, keyPair, pushImage, tempDir } from '../cli/sign-setup.js';
 import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
-import { caKey, caPem, GITHUB_IDENTITY, GITHUB_ISSUER, SIGNED_AT } from './test-material.js';
+import { caKey, caPem, GITHUB_IDENTITY, GITHUB_ISSUER, SIGNED_AT } from '../sign/test-material.js';
 
 const reg = await startRegistry(fileScope);
 const keys = await keyPair(fileScope);

@@ -1,7 +1,5 @@
-import { answeredCue, CueAnswers, type CueMode } from './answers.js';
+import { answeredCue, CueAnswers, type CueEngine, type CueMode, cueSubset } from '../policy/index.js';
 import { CuelangRunner, type CuelangRunnerOptions } from './cuelang-runner.js';
-import type { CueEngine } from './evaluator.js';
-import { cueSubset } from './subset.js';
 
 /** What an edge (a CLI command, the webhook) needs to evaluate CUE policies in one mode. */
 export interface CueSetup {

@@ -10,13 +10,13 @@ import {
   checkRemotePolicy,
   configMapPolicyKey,
   configMapPolicyRefs,
+  type CueEngine,
   inlineExternalPolicies,
+  type PolicySet,
   type RemotePolicyRef,
   remotePolicyRefs,
-} from './cip/policy-sources.js';
-import { settle } from './cue/answers.js';
-import type { CueEngine } from './cue/evaluator.js';
-import type { PolicySet } from './load.js';
+  settle,
+} from '../policy/index.js';
 
 export interface RemoteFetchOptions {
   /** Largest body read. Default 1 MiB (a CUE policy is capped at 64 KiB; Rego can be larger). */

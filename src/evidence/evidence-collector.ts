@@ -1,32 +1,33 @@
 import { createHash } from 'node:crypto';
 import { describeCause, VouchError } from '../errors.js';
-import type { ImageReader } from '../oci/image-store.js';
-import { parseReference, repositoryName } from '../oci/reference.js';
-import type {
-  AuthorityRequirement,
-  Evidence,
-  EvidenceCollector,
-  ImageIdentity,
-  SignerIdentity,
-  VerifiedAttestation,
-  VerifiedSignature,
-} from '../policy/evidence.js';
-import { readAttachedAttestations, readAttachedSignatures } from './cosign-storage.js';
-import { parseCertificatePem, parseCertificatesPem, parsePublicKeyPem } from '../crypto/index.js';
-import { parseSimpleSigningPayload } from './simple-signing.js';
-import type { TrustPolicy } from './trust.js';
+import { type ImageReader, parseReference, repositoryName } from '../oci/index.js';
+import {
+  type AuthorityRequirement,
+  type Evidence,
+  type EvidenceCollector,
+  fulcioAnchor,
+  type ImageIdentity,
+  type SignerIdentity,
+  type VerifiedAttestation,
+  type VerifiedSignature,
+} from '../policy/index.js';
 import {
   type KeylessTrust,
+  type KeyTlogTrust,
+  parseSimpleSigningPayload,
+  parseTrustedRoot,
+  publicGoodTrustedRootBytes,
+  readAttachedAttestations,
+  readAttachedSignatures,
+  type TrustedRootMaterial,
+  type TrustPolicy,
+  type VerifiedAttachment,
   verifyAttachedAttestations,
   verifyAttachedSignatures,
-  type VerifiedAttachment,
   verifyKeylessAttachedAttestations,
   verifyKeylessAttachedSignatures,
-} from './verify-attached.js';
-import type { KeyTlogTrust } from './key-tlog.js';
-import { publicGoodTrustedRootBytes } from './keyless/public-good-root.js';
-import { parseTrustedRoot, type TrustedRootMaterial } from './keyless/trusted-root.js';
-import { fulcioAnchor } from '../policy/signer-match.js';
+} from '../sign/index.js';
+import { parseCertificatePem, parseCertificatesPem, parsePublicKeyPem } from '../crypto/index.js';
 
 export interface CosignEvidenceCollectorDeps {
   /** Opens a reader for a repository (`host/repo`): a registry repository or a LayoutRepository. */

@@ -15,7 +15,6 @@ import {
 import type { AuthorityRequirement } from '../../src/policy/evidence.js';
 import {
   appendToCosignTag,
-  CosignEvidenceCollector,
   dsseBundle,
   keyHintOf,
   privateKeyFromKeyObject,
@@ -24,6 +23,7 @@ import {
   serializeBundle,
   signImageLayer,
 } from '../../src/sign/index.js';
+import { CosignEvidenceCollector } from '../../src/evidence/index.js';
 import { appSpec, tempDir } from '../cli/sign-setup.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');

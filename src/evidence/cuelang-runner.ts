@@ -5,7 +5,7 @@
  * restart, never a hung decision.
  */
 import { Worker } from 'node:worker_threads';
-import type { CueAnswer, CueAnswers, CueQuestion } from './answers.js';
+import type { CueAnswer, CueAnswers, CueQuestion } from '../policy/index.js';
 import type { CueJob, CueJobResult } from './cuelang-worker.js';
 
 export interface CuelangRunnerOptions {
