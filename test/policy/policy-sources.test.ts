@@ -23,7 +23,13 @@ const server: Server = createServer((req, res) => {
   res.writeHead(404).end('not here');
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 function cip(url: string, sha256sum?: string): string {
