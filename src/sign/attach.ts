@@ -9,8 +9,7 @@ import {
   type StatementType,
 } from '../crypto/index.js';
 import type { Digest } from '../digest.js';
-import type { ImageReader, ImageWriter } from '../oci/image-store.js';
-import type { Descriptor } from '../oci/manifest.js';
+import type { Descriptor, ImageReader, ImageWriter } from '../oci/index.js';
 import type { SignatureExtras } from './cosign-manifest.js';
 import {
   appendToCosignTag,

@@ -24,8 +24,7 @@ import {
 } from '../crypto/index.js';
 import { describeCause, VouchError } from '../errors.js';
 import { type Digest, digestAlgorithm, digestHex, sha256Digest } from '../digest.js';
-import type { Descriptor } from '../oci/manifest.js';
-import { MediaType } from '../oci/media-types.js';
+import { type Descriptor, MediaType } from '../oci/index.js';
 import type { CosignLayer } from './cosign-manifest.js';
 
 export type { Bundle } from '@sigstore/bundle';

@@ -180,17 +180,7 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   'not-via-index sbom/source.ts -> oci/resolve.ts',
   'not-via-index sbom/source.ts -> oci/source-spec.ts',
   // not-via-index sign
-  'not-via-index sign/attach.ts -> oci/image-store.ts',
-  'not-via-index sign/attach.ts -> oci/manifest.ts',
-  'not-via-index sign/cosign-manifest.ts -> oci/manifest.ts',
-  'not-via-index sign/cosign-manifest.ts -> oci/media-types.ts',
-  'not-via-index sign/cosign-storage.ts -> oci/image-store.ts',
-  'not-via-index sign/cosign-storage.ts -> oci/manifest.ts',
-  'not-via-index sign/cosign-storage.ts -> oci/media-types.ts',
-  'not-via-index sign/cosign-storage.ts -> oci/registry-client.ts',
   'not-via-index sign/keyless/verify-sigstore-bundle.ts -> policy/evidence.ts',
-  'not-via-index sign/sigstore-bundle.ts -> oci/manifest.ts',
-  'not-via-index sign/sigstore-bundle.ts -> oci/media-types.ts',
   // not-via-index vuln
   'not-via-index vuln/db/build.ts -> fs/atomic-file.ts',
   // upward sign
