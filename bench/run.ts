@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   vuln: async () => (await import('./vuln.js')).benchVuln,
   policy: async () => (await import('./policy.js')).benchPolicy,
   sbom: async () => (await import('./sbom.js')).benchSbom,
+  'in-toto': async () => (await import('./in-toto.js')).benchInToto,
   dsse: async () => {
     const { benchDsse } = await import('./dsse.js');
     return async () => {
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<Bench>> = {
       return [{ name: `dsse: ${r.name}`, value: r.opsPerSec, unit: 'envelopes/s' }];
     };
   },
+  'policy-watch': async () => (await import('./policy-watch.js')).benchPolicyWatch,
   admission: async () => {
     const { benchAdmission } = await import('./admission.js');
     return async () =>

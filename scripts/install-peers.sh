@@ -38,6 +38,10 @@ if command -v python3 >/dev/null 2>&1; then
   for tool in zizmor in-toto-run in-toto-record in-toto-sign in-toto-verify in-toto-keygen; do
     [ -x "$venv/bin/$tool" ] && ln -sf "$venv/bin/$tool" "$bin/$tool"
   done
+  # The venv's interpreter, for tests that build layouts with the reference implementation's API. A
+  # wrapper, not a link: Python finds its venv from the path it was started by.
+  printf '#!/bin/sh\nexec "%s/bin/python" "$@"\n' "$venv" >"$bin/in-toto-python"
+  chmod +x "$bin/in-toto-python"
 fi
 
 # npm peers in their own prefix, so the project's lockfile is untouched.

@@ -1,4 +1,4 @@
-import type { CueMode } from '../policy/index.js';
+import { type CueMode, mergePolicySets, type PolicySet } from '../policy/index.js';
 import { CosignEvidenceCollector, cueSetup } from '../evidence/index.js';
 import type { TrustedRootMaterial } from '../sign/keyless/trusted-root.js';
 import type { Limits } from '../limits.js';
@@ -6,8 +6,9 @@ import type { ImageReader } from '../oci/image-store.js';
 import { repositoryName } from '../oci/reference.js';
 import type { EnforcementMode } from './decider.js';
 import { TagResolver } from './image-resolver.js';
+import { type ClusterPolicyKind, ClusterPolicies } from './cluster-policies.js';
 import type { ConfigMapSource } from './config-maps.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient, KubeConnection } from './kube-client.js';
 import type { NamespaceLabelSource } from './namespace-labels.js';
 import { PolicyDecider } from './policy-decider.js';
 import { type PolicyLoadOutcome, PolicyStore } from './policy-store.js';
@@ -34,6 +35,16 @@ export interface ControllerOptions {
   /** Where Kyverno `configMap` context entries are read (a file, or the API server). */
   configMaps?: ConfigMapSource;
   kube?: KubeClient;
+  /**
+   * Policies read from the API server as well (list + watch), merged with the files. The webhook
+   * starts without waiting longer than `initialSyncMs` for them; /readyz says what is still missing.
+   */
+  clusterPolicies?: {
+    connection: KubeConnection;
+    kinds: readonly ClusterPolicyKind[];
+    initialSyncMs?: number;
+    instance?: string;
+  };
   cache?: { successTtlMs?: number; failureTtlMs?: number; maxEntries?: number };
   /** How long a tag→digest answer is reused; a re-pointed tag is noticed after at most this. */
   tagTtlMs?: number;
@@ -48,6 +59,8 @@ export interface ControllerOptions {
 export interface Controller {
   server: AdmissionServer;
   policies: PolicyStore;
+  /** Policies from the API server, when watched. */
+  cluster?: ClusterPolicies;
   close(): Promise<void>;
 }
 
@@ -60,10 +73,19 @@ export interface Controller {
  */
 export async function startController(opts: ControllerOptions): Promise<Controller> {
   let server: AdmissionServer | undefined;
+  let cluster: ClusterPolicies | undefined;
+  // The set decisions read: files and cluster objects merged into one value, replaced whole when
+  // either side changes, so a decision never sees half of a reload.
+  let active: PolicySet = { cips: [], kyverno: [], trustRoots: [] };
+  const remerge = (): void => {
+    const files = policies.current();
+    active = cluster ? mergePolicySets([files, cluster.current()]) : files;
+    server?.invalidateCache();
+  };
   const onReload = (o: PolicyLoadOutcome): void => {
     if (o.ok) {
       opts.log(`policies loaded: ${o.files.length} file(s)`);
-      server?.invalidateCache();
+      remerge();
     } else {
       opts.log(`policies NOT reloaded: ${o.error?.message ?? 'unknown error'}`);
       for (const i of o.issues)
@@ -71,8 +93,27 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     }
   };
   const cue = cueSetup(opts.cue ?? 'auto');
+  if (opts.clusterPolicies && opts.clusterPolicies.kinds.length > 0) {
+    cluster = new ClusterPolicies(opts.clusterPolicies.connection, {
+      kinds: opts.clusterPolicies.kinds,
+      ...(opts.limits ? { limits: opts.limits } : {}),
+      cue,
+      ...(opts.configMaps ? { configMapFallback: opts.configMaps } : {}),
+      onChange: (set) => {
+        opts.log(
+          `cluster policies: ${set.cips.length} ClusterImagePolicy, ${set.trustRoots.length} TrustRoot, ${set.kyverno.length} Kyverno polic${set.kyverno.length === 1 ? 'y' : 'ies'} active`,
+        );
+        remerge();
+      },
+      log: opts.log,
+      now: opts.now,
+      instance: opts.clusterPolicies.instance ?? 'vouch-admission',
+    });
+  }
+  // With ConfigMaps watched, reads come from the watch (the fallback serves until it has listed).
+  const configMaps = cluster?.configMaps() ?? opts.configMaps;
   const policies = new PolicyStore(opts.policyPaths, {
-    ...(opts.configMaps ? { configMaps: opts.configMaps } : {}),
+    ...(configMaps ? { configMaps } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     onReload,
     cue,
@@ -82,6 +123,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     await cue.close();
     throw first.error;
   }
+  if (cluster) {
+    cluster.start();
+    // A bounded wait: an API server that is down must not keep the webhook from serving its files.
+    await cluster.settled(opts.clusterPolicies?.initialSyncMs ?? 2_000);
+  }
+  remerge();
   const collector = new CosignEvidenceCollector({
     openRepository: opts.openRepository,
     now: opts.now,
@@ -93,10 +140,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     clock: () => opts.now().getTime(),
   });
   const decider = new PolicyDecider({
-    policies: () => policies.current(),
+    policies: () => active,
     collector,
     resolver,
-    ...(opts.configMaps ? { configMaps: opts.configMaps } : {}),
+    ...(configMaps ? { configMaps } : {}),
     evaluate: {
       ...(opts.noMatchPolicy ? { noMatchPolicy: opts.noMatchPolicy } : {}),
       cue: cue.engine,
@@ -116,10 +163,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     ...(opts.kube ? { kube: opts.kube } : {}),
     ...(opts.cache ? { cache: opts.cache } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
-    readiness: async () => ({
-      ready: policies.ready,
-      reasons: policies.ready ? [] : ['no policies loaded'],
-    }),
+    readiness: async () => {
+      const reasons = [...(policies.ready ? [] : ['no policies loaded']), ...(cluster?.missing() ?? [])];
+      return { ready: reasons.length === 0, reasons };
+    },
     clock: () => opts.now().getTime(),
     log: opts.log,
   });
@@ -128,8 +175,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   return {
     server: s,
     policies,
+    ...(cluster ? { cluster } : {}),
     close: async () => {
       policies.stop();
+      await cluster?.stop();
       await s.close();
       await cue.close();
     },

@@ -9,6 +9,14 @@ export {
 } from './admission-review.js';
 export { CachingDecider, type CachingDeciderOptions } from './caching-decider.js';
 export {
+  ACCEPTED_CONDITION,
+  CLUSTER_POLICY_KINDS,
+  ClusterPolicies,
+  type ClusterPoliciesOptions,
+  type ClusterPolicyKind,
+  parseClusterPolicyKinds,
+} from './cluster-policies.js';
+export {
   type AdmissionVerdict,
   type DecideContext,
   type EnforcementMode,
@@ -77,3 +85,5 @@ export {
   WORKLOAD_KINDS,
   workloadImageFields as extractImages,
 } from '../policy/workload-images.js';
+export { type ApiResource, KubeResources, KubeStatusError, WatchEventSplitter } from './kube-resources.js';
+export { Reflector, type ReflectorOptions, type ReflectorState } from './kube-watch.js';

@@ -180,15 +180,7 @@ export class KubeClient {
           method,
           headers,
           signal: AbortSignal.timeout(this.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-          ...(isHttps
-            ? {
-                ...(this.conn.caPem ? { ca: this.conn.caPem } : {}),
-                ...(this.conn.clientCertPem ? { cert: this.conn.clientCertPem } : {}),
-                ...(this.conn.clientKeyPem ? { key: this.conn.clientKeyPem } : {}),
-                rejectUnauthorized: this.conn.insecureSkipTlsVerify !== true,
-                minVersion: 'TLSv1.2' as const,
-              }
-            : {}),
+          ...(isHttps ? tlsOptions(this.conn) : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -239,7 +231,19 @@ function seg(s: string): string {
   return encodeURIComponent(s);
 }
 
-function statusMessage(text: string): string {
+/** The TLS options of a connection, for node:https requests. */
+export function tlsOptions(conn: KubeConnection) {
+  return {
+    ...(conn.caPem ? { ca: conn.caPem } : {}),
+    ...(conn.clientCertPem ? { cert: conn.clientCertPem } : {}),
+    ...(conn.clientKeyPem ? { key: conn.clientKeyPem } : {}),
+    rejectUnauthorized: conn.insecureSkipTlsVerify !== true,
+    minVersion: 'TLSv1.2' as const,
+  };
+}
+
+/** The message of a Kubernetes Status body, or the start of the raw text. */
+export function statusMessage(text: string): string {
   try {
     const s: unknown = JSON.parse(text);
     if (isRecord(s) && typeof s.message === 'string') return s.message.slice(0, 300);
@@ -249,7 +253,8 @@ function statusMessage(text: string): string {
   return text.slice(0, 300);
 }
 
-function wrapError(what: string, e: unknown): VouchError {
+/** A transport failure as TIMEOUT or KUBE_API_ERROR. */
+export function wrapError(what: string, e: unknown): VouchError {
   if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) {
     return new VouchError('TIMEOUT', `${what}: no answer in time`, { cause: e });
   }

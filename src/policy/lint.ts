@@ -6,7 +6,7 @@ import { cueSubset, usesTimeNow } from './cue/subset.js';
 import { isAnchored } from './go-regexp.js';
 import { isObj, type Obj } from './field-reader.js';
 import { IssueList, type PolicyIssue } from './issues.js';
-import { readPolicies } from './load.js';
+import { type PolicySet, readPolicies } from './load.js';
 import { openForEdit, renderDocuments } from './yaml-edit.js';
 
 export interface LintResult {
@@ -15,6 +15,8 @@ export interface LintResult {
   /** The file with every mechanical fix applied (mutateDigest for Audit), when there was one. */
   readonly corrected?: string;
   readonly ok: boolean;
+  /** The documents that passed the schema (what loadPolicies returns when there is no error). */
+  readonly policies: PolicySet;
 }
 
 /**
@@ -30,21 +32,29 @@ export function lintPolicies(
 ): LintResult {
   const read = readPolicies(text, source, opts);
   const issues: PolicyIssue[] = [...read.issues];
-  const docs = openForEdit(text, source, opts.limits);
+  // The editable copy (a CST parse, the costliest step) only for Kyverno documents, which may get fixes.
+  let docs: Document.Parsed[] | undefined;
+  const editable = (i: number): Document.Parsed | undefined => {
+    docs ??= openForEdit(text, source, opts.limits);
+    return docs[i];
+  };
   let changed = false;
   const multi = read.documents.length > 1;
   for (const d of read.documents) {
     const list = new IssueList(multi ? `${source}#${d.index + 1}` : source);
-    const doc = docs[d.index];
-    if (!isObj(d.value) || !doc) continue;
+    if (!isObj(d.value)) continue;
     const api = String(d.value['apiVersion'] ?? '');
-    if (api === 'kyverno.io/v1') changed = lintKyverno(list, d.value, doc) || changed;
+    if (api === 'kyverno.io/v1') {
+      const doc = editable(d.index);
+      if (doc) changed = lintKyverno(list, d.value, doc) || changed;
+    }
     if (api.startsWith('policy.sigstore.dev/')) lintCip(list, d.value, opts.cue ?? cueSubset);
     issues.push(...list.items);
   }
   return {
     issues,
-    ...(changed ? { corrected: renderDocuments(docs, text) } : {}),
+    policies: read.policies,
+    ...(changed && docs ? { corrected: renderDocuments(docs, text) } : {}),
     ok: !issues.some((i) => i.severity === 'error'),
   };
 }

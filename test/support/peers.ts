@@ -18,6 +18,7 @@ export type PeerName =
   | 'in-toto-record'
   | 'in-toto-sign'
   | 'in-toto-verify'
+  | 'in-toto-python'
   | 'lockfile-lint'
   | 'cdxgen'
   | 'gpg';

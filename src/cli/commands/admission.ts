@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/config-maps.js';
-import { connectionFromKubeconfig, inClusterConnection, KubeClient } from '../../admission/kube-client.js';
+import { parseClusterPolicyKinds } from '../../admission/index.js';
+import {
+  connectionFromKubeconfig,
+  inClusterConnection,
+  KubeClient,
+  type KubeConnection,
+} from '../../admission/kube-client.js';
 import {
   type NamespaceLabelSource,
   namespaceLabelsFromKube,
@@ -39,12 +45,14 @@ interface ServeFlags {
   inCluster?: boolean;
   imageStore?: string;
   insecureRegistry: string[];
-  noMatchPolicy?: 'allow' | 'warn' | 'deny';
+  /** commander files `--no-match-policy <p>` under `matchPolicy` (a `--no-` prefix); `true` when absent. */
+  matchPolicy?: 'allow' | 'warn' | 'deny' | boolean;
   cacheSuccessTtl: string;
   cacheFailureTtl: string;
   deadline: string;
   policyReload: string;
   trustedRoot?: string;
+  clusterPolicies: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -101,11 +109,22 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .option('--cache-failure-ttl <s>', 'seconds a failing verdict is reused', '10')
     .option('--deadline <ms>', 'answer before this many ms (below the webhook timeoutSeconds)', '9000')
     .option('--policy-reload <ms>', 'how often to look for policy changes (0: never)', '2000')
+    .option(
+      '--cluster-policies <kinds>',
+      'with --in-cluster or --kubeconfig, also watch these policy resources: all, none, or a comma list of ClusterImagePolicy, TrustRoot, ClusterPolicy, Policy, ConfigMap',
+      'all',
+    )
     .action(async (flags: ServeFlags) => {
       const cwd = ctx.io.cwd;
       const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded on use: the webhook stack (metrics, TLS, policy engine) is not needed by other commands.
       const { startController } = await import('../../admission/controller.js');
+      // A --config-maps file wins over the cluster (as --namespaces does): ConfigMaps are then not watched.
+      const clusterKinds = parseClusterPolicyKinds(flags.clusterPolicies).filter(
+        (k) => !(flags.configMaps && k === 'ConfigMap'),
+      );
+      const wiring = await kubeWiring(ctx, flags);
+      const { connection, ...kubeParts } = wiring;
       const controller = await startController({
         policyPaths: flags.policies.map((p) => resolve(cwd, p)),
         policyReloadMs: num(flags.policyReload, '--policy-reload'),
@@ -118,12 +137,15 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
         deadlineMs: num(flags.deadline, '--deadline'),
         ...(flags.reportDir ? { reportDir: resolve(cwd, flags.reportDir) } : {}),
         ...(flags.decisionLog ? { decisionLogPath: resolve(cwd, flags.decisionLog) } : {}),
-        ...(await kubeWiring(ctx, flags)),
+        ...kubeParts,
+        ...(connection && clusterKinds.length > 0
+          ? { clusterPolicies: { connection, kinds: clusterKinds } }
+          : {}),
         cache: {
           successTtlMs: num(flags.cacheSuccessTtl, '--cache-success-ttl') * 1000,
           failureTtlMs: num(flags.cacheFailureTtl, '--cache-failure-ttl') * 1000,
         },
-        ...(flags.noMatchPolicy ? { noMatchPolicy: flags.noMatchPolicy } : {}),
+        ...(typeof flags.matchPolicy === 'string' ? { noMatchPolicy: flags.matchPolicy } : {}),
         cue: flags.cue,
         now: () => new Date(),
         log,
@@ -186,7 +208,12 @@ async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
 async function kubeWiring(
   ctx: CommandContext,
   flags: ServeFlags,
-): Promise<{ namespaceLabels?: NamespaceLabelSource; configMaps?: ConfigMapSource; kube?: KubeClient }> {
+): Promise<{
+  namespaceLabels?: NamespaceLabelSource;
+  configMaps?: ConfigMapSource;
+  kube?: KubeClient;
+  connection?: KubeConnection;
+}> {
   const read = async (file: string): Promise<string> => {
     try {
       return await readFile(resolve(ctx.io.cwd, file), 'utf8');
@@ -195,18 +222,19 @@ async function kubeWiring(
     }
   };
   let kube: KubeClient | undefined;
-  if (flags.kubeconfig) kube = new KubeClient(connectionFromKubeconfig(await read(flags.kubeconfig)));
+  let connection: KubeConnection | undefined;
+  if (flags.kubeconfig) connection = connectionFromKubeconfig(await read(flags.kubeconfig));
   else if (flags.inCluster) {
     const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
-    kube = new KubeClient(
-      inClusterConnection({
-        host: ctx.io.env['KUBERNETES_SERVICE_HOST'],
-        port: ctx.io.env['KUBERNETES_SERVICE_PORT'],
-        token: await read(`${sa}/token`),
-        caPem: await read(`${sa}/ca.crt`),
-      }),
-    );
+    connection = inClusterConnection({
+      host: ctx.io.env['KUBERNETES_SERVICE_HOST'],
+      port: ctx.io.env['KUBERNETES_SERVICE_PORT'],
+      token: await read(`${sa}/token`),
+      caPem: await read(`${sa}/ca.crt`),
+    });
   }
+  if (connection) kube = new KubeClient(connection);
+  const withConnection = connection ? { connection } : {};
   // A file wins over the cluster, as --namespaces does. In a cluster ConfigMaps are re-read after 10 s
   // (verdicts key on the data read, so a rotated key takes effect within that).
   const configMaps = flags.configMaps
@@ -217,13 +245,14 @@ async function kubeWiring(
   const withMaps = configMaps ? { configMaps } : {};
   if (flags.namespaces) {
     const labels = namespaceLabelsFromMap(parseNamespaceLabels(await read(flags.namespaces)));
-    return { namespaceLabels: labels, ...withMaps, ...(kube ? { kube } : {}) };
+    return { namespaceLabels: labels, ...withMaps, ...(kube ? { kube } : {}), ...withConnection };
   }
   if (kube)
     return {
       kube,
       namespaceLabels: namespaceLabelsFromKube(kube, { ttlMs: 60_000, now: Date.now }),
       ...withMaps,
+      ...withConnection,
     };
   return withMaps;
 }

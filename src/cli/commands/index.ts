@@ -31,6 +31,8 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'scan', load: async () => (await import('./scan.js')).registerScan },
   { name: 'db', load: async () => (await import('./db.js')).registerDb },
   { name: 'vex', load: async () => (await import('./vex.js')).registerVex },
+  { name: 'in-toto', load: async () => (await import('./in-toto.js')).registerInToto },
+  { name: 'audit', load: async () => (await import('./audit.js')).registerAudit },
   { name: 'admission', load: async () => (await import('./admission.js')).registerAdmission },
 ];
 
