@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import type { BenchFigure, BenchScope } from './figure.js';
 import type { Digest } from '../src/oci/digest.js';
 import {
-  CuelangRunner,
   cueSubset,
   type Evidence,
   evaluate,
@@ -17,6 +16,7 @@ import {
   type PolicySet,
   type SignerIdentity,
 } from '../src/policy/index.js';
+import { CuelangRunner } from '../src/evidence/index.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const SUBJECT = 'https://github.com/myorg/app/.github/workflows/release.yaml@refs/heads/main';

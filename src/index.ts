@@ -8,6 +8,8 @@ export * as archive from './archive/index.js';
 export * as attest from './attest/index.js';
 export * as helm from './helm/index.js';
 export * as k8sAudit from './k8s-audit/index.js';
+export * as crypto from './crypto/index.js';
+export * as evidence from './evidence/index.js';
 export * as oci from './oci/index.js';
 export * as policy from './policy/index.js';
 export * as sbom from './sbom/index.js';
@@ -22,5 +24,5 @@ export {
   type VouchErrorCode,
 } from './errors.js';
 export { defaultLimits, type Limits, withLimits } from './limits.js';
-export { type DrillOptions, type DrillReport, runDrill } from './demo/drill.js';
+export { type DrillOptions, type DrillReport, runDrill } from './demo/index.js';
 export { VERSION } from './version.js';

@@ -12,17 +12,17 @@
 import { createHash } from 'node:crypto';
 import { describeCause, isVouchError, VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { configMapPolicyRefs } from '../policy/cip/policy-sources.js';
 import {
+  configMapPolicyRefs,
   type CueEngine,
   cueSubset,
   lintPolicies,
   mergePolicySets,
   type PolicyIssue,
   type PolicySet,
-  resolveExternalPolicies,
   settle,
 } from '../policy/index.js';
+import { resolveExternalPolicies } from '../evidence/index.js';
 import type { ConfigMapSource } from './config-maps.js';
 import type { KubeConnection } from './kube-client.js';
 import { type KubeObject, KubeResources, KubeStatusError, type ApiResource } from './kube-resources.js';

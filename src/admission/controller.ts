@@ -1,5 +1,5 @@
-import { type CueMode, cueSetup, mergePolicySets, type PolicySet } from '../policy/index.js';
-import { CosignEvidenceCollector } from '../sign/evidence-collector.js';
+import { type CueMode, mergePolicySets, type PolicySet } from '../policy/index.js';
+import { CosignEvidenceCollector, cueSetup } from '../evidence/index.js';
 import type { TrustedRootMaterial } from '../sign/keyless/trusted-root.js';
 import type { Limits } from '../limits.js';
 import type { ImageReader } from '../oci/image-store.js';

@@ -4,7 +4,6 @@ import {
   type AuthorityRequirement,
   type ConfigMapLookup,
   configMapsToRead,
-  decide,
   type Evidence,
   type EvidenceCollector,
   type EvaluateOptions,
@@ -17,6 +16,7 @@ import {
   readsConfigMaps,
   resourceReads,
 } from '../policy/index.js';
+import { decide } from '../evidence/index.js';
 import { type ConfigMapSource, readConfigMaps } from './config-maps.js';
 import type {
   DecideContext,

@@ -12,7 +12,7 @@ import {
   type PolicySet,
   settle,
 } from '../policy/index.js';
-import { resolveExternalPolicies } from '../policy/policy-source-fetch.js';
+import { resolveExternalPolicies } from '../evidence/index.js';
 import type { ConfigMapSource } from './config-maps.js';
 
 const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);

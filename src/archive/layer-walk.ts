@@ -1,6 +1,6 @@
 import { VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../digest.js';
 import { ancestorPaths, parentPath, ROOT_PATH } from './entry-path.js';
 import { readTar, type TarEntry } from './tar-reader.js';
 

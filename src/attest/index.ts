@@ -1,6 +1,6 @@
-export { attestImage } from './attest-image.js';
 export {
   addEnvelopeSignature,
+  buildStatement,
   DSSE_ENVELOPE_MAX_BYTES,
   DSSE_SIGNATURES_MAX,
   type DsseEnvelope,
@@ -10,10 +10,19 @@ export {
   IN_TOTO_PAYLOAD_TYPE,
   pae,
   parseEnvelope,
+  parseStatement,
   signEnvelope,
+  type Statement,
+  STATEMENT_SUBJECTS_MAX,
+  STATEMENT_V01,
+  STATEMENT_V1,
+  statementCoversDigest,
+  statementDigests,
+  type StatementSubject,
+  type StatementType,
   type VerifiedEnvelope,
   verifyEnvelope,
-} from './dsse.js';
+} from '../crypto/index.js';
 export { GITHUB_WORKFLOW_BUILD_TYPE, provenanceFromGitHubEnv } from './github-provenance.js';
 export {
   PREDICATE_TYPES,
@@ -28,20 +37,9 @@ export {
   slsaProvenanceV1Problems,
 } from './slsa-provenance.js';
 export {
-  buildStatement,
-  parseStatement,
-  STATEMENT_SUBJECTS_MAX,
-  STATEMENT_V01,
-  STATEMENT_V1,
-  type Statement,
-  type StatementSubject,
-  type StatementType,
-  statementCoversDigest,
-  statementDigests,
-} from './statement.js';
-export {
+  attestImage,
   type AttestationCandidate,
   type AttestationOutcome,
   type AttestationVerification,
   verifyImageAttestations,
-} from './verify-attestations.js';
+} from '../sign/index.js';

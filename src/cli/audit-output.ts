@@ -18,7 +18,7 @@ import {
   selectRules,
 } from '../audit/index.js';
 import { VouchError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '../fs/index.js';
 import type { CommandContext } from './context.js';
 
 /** The flags every `vouch audit …` command shares, with the same meaning everywhere. */

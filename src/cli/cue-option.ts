@@ -1,5 +1,6 @@
 import { Option } from 'commander';
-import { CUE_MODES, type CueMode, type CueSetup, cueSetup } from '../policy/index.js';
+import { CUE_MODES, type CueMode } from '../policy/index.js';
+import { type CueSetup, cueSetup } from '../evidence/index.js';
 
 /** `--cue <mode>` for every command that evaluates `type: cue` policies. */
 export function cueOption(): Option {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VouchError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '../fs/index.js';
 import { type RecordOptions, recordArtifacts } from './artifact-recorder.js';
 import type { SigningKey } from './keys.js';
 import {

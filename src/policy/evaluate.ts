@@ -1,14 +1,7 @@
 import { cipBinding, cipMatchingGlob, cipResourceMatches, evaluateCip } from './cip/evaluate.js';
 import type { CueEngine } from './cue/evaluator.js';
-import { settle } from './cue/answers.js';
 import { cueSubset } from './cue/subset.js';
-import {
-  type AuthorityRequirement,
-  type Evidence,
-  type EvidenceCollector,
-  emptyEvidence,
-  mergeEvidence,
-} from './evidence.js';
+import type { AuthorityRequirement, Evidence } from './evidence.js';
 import { type ImageUnderReview, type ImageView, imageView } from './image-under-review.js';
 import {
   attestorBinding,
@@ -40,7 +33,6 @@ import {
   isWorkloadKind,
   workloadImageFields,
 } from './workload-images.js';
-import type { Digest } from '../oci/digest.js';
 
 /** policy-controller only acts in namespaces carrying this label with value "true". */
 export const CIP_INCLUDE_LABEL = 'policy.sigstore.dev/include';
@@ -518,47 +510,4 @@ function keyRequirementId(
   const prev = out.get(base);
   if (prev === undefined || (prev.kind === 'key' && prev.publicKeyPem === key.pem)) return base;
   return `${base}#${key.spkiSha256.slice(0, 16)}`;
-}
-
-/**
- * The edge half of a decision: asks the collector for every requirement of every image (concurrently),
- * then evaluates. Collector failures become `problems` on the evidence, so they explain a denial; it
- * rejects only if the collector's promise machinery itself fails (never for a policy outcome).
- */
-export async function decide(
-  input: Omit<EvaluateInput, 'evidence'>,
-  collector: EvidenceCollector,
-  opts: EvaluateOptions,
-): Promise<Decision> {
-  // Parts are gathered per digest first: two references to one digest may be selected by different
-  // policies, and each part must survive.
-  const parts = new Map<string, Evidence[]>();
-  await Promise.all(
-    input.images.map(async (image) => {
-      if (image.digest === undefined) return;
-      const digest = image.digest as Digest;
-      let reqs: AuthorityRequirement[];
-      try {
-        reqs = evidenceRequirements(input.policies, image, input.resource, {
-          ...opts,
-          ...(input.configMaps ? { configMaps: input.configMaps } : {}),
-        });
-      } catch {
-        // An unparseable reference gets no evidence; evaluate denies it with the parse error.
-        return;
-      }
-      const got = await Promise.all(
-        reqs.map((r) =>
-          collector.collect({ ref: image.ref, digest }, r).catch((e: unknown) => ({
-            ...emptyEvidence(digest),
-            problems: [`${r.id}: ${e instanceof Error ? e.message : String(e)}`],
-          })),
-        ),
-      );
-      parts.set(digest, [...(parts.get(digest) ?? []), ...got]);
-    }),
-  );
-  const evidence = new Map<string, Evidence>();
-  for (const [digest, list] of parts) evidence.set(digest, mergeEvidence(digest as Digest, list));
-  return settle(() => evaluate({ ...input, evidence }, opts), opts.answerCue);
 }

@@ -1,4 +1,4 @@
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../digest.js';
 
 /**
  * What the engine is told about an image by whoever did the cryptography (src/sign at the edge). The

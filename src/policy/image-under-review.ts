@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import { isDigest } from '../oci/digest.js';
+import { isDigest } from '../digest.js';
 import { cipMatchNames } from './glob.js';
 import { normaliseRepo } from './signer-match.js';
 

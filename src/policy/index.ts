@@ -11,15 +11,12 @@ export type { CueCompiled, CueEngine, CueResult } from './cue/evaluator.js';
 export { cueSubset } from './cue/subset.js';
 export {
   checkRemotePolicy,
+  configMapPolicyKey,
+  configMapPolicyRefs,
   inlineExternalPolicies,
   type RemotePolicyRef,
   remotePolicyRefs,
 } from './cip/policy-sources.js';
-export {
-  fetchRemotePolicies,
-  type RemoteFetchOptions,
-  resolveExternalPolicies,
-} from './policy-source-fetch.js';
 export {
   answeredCue,
   CUE_MODES,
@@ -29,8 +26,6 @@ export {
   type CueQuestion,
   settle,
 } from './cue/answers.js';
-export { CuelangRunner, type CuelangRunnerOptions } from './cue/cuelang-runner.js';
-export { type CueSetup, cueSetup } from './cue/setup.js';
 export type {
   AuthorityRequirement,
   CertificateExtensions,
@@ -47,7 +42,6 @@ export {
   CIP_INCLUDE_LABEL,
   type ConfigMapRef,
   configMapsToRead,
-  decide,
   type EvaluateInput,
   type EvaluateOptions,
   evaluate,

@@ -2,6 +2,7 @@ import { VouchError } from '../errors.js';
 import { isObj } from './field-reader.js';
 import { kyvernoResourceReads } from './kyverno/match.js';
 import type { PolicySet } from './load.js';
+import type { ResourceContext, ResourceReads } from './resource-context.js';
 import {
   extractorsFor,
   extractWithExtractors,
@@ -11,23 +12,7 @@ import {
   workloadImages,
 } from './workload-images.js';
 
-/** A Kubernetes object under admission, reduced to what policies look at. */
-export interface ResourceContext {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  /** Labels of the resource's namespace (namespaceSelector, policy-controller opt-in). */
-  readonly namespaceLabels: Readonly<Record<string, string>>;
-  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-  /**
-   * The whole object as admitted (`request.object` for Kyverno preconditions and context variables);
-   * absent when only the facts above are known.
-   */
-  readonly object?: unknown;
-}
+export type { ResourceContext, ResourceReads } from './resource-context.js';
 
 export {
   POD_TEMPLATE_KINDS,
@@ -159,19 +144,6 @@ export function resourceContext(
 /** The lowercase plural resource name policy-controller's `match[].resource` uses. */
 export function resourcePlural(kind: string): string {
   return `${kind.toLowerCase()}s`;
-}
-
-/**
- * Which facts of the resource under admission, beyond apiVersion, kind, namespace and namespace labels,
- * a policy's decision can depend on. The webhook's verdict cache keys on exactly these.
- */
-export interface ResourceReads {
-  readonly labels: boolean;
-  readonly annotations: boolean;
-  readonly name: boolean;
-  readonly operation: boolean;
-  /** The whole object (preconditions, context variables, conditions on `request`). */
-  readonly object: boolean;
 }
 
 export const NO_RESOURCE_READS: ResourceReads = {

@@ -1,9 +1,15 @@
-import { attestImage } from '../attest/attest-image.js';
-import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../attest/dsse.js';
-import { buildStatement, type StatementType } from '../attest/statement.js';
-import type { Digest } from '../oci/digest.js';
-import type { ImageReader, ImageWriter } from '../oci/image-store.js';
-import type { Descriptor } from '../oci/manifest.js';
+import { attestImage } from './attest-image.js';
+import {
+  buildStatement,
+  IN_TOTO_PAYLOAD_TYPE,
+  keyHintOf,
+  parseCertificatePem,
+  type PrivateKeyMaterial,
+  signEnvelope,
+  type StatementType,
+} from '../crypto/index.js';
+import type { Digest } from '../digest.js';
+import type { Descriptor, ImageReader, ImageWriter } from '../oci/index.js';
 import type { SignatureExtras } from './cosign-manifest.js';
 import {
   appendToCosignTag,
@@ -11,8 +17,6 @@ import {
   type SignatureFormat,
   type WriteResult,
 } from './cosign-storage.js';
-import { parseCertificatePem } from './keys/certificate.js';
-import { keyHintOf, type PrivateKeyMaterial } from './keys/key-material.js';
 import { signImageLayer } from './sign-image.js';
 import { type BundleSigner, cosignSignStatement, dsseBundle, serializeBundle } from './sigstore-bundle.js';
 

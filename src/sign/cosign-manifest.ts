@@ -1,7 +1,6 @@
 import { VouchError } from '../errors.js';
-import { type Digest, sha256Digest } from '../oci/digest.js';
-import type { Descriptor, ImageManifest } from '../oci/manifest.js';
-import { MediaType } from '../oci/media-types.js';
+import { type Digest, sha256Digest } from '../digest.js';
+import { type Descriptor, type ImageManifest, MediaType } from '../oci/index.js';
 
 /** Layer annotation keys cosign reads and writes (cosign pkg/oci/static/signature.go). */
 export const CosignAnnotation = {

@@ -1,11 +1,16 @@
-import { DSSE_ENVELOPE_MAX_BYTES } from '../attest/dsse.js';
-import type { AttestationCandidate } from '../attest/verify-attestations.js';
+import { DSSE_ENVELOPE_MAX_BYTES } from '../crypto/index.js';
+import type { AttestationCandidate } from './verify-attestations.js';
 import { describeCause, VouchError } from '../errors.js';
-import { type Digest, digestTag } from '../oci/digest.js';
-import type { ImageReader, ImageWriter } from '../oci/image-store.js';
-import { type Descriptor, type ImageManifest, parseManifest } from '../oci/manifest.js';
-import { MediaType } from '../oci/media-types.js';
-import { RegistryRepository } from '../oci/registry-client.js';
+import { type Digest, digestTag } from '../digest.js';
+import {
+  type Descriptor,
+  type ImageManifest,
+  type ImageReader,
+  type ImageWriter,
+  MediaType,
+  parseManifest,
+  RegistryRepository,
+} from '../oci/index.js';
 import {
   appendCosignLayer,
   type CosignEntry,

@@ -1,4 +1,43 @@
-export * from './keys/index.js';
+export {
+  certificateFromDer,
+  certificatePublicKey,
+  CHAIN_MAX_CERTS,
+  COSIGN_PRIVATE_KEY_PEM,
+  COSIGN_SCRYPT_PARAMS,
+  decodeBase64Strict,
+  decodePemBlocks,
+  decodeSinglePem,
+  decryptCosignKey,
+  encodePem,
+  encryptCosignKey,
+  type EncryptOptions,
+  generateCosignKeyPair,
+  type GeneratedKeyPair,
+  hashFor,
+  type KeyAlgorithm,
+  keyHintOf,
+  keyIdOf,
+  parseCertificatePem,
+  parseCertificatesPem,
+  parsePrivateKeyPem,
+  parsePublicKeyPem,
+  PEM_MAX_BYTES,
+  type PemBlock,
+  privateKeyFromDer,
+  privateKeyFromKeyObject,
+  type PrivateKeyMaterial,
+  privateKeyToPkcs8,
+  publicKeyFromKeyObject,
+  type PublicKeyMaterial,
+  publicKeyToPem,
+  type RsaScheme,
+  type ScryptParams,
+  type SignatureOptions,
+  signBytes,
+  SIGSTORE_PRIVATE_KEY_PEM,
+  verifyBytes,
+} from '../crypto/index.js';
+export { writeKeyFileAtomic, writeKeyPairFiles, type WriteKeyFileOptions } from './key-file.js';
 export {
   CHAIN_DEPTH_MAX,
   type CertificateAuthorities,
@@ -29,14 +68,6 @@ export {
   signatureLayer,
 } from './cosign-manifest.js';
 export { signImageLayer } from './sign-image.js';
-export {
-  decodeBase64Strict,
-  hashFor,
-  type RsaScheme,
-  type SignatureOptions,
-  signBytes,
-  verifyBytes,
-} from './signature.js';
 export {
   BUNDLE_MAX_BYTES,
   type Bundle,
@@ -80,7 +111,7 @@ export {
   signingSubjects,
   type WriteResult,
 } from './cosign-storage.js';
-export { CosignEvidenceCollector, type CosignEvidenceCollectorDeps } from './evidence-collector.js';
+export type { KeyTlogTrust } from './key-tlog.js';
 export {
   isEncryptedCosignKey,
   type KeySourceDeps,
@@ -109,3 +140,10 @@ export {
   attachSignatures,
 } from './attach.js';
 export * from './keyless/index.js';
+export { attestImage } from './attest-image.js';
+export {
+  type AttestationCandidate,
+  type AttestationOutcome,
+  type AttestationVerification,
+  verifyImageAttestations,
+} from './verify-attestations.js';

@@ -1,15 +1,18 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../errors.js';
-import { parseCertificatesPem } from './keys/certificate.js';
-import { COSIGN_PRIVATE_KEY_PEM, decryptCosignKey, SIGSTORE_PRIVATE_KEY_PEM } from './keys/cosign-key.js';
 import {
-  type PrivateKeyMaterial,
-  type PublicKeyMaterial,
+  COSIGN_PRIVATE_KEY_PEM,
+  decodePemBlocks,
+  decryptCosignKey,
+  parseCertificatesPem,
   parsePrivateKeyPem,
   parsePublicKeyPem,
-} from './keys/key-material.js';
-import { decodePemBlocks, PEM_MAX_BYTES } from './keys/pem.js';
+  PEM_MAX_BYTES,
+  type PrivateKeyMaterial,
+  type PublicKeyMaterial,
+  SIGSTORE_PRIVATE_KEY_PEM,
+} from '../crypto/index.js';
 
 /** Where key material comes from: process environment and files, passed in as data. */
 export interface KeySourceDeps {

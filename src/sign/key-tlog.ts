@@ -1,5 +1,5 @@
 import type { Bundle } from '@sigstore/bundle';
-import type { DsseEnvelope } from '../attest/dsse.js';
+import type { DsseEnvelope, PublicKeyMaterial } from '../crypto/index.js';
 import { VouchError } from '../errors.js';
 import type { CosignEntry } from './cosign-manifest.js';
 import {
@@ -10,7 +10,6 @@ import {
   verifyCosignRekorBundle,
 } from './keyless/rekor-bundle.js';
 import type { TrustedRootMaterial } from './keyless/trusted-root.js';
-import type { PublicKeyMaterial } from './keys/key-material.js';
 
 /**
  * Transparency-log checking for key-verified signatures, as `cosign verify --key` does unless

@@ -1,7 +1,6 @@
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../digest.js';
 import { type CosignLayer, type SignatureExtras, signatureLayer } from './cosign-manifest.js';
-import type { PrivateKeyMaterial } from './keys/key-material.js';
-import { type SignatureOptions, signBytes } from './signature.js';
+import { type PrivateKeyMaterial, type SignatureOptions, signBytes } from '../crypto/index.js';
 import { buildSimpleSigningPayload } from './simple-signing.js';
 
 /**

@@ -9,21 +9,23 @@ import {
   toMessageSignatureBundle,
   ValidationError,
 } from '@sigstore/bundle';
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, verifyEnvelope } from '../attest/dsse.js';
 import {
+  decodeBase64Strict,
+  type DsseEnvelope,
+  IN_TOTO_PAYLOAD_TYPE,
   parseStatement,
-  STATEMENT_V1,
+  type PublicKeyMaterial,
   type Statement,
+  STATEMENT_V1,
   statementCoversDigest,
   statementDigests,
-} from '../attest/statement.js';
+  verifyBytes,
+  verifyEnvelope,
+} from '../crypto/index.js';
 import { describeCause, VouchError } from '../errors.js';
-import { type Digest, digestAlgorithm, digestHex, sha256Digest } from '../oci/digest.js';
-import type { Descriptor } from '../oci/manifest.js';
-import { MediaType } from '../oci/media-types.js';
+import { type Digest, digestAlgorithm, digestHex, sha256Digest } from '../digest.js';
+import { type Descriptor, MediaType } from '../oci/index.js';
 import type { CosignLayer } from './cosign-manifest.js';
-import type { PublicKeyMaterial } from './keys/key-material.js';
-import { decodeBase64Strict, verifyBytes } from './signature.js';
 
 export type { Bundle } from '@sigstore/bundle';
 

@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import { type Digest, isDigest } from '../oci/digest.js';
+import { type Digest, isDigest } from '../digest.js';
 
 /** The `critical.type` every cosign image signature payload carries. */
 export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';

@@ -7,8 +7,12 @@ import {
   identityMismatches,
   readCertificateIdentity,
 } from './certificate-identity.js';
-import { certificatePublicKey, parseCertificatePem, parseCertificatesPem } from './keys/certificate.js';
-import type { PublicKeyMaterial } from './keys/key-material.js';
+import {
+  certificatePublicKey,
+  parseCertificatePem,
+  parseCertificatesPem,
+  type PublicKeyMaterial,
+} from '../crypto/index.js';
 
 /** Whom the verifier trusts: given keys, or certificates from given CAs with a given identity. */
 export type TrustPolicy =

@@ -1,15 +1,20 @@
-import { IN_TOTO_PAYLOAD_TYPE, pae } from '../attest/dsse.js';
 import {
+  encodePem,
+  IN_TOTO_PAYLOAD_TYPE,
+  pae,
+  parseCertificatePem,
+  parseEnvelope,
+  parsePublicKeyPem,
   parseStatement,
   type Statement,
   statementCoversDigest,
   statementDigests,
-} from '../attest/statement.js';
-import { type AttestationCandidate, verifyImageAttestations } from '../attest/verify-attestations.js';
+  verifyBytes,
+} from '../crypto/index.js';
+import { type AttestationCandidate, verifyImageAttestations } from './verify-attestations.js';
 import { createHash } from 'node:crypto';
-import { parseEnvelope } from '../attest/dsse.js';
 import { describeCause, VouchError, type VouchErrorCode } from '../errors.js';
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../digest.js';
 import type { CertificateIdentity, IdentityConstraints } from './certificate-identity.js';
 import type { CosignEntry } from './cosign-manifest.js';
 import { checkBundleTlogKey, type KeyTlogTrust, verifyKeyRekorEntry } from './key-tlog.js';
@@ -24,10 +29,6 @@ import {
   type BundleVerifyOptions,
   verifySigstoreBundle,
 } from './keyless/verify-sigstore-bundle.js';
-import { parseCertificatePem } from './keys/certificate.js';
-import { parsePublicKeyPem } from './keys/key-material.js';
-import { encodePem } from './keys/pem.js';
-import { verifyBytes } from './signature.js';
 import { type Bundle, COSIGN_SIGN_PREDICATE_TYPE, parseBundle } from './sigstore-bundle.js';
 import { checkSigner, describeTrust, type TrustPolicy } from './trust.js';
 import { type SignatureCandidate, summarize, verifyImageSignatures } from './verify.js';

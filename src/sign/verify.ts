@@ -1,8 +1,8 @@
 import { VouchError, type VouchErrorCode } from '../errors.js';
-import { type Digest, digestOf, digestAlgorithm } from '../oci/digest.js';
+import { type Digest, digestOf, digestAlgorithm } from '../digest.js';
 import type { CertificateIdentity } from './certificate-identity.js';
 import type { CosignEntry } from './cosign-manifest.js';
-import { decodeBase64Strict, verifyBytes } from './signature.js';
+import { decodeBase64Strict, verifyBytes } from '../crypto/index.js';
 import { parseSimpleSigningPayload, type SimpleSigningPayload } from './simple-signing.js';
 import { checkSigner, describeTrust, FAILURE_RANK, type TrustPolicy } from './trust.js';
 

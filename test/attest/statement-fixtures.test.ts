@@ -9,7 +9,7 @@ import {
   slsaProvenanceV1Problems,
   statementCoversDigest,
 } from '../../src/attest/index.js';
-import { digestOf } from '../../src/oci/digest.js';
+import { digestOf } from '../../src/digest.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'attest', name));
 

@@ -10,7 +10,7 @@ import { buildImage } from '../../src/oci/image-builder.js';
 import { createOciLayoutWriter, openOciLayout } from '../../src/oci/layout-dir.js';
 import { LayoutRepository, LayoutRepositoryWriter } from '../../src/oci/layout-repository.js';
 import { appendToCosignTag } from '../../src/sign/cosign-storage.js';
-import { generateCosignKeyPair } from '../../src/sign/keys/cosign-key.js';
+import { generateCosignKeyPair } from '../../src/crypto/cosign-key.js';
 import { signImageLayer } from '../../src/sign/sign-image.js';
 import { admissionReviewFor, type Json, postReview, testCertificate } from '../support/admission.js';
 import { runCli, startCli } from '../support/cli.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { attestImage } from '../../src/attest/attest-image.js';
+import { attestImage } from '../../src/sign/attest-image.js';
 import { kyvernoDemoPolicy } from '../../src/demo/demo-policies.js';
 import { signedAppSpec, unsignedAppSpec } from '../../src/demo/sample-images.js';
 import { buildImage } from '../../src/oci/image-builder.js';
@@ -11,7 +11,7 @@ import { createOciLayoutWriter, openOciLayout } from '../../src/oci/layout-dir.j
 import { LayoutRepository, LayoutRepositoryWriter } from '../../src/oci/layout-repository.js';
 import { promotePolicies } from '../../src/policy/index.js';
 import { appendToCosignTag } from '../../src/sign/cosign-storage.js';
-import { generateCosignKeyPair } from '../../src/sign/keys/cosign-key.js';
+import { generateCosignKeyPair } from '../../src/crypto/cosign-key.js';
 import { signImageLayer } from '../../src/sign/sign-image.js';
 import {
   admissionReviewFor,

@@ -11,7 +11,7 @@ import { parseManifest } from '../../src/oci/manifest.js';
 import { registryClientFromEnv } from '../../src/oci/registry-client.js';
 import { referrersTag } from '../../src/oci/referrers-index.js';
 import { parseReference } from '../../src/oci/reference.js';
-import { decryptCosignKey } from '../../src/sign/keys/cosign-key.js';
+import { decryptCosignKey } from '../../src/crypto/cosign-key.js';
 import { StringSink } from '../../src/cli/io.js';
 import { run } from '../../src/cli/main.js';
 import { runCli } from '../support/cli.js';

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { attestImage } from '../../src/attest/attest-image.js';
+import { attestImage } from '../../src/sign/attest-image.js';
 import type { Digest } from '../../src/oci/digest.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { registryClientFromEnv } from '../../src/oci/registry-client.js';
@@ -15,13 +15,13 @@ import {
   appendToCosignTag,
   attestationLayer,
   CosignAnnotation,
-  CosignEvidenceCollector,
   parseTrustedRoot,
   privateKeyFromKeyObject,
   publicKeyToPem,
   signatureLayer,
   signImageLayer,
 } from '../../src/sign/index.js';
+import { CosignEvidenceCollector } from '../../src/evidence/index.js';
 import { runCli } from '../support/cli.js';
 import { logKeyAttestation, logKeySignature } from '../support/rekor-upload.js';
 import { startRegistry } from '../support/registry.js';

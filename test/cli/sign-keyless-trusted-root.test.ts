@@ -11,12 +11,12 @@ import { registryClientFromEnv } from '../../src/oci/registry-client.js';
 import type { AuthorityRequirement } from '../../src/policy/evidence.js';
 import {
   COSIGN_SIGN_PREDICATE_TYPE,
-  CosignEvidenceCollector,
   parseTrustedRoot,
   pushBundleReferrer,
   readAttachedSignatures,
   signingSubjects,
 } from '../../src/sign/index.js';
+import { CosignEvidenceCollector } from '../../src/evidence/index.js';
 import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { startLoopbackSigstore, testIdentityToken } from '../sign/keyless/loopback-sigstore.js';

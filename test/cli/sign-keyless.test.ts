@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodePem } from '../../src/sign/keys/pem.js';
+import { encodePem } from '../../src/crypto/pem.js';
 import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { startLoopbackSigstore, testIdentityToken } from '../sign/keyless/loopback-sigstore.js';

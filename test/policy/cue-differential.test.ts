@@ -2,7 +2,8 @@
 // Every case here runs through both, and they must agree on pass/fail and on "does not compile".
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { CuelangRunner, cueSubset } from '../../src/policy/index.js';
+import { cueSubset } from '../../src/policy/index.js';
+import { CuelangRunner } from '../../src/evidence/index.js';
 
 const runner = new CuelangRunner();
 after(() => runner.close());

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import {
-  answeredCue,
-  CueAnswers,
-  CuelangRunner,
-  cueSetup,
-  cueSubset,
-  settle,
-} from '../../src/policy/index.js';
+import { answeredCue, CueAnswers, cueSubset, settle } from '../../src/policy/index.js';
+import { CuelangRunner, cueSetup } from '../../src/evidence/index.js';
 import type { CueCompiled, CueResult } from '../../src/policy/index.js';
 
 const runner = new CuelangRunner();

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   type AuthorityRequirement,
-  decide,
   type Evidence,
   type EvidenceCollector,
   evaluate,
@@ -16,6 +15,7 @@ import {
   promotePolicies,
   type ResourceContext,
 } from '../../src/policy/index.js';
+import { decide } from '../../src/evidence/index.js';
 import {
   att,
   certSigner,

@@ -5,13 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { VouchError } from '../../src/errors.js';
-import {
-  checkRemotePolicy,
-  cueSubset,
-  loadPolicies,
-  remotePolicyRefs,
-  resolveExternalPolicies,
-} from '../../src/policy/index.js';
+import { checkRemotePolicy, cueSubset, loadPolicies, remotePolicyRefs } from '../../src/policy/index.js';
+import { resolveExternalPolicies } from '../../src/evidence/index.js';
 
 const GOOD = 'predicate: components: [_, ...]\n';
 const BROKEN = 'predicate: components: [_, ...\n';
@@ -28,7 +23,13 @@ const server: Server = createServer((req, res) => {
   res.writeHead(404).end('not here');
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 function cip(url: string, sha256sum?: string): string {

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
-import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/attest/dsse.js';
-import { buildStatement } from '../../src/attest/statement.js';
-import type { AttestationCandidate } from '../../src/attest/verify-attestations.js';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/crypto/dsse.js';
+import { buildStatement } from '../../src/crypto/statement.js';
+import type { AttestationCandidate } from '../../src/sign/verify-attestations.js';
 import { type Digest, sha256Digest } from '../../src/oci/digest.js';
 import {
   attestationLayer,

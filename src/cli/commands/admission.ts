@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/config-maps.js';
-import { parseClusterPolicyKinds } from '../../admission/cluster-policies.js';
+import { parseClusterPolicyKinds } from '../../admission/index.js';
 import {
   connectionFromKubeconfig,
   inClusterConnection,

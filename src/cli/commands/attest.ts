@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
-import { DSSE_ENVELOPE_MAX_BYTES } from '../../attest/dsse.js';
+import { DSSE_ENVELOPE_MAX_BYTES } from '../../crypto/dsse.js';
 import { SLSA_PROVENANCE_V1, resolvePredicateType } from '../../attest/predicate-types.js';
 import { assertSlsaProvenanceV1 } from '../../attest/slsa-provenance.js';
-import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../attest/statement.js';
+import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../crypto/statement.js';
 import { describeCause, VouchError } from '../../errors.js';
 import { attachAttestation, attachKeylessAttestation } from '../../sign/attach.js';
 import { signKeyless } from '../../sign/keyless/sign-keyless.js';

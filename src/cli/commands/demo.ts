@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { DrillReport } from '../../demo/drill.js';
+import type { DrillReport } from '../../demo/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 
 interface DemoFlags {
@@ -25,7 +25,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     .action(async (flags: DemoFlags) => {
       const out = flags.out ? resolve(ctx.io.cwd, flags.out) : await mkdtemp(join(tmpdir(), 'vouch-demo-'));
       // Loaded on use: the drill pulls in every area (webhook, metrics, SBOM, signing).
-      const { runDrill } = await import('../../demo/drill.js');
+      const { runDrill } = await import('../../demo/index.js');
       const report = await runDrill({
         outDir: out,
         now: () => new Date(),

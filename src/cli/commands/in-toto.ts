@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs/atomic-file.js';
+import { writeFileAtomic } from '../../fs/index.js';
 import {
   DEFAULT_EXCLUDES,
   executeCommand,

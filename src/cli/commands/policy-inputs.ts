@@ -6,7 +6,7 @@ import type { ImageReader } from '../../oci/image-store.js';
 import { openOciLayout } from '../../oci/layout-dir.js';
 import { LayoutRepository } from '../../oci/layout-repository.js';
 import { parseReference, type Reference, registryClientFromEnv } from '../../oci/index.js';
-import { resolveExternalPolicies } from '../../policy/policy-source-fetch.js';
+import { resolveExternalPolicies } from '../../evidence/index.js';
 import {
   type AuthorityRequirement,
   type CueEngine,

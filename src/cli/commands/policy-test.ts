@@ -6,13 +6,12 @@ import { parseReference } from '../../oci/index.js';
 import {
   type ConfigMapLookup,
   type CueMode,
-  decide,
   evidenceRequirements,
   type ImageUnderReview,
   type PolicySet,
   type ResourceContext,
 } from '../../policy/index.js';
-import { CosignEvidenceCollector } from '../../sign/index.js';
+import { CosignEvidenceCollector, decide } from '../../evidence/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { cueOption, withCue } from '../cue-option.js';
 import {

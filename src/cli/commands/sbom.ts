@@ -10,7 +10,7 @@ import { parseSbomOutputs, renderSbom, type SbomFormat, type SbomOutput } from '
 import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/source.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
-import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
+import type { PrivateKeyMaterial } from '../../crypto/key-material.js';
 
 /** Collects a repeatable option into an array (commander's reducer). */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -195,7 +195,7 @@ async function attachSbom(
 ): Promise<void> {
   const [{ attestImage }, { resolvePredicateType }, { appendToCosignTag }, { openSignatureWriter }] =
     await Promise.all([
-      import('../../attest/attest-image.js'),
+      import('../../sign/attest-image.js'),
       import('../../attest/predicate-types.js'),
       import('../../sign/cosign-storage.js'),
       import('./signing-options.js'),

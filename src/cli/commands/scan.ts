@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
-import { attestImage } from '../../attest/attest-image.js';
+import { attestImage } from '../../sign/attest-image.js';
 import { VouchError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-file.js';
 import { generateSbom } from '../../sbom/generate.js';

@@ -5,9 +5,9 @@ import { signKeyless } from '../../sign/keyless/sign-keyless.js';
 import type { SignatureExtras } from '../../sign/cosign-manifest.js';
 import { type SignatureFormat, signingSubjects } from '../../sign/cosign-storage.js';
 import { readSmallFile } from '../../sign/key-ref.js';
-import { parseCertificatePem } from '../../sign/keys/certificate.js';
-import type { PrivateKeyMaterial } from '../../sign/keys/key-material.js';
-import { PEM_MAX_BYTES } from '../../sign/keys/pem.js';
+import { parseCertificatePem } from '../../crypto/certificate.js';
+import type { PrivateKeyMaterial } from '../../crypto/key-material.js';
+import { PEM_MAX_BYTES } from '../../crypto/pem.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {

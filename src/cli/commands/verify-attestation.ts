@@ -1,7 +1,8 @@
 import { type Command, Option } from 'commander';
 import { resolvePredicateType } from '../../attest/predicate-types.js';
 import { VouchError } from '../../errors.js';
-import { type CueMode, type CueSetup, settle } from '../../policy/index.js';
+import { type CueMode, settle } from '../../policy/index.js';
+import type { CueSetup } from '../../evidence/index.js';
 import { readAttachedAttestations } from '../../sign/cosign-storage.js';
 import { defaultLimits } from '../../limits.js';
 import { verifyAttachedAttestations, verifyKeylessAttachedAttestations } from '../../sign/verify-attached.js';

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
 import { readSmallFile } from '../../sign/key-ref.js';
-import { decodeBase64Strict, verifyBytes } from '../../sign/signature.js';
+import { decodeBase64Strict, verifyBytes } from '../../crypto/signature.js';
 import { BUNDLE_MAX_BYTES, parseBundle } from '../../sign/sigstore-bundle.js';
 import { verifyArtifactBundle } from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';

@@ -8,7 +8,7 @@ import type { CipAuthority, CipPolicy, ClusterImagePolicy } from './model.js';
  * For `remote`, policy-controller's reconciler fetches the URL
  * when it reads the ClusterImagePolicy, requires the body's SHA-256 to equal `sha256sum`, and inlines it;
  * a mismatch or a failed fetch leaves the policy out. vouch does the same in two pure steps around one
- * fetch at the edge (src/policy/policy-source-fetch.ts): list the references, then inline the verified bodies.
+ * fetch at the edge (src/evidence/policy-source-fetch.ts): list the references, then inline the verified bodies.
  */
 export interface RemotePolicyRef {
   readonly url: string;

@@ -1,5 +1,5 @@
 import { selectorMatches } from '../label-selector.js';
-import type { ResourceContext, ResourceReads } from '../workload.js';
+import type { ResourceContext, ResourceReads } from '../resource-context.js';
 import type { KyvernoPolicy, ResourceFilter, ResourceFilterSet } from './model.js';
 import { wildcardMatch } from './wildcard.js';
 

@@ -1,6 +1,7 @@
 import jmespath from 'jmespath';
 import { imageParts, kyvernoImageString } from '../image-under-review.js';
-import { extractImages, type ResourceContext } from '../workload.js';
+import type { ResourceContext } from '../resource-context.js';
+import { workloadImages as extractImages } from '../workload-images.js';
 import { type ConditionOutcome, evaluateConditions, substitute } from './conditions.js';
 import type { ContextConfigMap, ContextVariable, KyvernoRule } from './model.js';
 

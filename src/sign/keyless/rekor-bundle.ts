@@ -1,7 +1,6 @@
 import { createHash, createPublicKey, verify as cryptoVerify, X509Certificate } from 'node:crypto';
-import type { DsseEnvelope } from '../../attest/dsse.js';
+import { decodeBase64Strict, type DsseEnvelope } from '../../crypto/index.js';
 import { describeCause, VouchError } from '../../errors.js';
-import { decodeBase64Strict } from '../signature.js';
 import type { RekorLogKey } from './trusted-root.js';
 
 /** Largest `dev.sigstore.cosign/bundle` annotation read (a hashedrekord entry with a cert is ~3 KB). */

@@ -1,11 +1,11 @@
-import { type DsseEnvelope, parseEnvelope } from '../../attest/dsse.js';
+import { type DsseEnvelope, parseEnvelope } from '../../crypto/index.js';
 import {
   type AttestationCandidate,
   type AttestationVerification,
   verifyImageAttestations,
-} from '../../attest/verify-attestations.js';
+} from '../verify-attestations.js';
 import { describeCause, VouchError, type VouchErrorCode } from '../../errors.js';
-import type { Digest } from '../../oci/digest.js';
+import type { Digest } from '../../digest.js';
 import { hasIdentityConstraint, type IdentityConstraints } from '../certificate-identity.js';
 import type { CosignEntry } from '../cosign-manifest.js';
 import type { TrustPolicy } from '../trust.js';

@@ -1,10 +1,15 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import { type SignedEntity, type TrustMaterial, toSignedEntity, Verifier } from '@sigstore/verify';
-import { IN_TOTO_PAYLOAD_TYPE, pae } from '../../attest/dsse.js';
-import { parseStatement, type Statement } from '../../attest/statement.js';
+import {
+  IN_TOTO_PAYLOAD_TYPE,
+  pae,
+  parseStatement,
+  type PublicKeyMaterial,
+  type Statement,
+} from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
-import { type Digest, digestAlgorithm, digestHex } from '../../oci/digest.js';
+import { type Digest, digestAlgorithm, digestHex } from '../../digest.js';
 import type { CertificateExtensions, SignerIdentity } from '../../policy/evidence.js';
 import {
   type CertificateIdentity,
@@ -13,7 +18,6 @@ import {
   identityMismatches,
   readCertificateIdentity,
 } from '../certificate-identity.js';
-import type { PublicKeyMaterial } from '../keys/key-material.js';
 import { parseBundle } from '../sigstore-bundle.js';
 import { verifyPrehashed } from './prehashed-signature.js';
 import { fromSigstoreError } from './sigstore-errors.js';

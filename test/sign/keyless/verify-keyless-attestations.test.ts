@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../../src/attest/dsse.js';
-import { buildStatement } from '../../../src/attest/statement.js';
-import type { AttestationCandidate } from '../../../src/attest/verify-attestations.js';
+import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../../src/crypto/dsse.js';
+import { buildStatement } from '../../../src/crypto/statement.js';
+import type { AttestationCandidate } from '../../../src/sign/verify-attestations.js';
 import { type Digest, sha256Digest } from '../../../src/oci/digest.js';
 import { attestationLayer, parsePrivateKeyPem } from '../../../src/sign/index.js';
 import { parseTrustedRoot, verifyKeylessImageAttestations } from '../../../src/sign/keyless/index.js';
