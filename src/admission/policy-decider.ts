@@ -15,6 +15,7 @@ import {
   type PolicySet,
   type ResourceContext,
   readsConfigMaps,
+  needsDigest,
   resourceReads,
 } from '../policy/index.js';
 import { type ConfigMapSource, readConfigMaps } from './config-maps.js';
@@ -94,6 +95,12 @@ export class PolicyDecider implements ImageDecider {
     ctx: DecideContext,
     configMaps: ConfigMapLookup | undefined,
   ): Promise<ImageDecision> {
+    const resource = resourceOf(req);
+    // Static-only and no-match verdicts read nothing but the reference: no tag resolution, so an
+    // unreachable registry cannot turn them into an error, and no digest (hence no pin) comes back.
+    if (!needsDigest(policies, req.image, resource, this.opts.evaluate ?? {})) {
+      return this.#decideByReference(policies, req, ctx, resource, configMaps);
+    }
     const digest = await this.opts.resolver.resolve(req.image, ctx.signal);
     const seen: Evidence[] = [];
     const recording: EvidenceCollector = {
@@ -108,7 +115,7 @@ export class PolicyDecider implements ImageDecider {
         policies,
         // The pointer only makes the engine compute the pinned value; the webhook knows the real fields.
         images: [{ ref: req.image, digest, pointer: '' }],
-        resource: resourceOf(req),
+        resource,
         ...(configMaps ? { configMaps } : {}),
       },
       recording,
@@ -126,6 +133,28 @@ export class PolicyDecider implements ImageDecider {
       outcomes: outcomesOf(verdict, digest),
     };
   }
+
+  async #decideByReference(
+    policies: PolicySet,
+    req: ImageCheckRequest,
+    ctx: DecideContext,
+    resource: ResourceContext,
+    configMaps: ConfigMapLookup | undefined,
+  ): Promise<ImageDecision> {
+    const nothing: EvidenceCollector = {
+      collect: async () => {
+        throw new VouchError('INTERNAL', `${req.image}: evidence asked for an image judged by reference`);
+      },
+    };
+    const decision = await decide(
+      { policies, images: [{ ref: req.image }], resource, ...(configMaps ? { configMaps } : {}) },
+      nothing,
+      { ...this.opts.evaluate, now: ctx.now },
+    );
+    const verdict = decision.images[0];
+    if (!verdict) throw new VouchError('INTERNAL', `policy engine returned no verdict for ${req.image}`);
+    return { outcomes: outcomesOf(verdict, undefined) };
+  }
 }
 
 function resourceOf(req: ImageCheckRequest): ResourceContext {
@@ -142,7 +171,7 @@ function resourceOf(req: ImageCheckRequest): ResourceContext {
   };
 }
 
-function outcomesOf(v: ImageVerdict, digest: Digest): RuleOutcome[] {
+function outcomesOf(v: ImageVerdict, digest: Digest | undefined): RuleOutcome[] {
   if (v.policies.length === 0) {
     if (v.outcome === 'allow') return [];
     return [
@@ -162,7 +191,7 @@ function outcomesOf(v: ImageVerdict, digest: Digest): RuleOutcome[] {
   return v.policies.map((p) => outcomeOf(p, v.image, digest));
 }
 
-function outcomeOf(p: PolicyResult, image: string, digest: Digest): RuleOutcome {
+function outcomeOf(p: PolicyResult, image: string, digest: Digest | undefined): RuleOutcome {
   const mode = p.onFailure === 'deny' ? 'enforce' : 'audit';
   const base = { policy: p.policy, rule: p.rule ?? p.policy, mode } as const;
   if (p.passed) return { ...base, result: 'pass', message: p.summary };
@@ -203,8 +232,11 @@ function classify(what: string, found: string): Reason {
   return 'untrusted-signer';
 }
 
-function fixFor(reason: Reason, image: string, digest: Digest): string {
-  const at = `${image.replace(/[:@].*$/, (m) => (m.startsWith(':') && !m.includes('/') ? '' : m))}@${digest}`;
+function fixFor(reason: Reason, image: string, digest: Digest | undefined): string {
+  const at =
+    digest === undefined
+      ? image
+      : `${image.replace(/[:@].*$/, (m) => (m.startsWith(':') && !m.includes('/') ? '' : m))}@${digest}`;
   switch (reason) {
     case 'no-signatures':
       return `sign the release through the approved pipeline: vouch sign --key cosign.key ${at}`;

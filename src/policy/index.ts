@@ -52,6 +52,7 @@ export {
   type EvaluateOptions,
   evaluate,
   evidenceRequirements,
+  needsDigest,
 } from './evaluate.js';
 export { compileGlob, globMatches } from './glob.js';
 export type { ImageUnderReview } from './image-under-review.js';
