@@ -62,7 +62,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let server: AdmissionServer | undefined;
   const onReload = (o: PolicyLoadOutcome): void => {
     if (o.ok) {
-      opts.log(`policies loaded: ${o.files.length} file(s)`);
+      opts.log(
+        o.files.length > 0
+          ? `policies loaded: ${o.files.length} file(s)`
+          : `policies loaded: none, so every image gets the no-match policy (${opts.noMatchPolicy ?? 'allow'})`,
+      );
       server?.invalidateCache();
     } else {
       opts.log(`policies NOT reloaded: ${o.error?.message ?? 'unknown error'}`);

@@ -53,6 +53,7 @@ test('with default values every rendered document parses and has apiVersion, kin
     'Certificate',
     'ClusterRole',
     'ClusterRoleBinding',
+    'ConfigMap',
     'Deployment',
     'Issuer',
     'Issuer',

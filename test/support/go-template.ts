@@ -143,6 +143,7 @@ export class GoTemplate {
       and: (...xs) => xs.every(truthy),
       or: (...xs) => xs.find(truthy) ?? xs.at(-1),
       trunc: (n, s) => str(s).slice(0, Number(n)),
+      contains: (sub, s) => str(s).includes(str(sub)),
       trimSuffix: (suffix, s) =>
         str(s).endsWith(str(suffix)) ? str(s).slice(0, -str(suffix).length) : str(s),
       printf: (fmt, ...args) => {

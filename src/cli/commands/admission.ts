@@ -21,8 +21,9 @@ import type { CommandContext } from '../context.js';
 import { cueOption } from '../cue-option.js';
 import { readConfigMapsFile } from './policy-inputs.js';
 import { loadTrustedRoot } from '../trusted-root.js';
+import { durationFlagMs } from '../duration.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   policies: string[];
   cue: CueMode;
   host: string;
@@ -39,12 +40,14 @@ interface ServeFlags {
   inCluster?: boolean;
   imageStore?: string;
   insecureRegistry: string[];
-  noMatchPolicy?: 'allow' | 'warn' | 'deny';
+  /** commander files `--no-match-policy <p>` under `matchPolicy` (a `--no-` prefix); `true` when absent. */
+  matchPolicy?: 'allow' | 'warn' | 'deny' | boolean;
   cacheSuccessTtl: string;
   cacheFailureTtl: string;
   deadline: string;
   policyReload: string;
   trustedRoot?: string;
+  checkConfig?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -56,9 +59,9 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .description(
       'serve /validate and /mutate over HTTPS, evaluating ClusterImagePolicies and Kyverno verifyImages',
     )
-    .requiredOption(
+    .option(
       '--policies <path>',
-      'policy file or directory (repeatable); reloaded on change',
+      'policy file or directory (repeatable; none or an empty directory: every image gets --no-match-policy); reloaded on change',
       collect,
       [],
     )
@@ -97,33 +100,58 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
       new Option('--no-match-policy <p>', 'for images no policy selects').choices(['allow', 'warn', 'deny']),
     )
     .addOption(cueOption())
-    .option('--cache-success-ttl <s>', 'seconds a passing verdict is reused', '300')
-    .option('--cache-failure-ttl <s>', 'seconds a failing verdict is reused', '10')
-    .option('--deadline <ms>', 'answer before this many ms (below the webhook timeoutSeconds)', '9000')
-    .option('--policy-reload <ms>', 'how often to look for policy changes (0: never)', '2000')
+    .option(
+      '--cache-success-ttl <duration>',
+      'how long a passing verdict is reused (seconds, or 5m, 30s, 1h30m)',
+      '300',
+    )
+    .option(
+      '--cache-failure-ttl <duration>',
+      'how long a failing verdict is reused (seconds, or 5m, 30s, 1h30m)',
+      '10',
+    )
+    .option(
+      '--deadline <duration>',
+      'answer before this (milliseconds, or 8s; below the webhook timeoutSeconds)',
+      '9000',
+    )
+    .option(
+      '--policy-reload <duration>',
+      'how often to look for policy changes (milliseconds, or 2s; 0: never)',
+      '2000',
+    )
+    .option(
+      '--check-config',
+      'check flags, files, certificate and policies, print what would run, and exit (0 valid, 2 not) without serving',
+    )
     .action(async (flags: ServeFlags) => {
+      if (flags.checkConfig) {
+        const { checkServeConfig } = await import('./admission-check.js');
+        await checkServeConfig(ctx, flags);
+        return;
+      }
       const cwd = ctx.io.cwd;
       const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded on use: the webhook stack (metrics, TLS, policy engine) is not needed by other commands.
       const { startController } = await import('../../admission/controller.js');
       const controller = await startController({
         policyPaths: flags.policies.map((p) => resolve(cwd, p)),
-        policyReloadMs: num(flags.policyReload, '--policy-reload'),
+        policyReloadMs: durationFlagMs(flags.policyReload, '--policy-reload', 'milliseconds'),
         openRepository: await repositoryOpener(ctx, flags),
         tls: await tlsSource(flags, cwd),
         trustedRoot: await loadTrustedRoot(flags.trustedRoot, cwd),
         mode: flags.mode,
         host: flags.host,
         port: num(flags.port, '--port'),
-        deadlineMs: num(flags.deadline, '--deadline'),
+        deadlineMs: durationFlagMs(flags.deadline, '--deadline', 'milliseconds'),
         ...(flags.reportDir ? { reportDir: resolve(cwd, flags.reportDir) } : {}),
         ...(flags.decisionLog ? { decisionLogPath: resolve(cwd, flags.decisionLog) } : {}),
         ...(await kubeWiring(ctx, flags)),
         cache: {
-          successTtlMs: num(flags.cacheSuccessTtl, '--cache-success-ttl') * 1000,
-          failureTtlMs: num(flags.cacheFailureTtl, '--cache-failure-ttl') * 1000,
+          successTtlMs: durationFlagMs(flags.cacheSuccessTtl, '--cache-success-ttl', 'seconds'),
+          failureTtlMs: durationFlagMs(flags.cacheFailureTtl, '--cache-failure-ttl', 'seconds'),
         },
-        ...(flags.noMatchPolicy ? { noMatchPolicy: flags.noMatchPolicy } : {}),
+        ...(noMatchPolicyOf(flags) ? { noMatchPolicy: noMatchPolicyOf(flags) } : {}),
         cue: flags.cue,
         now: () => new Date(),
         log,
@@ -141,14 +169,19 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     });
 }
 
-function num(v: string, flag: string): number {
+/** `--no-match-policy`, which commander keeps under `matchPolicy` (a string only when given). */
+export function noMatchPolicyOf(flags: ServeFlags): 'allow' | 'warn' | 'deny' | undefined {
+  return typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
+}
+
+export function num(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0)
     throw new VouchError('USAGE', `${flag} needs a non-negative number, got "${v}"`);
   return n;
 }
 
-async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
+export async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
   if (flags.selfSigned) {
     if (flags.tlsCert || flags.tlsKey)
       throw new VouchError('USAGE', '--self-signed and --tls-cert/--tls-key exclude each other');
@@ -164,7 +197,7 @@ async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
   return { kind: 'files', certFile: resolve(cwd, flags.tlsCert), keyFile: resolve(cwd, flags.tlsKey) };
 }
 
-async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
+export async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
   if (flags.imageStore) {
     const m = /^(?:oci-dir|oci):(.+)$/.exec(flags.imageStore);
     if (!m) throw new VouchError('USAGE', `--image-store takes oci-dir:<path>, got "${flags.imageStore}"`);

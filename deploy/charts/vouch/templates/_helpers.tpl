@@ -1,6 +1,15 @@
-{{/* Name of every object of the release, DNS-1123 and at most 63 characters. */}}
+{{/*
+Name of every object of the release, DNS-1123 and at most 63 characters: <release>-vouch, or the
+release name alone when it already contains "vouch", or fullnameOverride. Two releases never collide.
+*/}}
 {{- define "vouch.fullname" -}}
-{{- default .Chart.Name .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "vouch.selectorLabels" -}}
