@@ -92,7 +92,9 @@ test('no field of a policy-controller or vouch ClusterImagePolicy is pruned by e
 });
 
 test('a field policy-controller does not know is one the closed schema refuses (the API server would prune it)', () => {
-  const [{ validate }] = validators(CIP) as [{ validate: ReturnType<typeof crdValidator> }];
+  const first = validators(CIP)[0];
+  assert.ok(first);
+  const { validate } = first;
   const doc = {
     apiVersion: 'policy.sigstore.dev/v1alpha1',
     kind: 'ClusterImagePolicy',
@@ -103,7 +105,9 @@ test('a field policy-controller does not know is one the closed schema refuses (
 });
 
 test('a TrustRoot with sigstoreKeys validates against the TrustRoot schema', () => {
-  const [{ validate }] = validators(TRUST_ROOT) as [{ validate: ReturnType<typeof crdValidator> }];
+  const first = validators(TRUST_ROOT)[0];
+  assert.ok(first);
+  const { validate } = first;
   const doc = {
     apiVersion: 'policy.sigstore.dev/v1alpha1',
     kind: 'TrustRoot',
