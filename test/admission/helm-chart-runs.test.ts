@@ -119,6 +119,11 @@ test('helm template with default values: the rendered args and mounts pass admis
   const r = await runCli([...args, '--check-config'], { env: IN_CLUSTER_ENV, cwd: work });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /cache 300 s pass \/ 30 s fail/);
+  // No cert-manager by default: vouch keeps its own CA and certificate and sets both caBundles.
+  assert.match(
+    r.stdout,
+    /tls: CA and serving certificate kept in Secret vouch-system\/vouch-tls for vouch\.vouch-system\.svc .*validating\/vouch-validate, mutating\/vouch-mutate/,
+  );
   assert.match(r.stdout, /policies: none in .*; every image gets the no-match policy/);
   assert.match(r.stdout, /config ok$/m);
 });
@@ -146,7 +151,13 @@ test('the rendered args start the real server with no policies: it is ready and 
   ] as const) {
     // Out of a cluster the service-account token is absent, so --in-cluster is rendered off here; the
     // port is the one flag replaced (tests bind ports they pick, on loopback).
-    const docs = await helmTemplate('vouch', [`noMatchPolicy=${noMatch}`, 'kubernetes.inCluster=false']);
+    // cert-manager's path: the serving pair comes from the Secret volume (vouch's own certificate path
+    // needs the API server, see webhook-certs.test.ts).
+    const docs = await helmTemplate('vouch', [
+      `noMatchPolicy=${noMatch}`,
+      'kubernetes.inCluster=false',
+      'certManager.enabled=true',
+    ]);
     const args = (await mounted(docs, `serve-${noMatch || 'default'}`)).map((a) =>
       a === '--port=8443' ? '--port=0' : a,
     );

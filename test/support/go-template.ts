@@ -140,6 +140,7 @@ export class GoTemplate {
       default: (d, v) => (truthy(v) ? v : d),
       not: (v) => !truthy(v),
       eq: (a, b) => a === b,
+      ne: (a, b) => a !== b,
       and: (...xs) => xs.every(truthy),
       or: (...xs) => xs.find(truthy) ?? xs.at(-1),
       trunc: (n, s) => str(s).slice(0, Number(n)),

@@ -7,7 +7,14 @@ import { cueSetup } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import { durationFlagMs } from '../duration.js';
 import { loadTrustedRoot } from '../trusted-root.js';
-import { noMatchPolicyOf, num, repositoryOpener, type ServeFlags, tlsSource } from './admission.js';
+import {
+  managedTlsTarget,
+  noMatchPolicyOf,
+  num,
+  repositoryOpener,
+  type ServeFlags,
+  tlsSource,
+} from './admission.js';
 
 /**
  * `vouch admission serve --check-config`: everything `serve` reads before it listens, read the same way
@@ -39,8 +46,16 @@ export async function checkServeConfig(ctx: CommandContext, flags: ServeFlags): 
       `flags: mode ${flags.mode}, port ${flags.port}, deadline ${deadline} ms, cache ${ttl / 1000} s pass / ${fttl / 1000} s fail, policy reload ${reload} ms, no-match ${noMatchPolicyOf(flags) ?? 'default'}`,
     );
   });
-  const tls = await step('tls', () => tlsSource(flags, cwd));
-  if (tls.kind === 'files') {
+  if (flags.tlsSecret) {
+    const t = await step('tls', () => managedTlsTarget(flags));
+    lines.push(
+      `tls: CA and serving certificate kept in Secret ${t.namespace}/${t.name} for ${t.service}.${t.namespace}.svc (issued at start if absent), caBundle of ${t.webhookConfigurations.map((w) => `${w.kind}/${w.name}`).join(', ') || 'no webhook configuration'}`,
+    );
+  }
+  const tls = flags.tlsSecret ? undefined : await step('tls', () => tlsSource(flags, cwd));
+  if (tls === undefined) {
+    // checked above
+  } else if (tls.kind === 'files') {
     lines.push(await step('tls', () => checkServingPair(tls.certFile, tls.keyFile, new Date())));
   } else lines.push('tls: self-signed certificate minted at start');
   await step('trusted root', () => loadTrustedRoot(flags.trustedRoot, cwd));

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/config-maps.js';
@@ -48,6 +49,10 @@ export interface ServeFlags {
   policyReload: string;
   trustedRoot?: string;
   checkConfig?: boolean;
+  tlsSecret?: string;
+  tlsService?: string;
+  webhookConfiguration: string[];
+  tlsDir?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -70,6 +75,21 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .option('--tls-cert <file>', 'serving certificate (PEM); re-read when it changes')
     .option('--tls-key <file>', 'serving key (PEM)')
     .option('--self-signed', 'mint a self-signed certificate at start (local use)')
+    .option(
+      '--tls-secret <namespace/name>',
+      'keep a CA and serving certificate in this Secret: created, served, re-issued before expiry (needs --in-cluster or --kubeconfig)',
+    )
+    .option(
+      '--tls-service <name>',
+      'with --tls-secret: the Service the API server calls (names the certificate)',
+    )
+    .option(
+      '--webhook-configuration <kind/name>',
+      'with --tls-secret: validating/<name> or mutating/<name> whose caBundle vouch keeps current (repeatable)',
+      collect,
+      [],
+    )
+    .option('--tls-dir <dir>', 'with --tls-secret: where the serving pair is written for the server')
     .addOption(
       new Option('--mode <mode>', 'for failures no policy owns: deny (enforce) or warn (audit)')
         .choices(['enforce', 'audit'])
@@ -134,11 +154,13 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
       const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded on use: the webhook stack (metrics, TLS, policy engine) is not needed by other commands.
       const { startController } = await import('../../admission/controller.js');
+      const wiring = await kubeWiring(ctx, flags);
+      const managed = flags.tlsSecret ? await managedTls(flags, wiring.kube, log) : undefined;
       const controller = await startController({
         policyPaths: flags.policies.map((p) => resolve(cwd, p)),
         policyReloadMs: durationFlagMs(flags.policyReload, '--policy-reload', 'milliseconds'),
         openRepository: await repositoryOpener(ctx, flags),
-        tls: await tlsSource(flags, cwd),
+        tls: managed ? managed.tls : await tlsSource(flags, cwd),
         trustedRoot: await loadTrustedRoot(flags.trustedRoot, cwd),
         mode: flags.mode,
         host: flags.host,
@@ -146,7 +168,7 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
         deadlineMs: durationFlagMs(flags.deadline, '--deadline', 'milliseconds'),
         ...(flags.reportDir ? { reportDir: resolve(cwd, flags.reportDir) } : {}),
         ...(flags.decisionLog ? { decisionLogPath: resolve(cwd, flags.decisionLog) } : {}),
-        ...(await kubeWiring(ctx, flags)),
+        ...wiring,
         cache: {
           successTtlMs: durationFlagMs(flags.cacheSuccessTtl, '--cache-success-ttl', 'seconds'),
           failureTtlMs: durationFlagMs(flags.cacheFailureTtl, '--cache-failure-ttl', 'seconds'),
@@ -165,6 +187,7 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
         if (ctx.io.signal.aborted) done();
         else ctx.io.signal.addEventListener('abort', () => done(), { once: true });
       });
+      managed?.rotation.stop();
       await controller.close();
     });
 }
@@ -259,4 +282,58 @@ async function kubeWiring(
       ...withMaps,
     };
   return withMaps;
+}
+
+/** `--tls-secret` and its companions, checked; the namespace and name of the Secret. */
+export function managedTlsTarget(flags: ServeFlags): {
+  namespace: string;
+  name: string;
+  service: string;
+  webhookConfigurations: { kind: 'validating' | 'mutating'; name: string }[];
+} {
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(flags.tlsSecret ?? '');
+  if (!m) throw new VouchError('USAGE', `--tls-secret takes <namespace>/<name>, got "${flags.tlsSecret}"`);
+  if (flags.tlsCert || flags.tlsKey || flags.selfSigned)
+    throw new VouchError('USAGE', '--tls-secret excludes --tls-cert/--tls-key and --self-signed');
+  if (!flags.tlsService) throw new VouchError('USAGE', '--tls-secret needs --tls-service <name>');
+  if (!flags.inCluster && !flags.kubeconfig)
+    throw new VouchError('USAGE', '--tls-secret needs --in-cluster or --kubeconfig to reach the Secret');
+  const webhookConfigurations = flags.webhookConfiguration.map((w) => {
+    const c = /^(validating|mutating)\/([a-z0-9.-]+)$/.exec(w);
+    if (!c)
+      throw new VouchError(
+        'USAGE',
+        `--webhook-configuration takes validating/<name> or mutating/<name>, got "${w}"`,
+      );
+    return { kind: c[1] as 'validating' | 'mutating', name: c[2] as string };
+  });
+  return {
+    namespace: m[1] as string,
+    name: m[2] as string,
+    service: flags.tlsService,
+    webhookConfigurations,
+  };
+}
+
+async function managedTls(flags: ServeFlags, kube: KubeClient | undefined, log: (line: string) => void) {
+  const target = managedTlsTarget(flags);
+  if (!kube)
+    throw new VouchError('USAGE', '--tls-secret needs --in-cluster or --kubeconfig to reach the Secret');
+  const { reconcileWebhookCertificates, startWebhookCertRotation } = await import(
+    '../../admission/webhook-certs.js'
+  );
+  const opts = {
+    kube,
+    namespace: target.namespace,
+    secretName: target.name,
+    service: target.service,
+    webhookConfigurations: target.webhookConfigurations,
+    dir: flags.tlsDir ?? join(tmpdir(), 'vouch-tls'),
+    now: () => new Date(),
+    log,
+  };
+  const state = await reconcileWebhookCertificates(opts);
+  // Hourly: a replica picks up a pair another one issued, and renews well inside the 30-day window.
+  const rotation = startWebhookCertRotation(opts, 3_600_000);
+  return { tls: { kind: 'files' as const, certFile: state.certFile, keyFile: state.keyFile }, rotation };
 }

@@ -33,10 +33,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- end -}}
 
-{{- define "vouch.tlsSecret" -}}
+{{/* Where the serving certificate comes from: cert-manager, a Secret you provide, or vouch itself. */}}
+{{- define "vouch.tlsMode" -}}
 {{- if .Values.certManager.enabled -}}
-{{ include "vouch.fullname" . }}-tls
+cert-manager
+{{- else if .Values.tls.existingSecret -}}
+existing
 {{- else -}}
-{{ required "tls.existingSecret is required when certManager.enabled is false" .Values.tls.existingSecret }}
+vouch
+{{- end -}}
+{{- end -}}
+
+{{- define "vouch.tlsSecret" -}}
+{{- if .Values.tls.existingSecret -}}
+{{ .Values.tls.existingSecret }}
+{{- else -}}
+{{ include "vouch.fullname" . }}-tls
 {{- end -}}
 {{- end -}}
