@@ -5,7 +5,7 @@
 // replicas that race agree on one pair.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { after, test } from 'node:test';
 import { KubeClient } from '../../src/admission/kube-client.js';
 import { reconcileWebhookCertificates, type WebhookCertOptions } from '../../src/admission/webhook-certs.js';
 import { testCertificate } from '../support/admission.js';
+import { startCli } from '../support/cli.js';
 
 type Obj = Record<string, unknown> & { metadata: { name: string; resourceVersion?: string } };
 
@@ -114,7 +115,7 @@ async function apiServer(t: { after: (fn: () => void) => void }) {
     const b = o.webhooks[0]?.clientConfig.caBundle;
     return b === undefined ? undefined : Buffer.from(b, 'base64').toString();
   };
-  return { kube, writes, secret, caBundle };
+  return { kube, writes, secret, caBundle, url, caPem: pair.certPem };
 }
 
 const dirs: string[] = [];
@@ -257,4 +258,55 @@ test('a Secret holding garbage is replaced, never served', async (t) => {
   const state = await reconcileWebhookCertificates(o);
   assert.equal(state.issued, true);
   assert.doesNotThrow(() => new X509Certificate(readFileSync(state.certFile)));
+});
+
+test('admission serve --tls-secret: the real server starts on the certificate it issued, trusted through the caBundle it set', async (t) => {
+  const api = await apiServer(t);
+  const dir = tempDir();
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+current-context: test
+contexts: [{ name: test, context: { cluster: loopback, user: vouch } }]
+clusters: [{ name: loopback, cluster: { server: "${api.url}", certificate-authority-data: ${Buffer.from(api.caPem).toString('base64')} } }]
+users: [{ name: vouch, user: { token: test-token } }]
+`,
+  );
+  const cli = startCli(
+    [
+      'admission',
+      'serve',
+      '--host=127.0.0.1',
+      '--port=0',
+      `--kubeconfig=${kubeconfig}`,
+      '--tls-secret=vouch-system/vouch-tls',
+      '--tls-service=vouch',
+      '--webhook-configuration=validating/vouch-validate',
+      '--webhook-configuration=mutating/vouch-mutate',
+      `--tls-dir=${join(dir, 'tls')}`,
+    ],
+    { cwd: dir },
+  );
+  try {
+    const m = await cli.waitFor(/"port":(\d+)/);
+    const ca = api.caBundle('validating');
+    assert.ok(ca, 'the caBundle was set before the server listened');
+    // The API server dials the Service name; here the loopback port, with that name as SNI and check.
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: Number(m[1]), servername: 'vouch.vouch-system.svc', ca, path: '/readyz' },
+        (res) => {
+          assert.equal(res.statusCode, 200);
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    assert.equal(await cli.stop(), 0, cli.stderr.text());
+  }
 });
