@@ -4,7 +4,6 @@
 // (pkg/webhook/validator.go ValidatePolicy); policy-controller#1863 is the upstream request that they
 // also skip tag resolution, which vouch does. Anything else that selects the image still resolves it.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { startAdmissionServer } from '../../src/admission/index.js';
 import { PolicyDecider } from '../../src/admission/policy-decider.js';
@@ -19,18 +18,9 @@ import {
   testCertificate,
   withImages,
 } from '../support/admission.js';
+import { closedLoopbackPort } from '../support/closed-port.js';
 
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const address = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-const UNREACHABLE = `127.0.0.1:${await closedPort()}`;
+const UNREACHABLE = `127.0.0.1:${await closedLoopbackPort()}`;
 const IMAGE = `${UNREACHABLE}/team/app:1.0.0`;
 
 const indentedKey = KEY_PEM.trim()

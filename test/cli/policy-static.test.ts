@@ -3,22 +3,13 @@
 // loopback port nothing listens on, and the verdict still comes, with exit 0 for pass and 1 for fail.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../support/cli.js';
 import { fileScope, tempDir } from './sign-setup.js';
+import { closedLoopbackPort } from '../support/closed-port.js';
 
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const address = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-const HOST = `127.0.0.1:${await closedPort()}`;
+const HOST = `127.0.0.1:${await closedLoopbackPort()}`;
 const work = tempDir(fileScope, 'policy-static');
 
 function cip(name: string, action: 'pass' | 'fail'): string {
