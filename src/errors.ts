@@ -37,7 +37,9 @@ export type VouchErrorCode =
   | 'TOOL_MISSING'
   | 'DB_MISSING'
   | 'DB_CORRUPT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // exit 2: `admission serve --check-config` found a flag, file, certificate or policy it cannot use
+  | 'CONFIG_INVALID';
 
 export type ExitCode = 1 | 2 | 3;
 
@@ -75,6 +77,7 @@ const EXIT: Record<VouchErrorCode, ExitCode> = {
   DB_MISSING: 3,
   DB_CORRUPT: 3,
   INTERNAL: 3,
+  CONFIG_INVALID: 2,
 };
 
 export const ERROR_CODES = Object.keys(EXIT) as readonly VouchErrorCode[];

@@ -84,7 +84,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   };
   const onReload = (o: PolicyLoadOutcome): void => {
     if (o.ok) {
-      opts.log(`policies loaded: ${o.files.length} file(s)`);
+      opts.log(
+        o.files.length > 0
+          ? `policies loaded: ${o.files.length} file(s)`
+          : `policies loaded: none, so every image gets the no-match policy (${opts.noMatchPolicy ?? 'allow'})`,
+      );
       remerge();
     } else {
       opts.log(`policies NOT reloaded: ${o.error?.message ?? 'unknown error'}`);

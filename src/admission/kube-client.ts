@@ -161,6 +161,90 @@ export class KubeClient {
     );
   }
 
+  /**
+   * A Secret's data (decoded) and resourceVersion; undefined when it does not exist.
+   * @throws AUTH_FAILED, KUBE_API_ERROR, TIMEOUT
+   */
+  async getSecret(
+    namespace: string,
+    name: string,
+  ): Promise<{ data: Record<string, string>; resourceVersion: string } | undefined> {
+    let body: unknown;
+    try {
+      body = await this.#call('GET', `/api/v1/namespaces/${seg(namespace)}/secrets/${seg(name)}`);
+    } catch (e) {
+      if (e instanceof VouchError && e.code === 'NOT_FOUND') return undefined;
+      throw e;
+    }
+    const meta = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
+    const data: Record<string, string> = {};
+    if (isRecord(body) && isRecord(body.data)) {
+      for (const [k, v] of Object.entries(body.data))
+        if (typeof v === 'string') data[k] = Buffer.from(v, 'base64').toString('utf8');
+    }
+    return { data, resourceVersion: typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '' };
+  }
+
+  /**
+   * Creates the Secret, or replaces it when `resourceVersion` is given (optimistic concurrency: another
+   * writer in between makes this fail with a conflict, reported as `false`).
+   * @throws AUTH_FAILED, KUBE_API_ERROR, TIMEOUT
+   */
+  async writeSecret(
+    namespace: string,
+    name: string,
+    data: Readonly<Record<string, string>>,
+    opts: { type?: string; resourceVersion?: string; labels?: Readonly<Record<string, string>> } = {},
+  ): Promise<boolean> {
+    const base = `/api/v1/namespaces/${seg(namespace)}/secrets`;
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name,
+        namespace,
+        ...(opts.labels ? { labels: opts.labels } : {}),
+        ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
+      },
+      type: opts.type ?? 'Opaque',
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    };
+    try {
+      if (opts.resourceVersion) await this.#call('PUT', `${base}/${seg(name)}`, secret, 'application/json');
+      else await this.#call('POST', base, secret, 'application/json');
+      return true;
+    } catch (e) {
+      if (e instanceof VouchError && e.code === 'KUBE_API_ERROR' && / 409 /.test(e.message)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Sets `clientConfig.caBundle` of every webhook of a webhook configuration, when it differs; returns
+   * whether it changed. A JSON patch with a resourceVersion test, so a concurrent edit is not lost.
+   * @throws NOT_FOUND, AUTH_FAILED, KUBE_API_ERROR, TIMEOUT
+   */
+  async setWebhookCaBundle(
+    kind: 'validating' | 'mutating',
+    name: string,
+    caBundlePem: string,
+  ): Promise<boolean> {
+    const path = `/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations/${seg(name)}`;
+    const body = await this.#call('GET', path);
+    const meta = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
+    const hooks = isRecord(body) && Array.isArray(body.webhooks) ? body.webhooks : [];
+    const bundle = Buffer.from(caBundlePem).toString('base64');
+    const ops: unknown[] = [{ op: 'test', path: '/metadata/resourceVersion', value: meta.resourceVersion }];
+    hooks.forEach((h, i) => {
+      const current = isRecord(h) && isRecord(h.clientConfig) ? h.clientConfig.caBundle : undefined;
+      if (current !== bundle)
+        ops.push({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: bundle });
+    });
+    if (ops.length === 1) return false;
+    await this.#call('PATCH', path, ops, 'application/json-patch+json');
+    return true;
+  }
+
   async #call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
     const url = new URL(path, `${this.conn.server}/`);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));

@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { verdictOf } from './decider.js';
 import type { DecisionRecord } from './review.js';
 import type { CacheEvent } from './verdict-cache.js';
+import { UNSIGNED_REASONS } from '../policy/index.js';
+
+const UNSIGNED: ReadonlySet<string> = UNSIGNED_REASONS;
 
 const VULN_LABELS = [
   'namespace',
@@ -52,7 +55,7 @@ export class AdmissionMetrics {
     });
     this.unsignedDeployments = new Counter({
       name: 'unsigned_image_deployments_total',
-      help: 'Requests admitted in Audit that Enforce would have blocked',
+      help: 'Requests admitted in Audit that Enforce would have blocked because an image has no signature by a trusted signer',
       labelNames: ['namespace'],
       registers,
     });
@@ -116,14 +119,17 @@ export class AdmissionMetrics {
   recordDecision(d: DecisionRecord): void {
     if (d.dryRun) return;
     const perPolicy = new Map<string, { result: 'allowed' | 'denied' | 'warned'; mode: string }>();
-    let wouldBlock = false;
+    // Only images without a signature the policy accepts count as unsigned: a trusted signature that
+    // lacks its log entry, a missing attestation or a failing condition would also block, but it is not
+    // an unsigned image, and the unsigned-image alert must not fire for it.
+    let wouldBlockUnsigned = false;
     for (const img of d.images) {
       for (const o of img.outcomes) {
         const v = verdictOf(o);
         if (o.result === 'fail' || o.result === 'error') {
           this.verificationFailures.inc({ policy: o.policy, reason: o.reason ?? o.result });
         }
-        if (v === 'warned') wouldBlock = true;
+        if (v === 'warned' && o.reason !== undefined && UNSIGNED.has(o.reason)) wouldBlockUnsigned = true;
         const prev = perPolicy.get(o.policy);
         const rank = { allowed: 0, warned: 1, denied: 2 } as const;
         if (prev === undefined || rank[v] > rank[prev.result])
@@ -156,6 +162,6 @@ export class AdmissionMetrics {
       }
     }
     for (const [policy, { result, mode }] of perPolicy) this.admissions.inc({ policy, result, mode });
-    if (d.allowed && wouldBlock) this.unsignedDeployments.inc({ namespace: d.resource.namespace });
+    if (d.allowed && wouldBlockUnsigned) this.unsignedDeployments.inc({ namespace: d.resource.namespace });
   }
 }

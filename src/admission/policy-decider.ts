@@ -2,11 +2,15 @@ import { VouchError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import {
   type AuthorityRequirement,
+  type AuthorityResult,
+  type Check,
   type ConfigMapLookup,
   configMapsToRead,
   type Evidence,
   type EvidenceCollector,
   type EvaluateOptions,
+  FAILURE_REASON_RANK,
+  type FailureReason,
   type ImageIdentity,
   type ImageVerdict,
   objectImages,
@@ -14,6 +18,7 @@ import {
   type PolicySet,
   type ResourceContext,
   readsConfigMaps,
+  needsDigest,
   resourceReads,
 } from '../policy/index.js';
 import { decide } from '../evidence/index.js';
@@ -94,6 +99,12 @@ export class PolicyDecider implements ImageDecider {
     ctx: DecideContext,
     configMaps: ConfigMapLookup | undefined,
   ): Promise<ImageDecision> {
+    const resource = resourceOf(req);
+    // Static-only and no-match verdicts read nothing but the reference: no tag resolution, so an
+    // unreachable registry cannot turn them into an error, and no digest (hence no pin) comes back.
+    if (!needsDigest(policies, req.image, resource, this.opts.evaluate ?? {})) {
+      return this.#decideByReference(policies, req, ctx, resource, configMaps);
+    }
     const digest = await this.opts.resolver.resolve(req.image, ctx.signal);
     const seen: Evidence[] = [];
     const recording: EvidenceCollector = {
@@ -108,7 +119,7 @@ export class PolicyDecider implements ImageDecider {
         policies,
         // The pointer only makes the engine compute the pinned value; the webhook knows the real fields.
         images: [{ ref: req.image, digest, pointer: '' }],
-        resource: resourceOf(req),
+        resource,
         ...(configMaps ? { configMaps } : {}),
       },
       recording,
@@ -126,6 +137,28 @@ export class PolicyDecider implements ImageDecider {
       outcomes: outcomesOf(verdict, digest),
     };
   }
+
+  async #decideByReference(
+    policies: PolicySet,
+    req: ImageCheckRequest,
+    ctx: DecideContext,
+    resource: ResourceContext,
+    configMaps: ConfigMapLookup | undefined,
+  ): Promise<ImageDecision> {
+    const nothing: EvidenceCollector = {
+      collect: async () => {
+        throw new VouchError('INTERNAL', `${req.image}: evidence asked for an image judged by reference`);
+      },
+    };
+    const decision = await decide(
+      { policies, images: [{ ref: req.image }], resource, ...(configMaps ? { configMaps } : {}) },
+      nothing,
+      { ...this.opts.evaluate, now: ctx.now },
+    );
+    const verdict = decision.images[0];
+    if (!verdict) throw new VouchError('INTERNAL', `policy engine returned no verdict for ${req.image}`);
+    return { outcomes: outcomesOf(verdict, undefined) };
+  }
 }
 
 function resourceOf(req: ImageCheckRequest): ResourceContext {
@@ -142,7 +175,7 @@ function resourceOf(req: ImageCheckRequest): ResourceContext {
   };
 }
 
-function outcomesOf(v: ImageVerdict, digest: Digest): RuleOutcome[] {
+function outcomesOf(v: ImageVerdict, digest: Digest | undefined): RuleOutcome[] {
   if (v.policies.length === 0) {
     if (v.outcome === 'allow') return [];
     return [
@@ -162,58 +195,96 @@ function outcomesOf(v: ImageVerdict, digest: Digest): RuleOutcome[] {
   return v.policies.map((p) => outcomeOf(p, v.image, digest));
 }
 
-function outcomeOf(p: PolicyResult, image: string, digest: Digest): RuleOutcome {
+function outcomeOf(p: PolicyResult, image: string, digest: Digest | undefined): RuleOutcome {
   const mode = p.onFailure === 'deny' ? 'enforce' : 'audit';
   const base = { policy: p.policy, rule: p.rule ?? p.policy, mode } as const;
   if (p.passed) return { ...base, result: 'pass', message: p.summary };
-  const failed = p.authorities.flatMap((a) => a.checks.filter((c) => !c.ok));
-  // The reason is the most basic failure among the checks: nothing signed at all, then a missing
-  // attestation, then an attestation whose content fails, then a signer the policy does not trust.
-  const ranked = failed
-    .map((c) => ({ c, reason: classify(c.what, c.found) }))
-    .sort((x, y) => REASON_RANK[x.reason] - REASON_RANK[y.reason]);
-  const first = ranked[0];
+  const first = failureOf(p);
   const reason = first?.reason ?? 'untrusted-signer';
   return {
     ...base,
     result: 'fail',
     message: p.summary,
-    ...(first ? { expected: `${first.c.what}: ${first.c.expected}`, found: first.c.found } : {}),
+    ...(first ? { expected: `${first.check.what}: ${first.check.expected}`, found: first.check.found } : {}),
     fix: fixFor(reason, image, digest),
     reason,
   };
 }
 
-type Reason = 'no-signatures' | 'missing-attestation' | 'policy-condition' | 'untrusted-signer';
+/**
+ * The failure of this policy that its reason label names, from this policy's own checks only:
+ * - a ClusterImagePolicy passes when any authority passes, so the failure is that of the authority that
+ *   came closest (a trusted signature without its log entry is not "no signatures" because a second
+ *   authority found none), each authority judged by its most basic failing check;
+ * - a Kyverno rule needs every attestor set and attestation, so the failure is its most basic one.
+ * Checks carry their reason from where they were made; one without (older evidence paths) is classified
+ * from its text.
+ */
+function failureOf(p: PolicyResult): { check: Check; reason: FailureReason } | undefined {
+  const basic = (a: AuthorityResult) => {
+    let worst: { check: Check; reason: FailureReason } | undefined;
+    for (const check of a.checks) {
+      if (check.ok || (check.reason === undefined && check.what === 'attestors')) continue;
+      const reason = check.reason ?? classify(check.what, check.found);
+      if (worst === undefined || FAILURE_REASON_RANK[reason] < FAILURE_REASON_RANK[worst.reason])
+        worst = { check, reason };
+    }
+    return worst;
+  };
+  let chosen: { check: Check; reason: FailureReason } | undefined;
+  for (const a of p.authorities) {
+    if (a.ok) continue;
+    const f = basic(a);
+    if (f === undefined) continue;
+    const better =
+      chosen === undefined ||
+      (p.engine === 'cip'
+        ? FAILURE_REASON_RANK[f.reason] > FAILURE_REASON_RANK[chosen.reason]
+        : FAILURE_REASON_RANK[f.reason] < FAILURE_REASON_RANK[chosen.reason]);
+    if (better) chosen = f;
+  }
+  return chosen;
+}
 
-const REASON_RANK: Record<Reason, number> = {
-  'no-signatures': 0,
-  'missing-attestation': 1,
-  'policy-condition': 2,
-  'untrusted-signer': 3,
-};
-
-function classify(what: string, found: string): Reason {
+function classify(what: string, found: string): FailureReason {
   const w = what.toLowerCase();
   const f = found.toLowerCase();
   if (w.includes('attestation') || w.includes('predicate')) return 'missing-attestation';
   if (/no (verified )?signatures|no signatures attached|^none|nothing attached/.test(f))
     return 'no-signatures';
-  if (w.includes('condition') || w.includes('policy')) return 'policy-condition';
+  if (w.includes('condition')) return 'policy-condition';
   return 'untrusted-signer';
 }
 
-function fixFor(reason: Reason, image: string, digest: Digest): string {
-  const at = `${image.replace(/[:@].*$/, (m) => (m.startsWith(':') && !m.includes('/') ? '' : m))}@${digest}`;
+function fixFor(reason: FailureReason, image: string, digest: Digest | undefined): string {
+  const at =
+    digest === undefined
+      ? image
+      : `${image.replace(/[:@].*$/, (m) => (m.startsWith(':') && !m.includes('/') ? '' : m))}@${digest}`;
   switch (reason) {
     case 'no-signatures':
+    case 'no-evidence':
       return `sign the release through the approved pipeline: vouch sign --key cosign.key ${at}`;
     case 'missing-attestation':
       return `attest it: vouch attest --type cyclonedx --predicate sbom.cdx.json --key cosign.key ${at}`;
     case 'policy-condition':
       return 'the attestation content does not satisfy the policy: rebuild, rescan or fix the predicate';
-    default:
+    case 'untrusted-signer':
       return 'the signer is not one the policy trusts: re-sign through the approved path, never bypass';
+    case 'wrong-repository':
+      return "the trusted signature is stored outside the repository the policy reads: copy it there (vouch copy) or fix the policy's source";
+    case 'no-tlog-entry':
+      return 'the signature is valid but was never logged in Rekor: sign with the transparency-log upload (cosign sign --key …), or accept offline signatures in the policy (Kyverno rekor.ignoreTlog: true; a ClusterImagePolicy without ctlog.url)';
+    case 'no-timestamp':
+      return 'the policy requires an RFC 3161 timestamp: sign with a timestamp authority';
+    case 'digest-required':
+      return `reference the image by digest (${at}) or let the policy pin it (mutateDigest: true)`;
+    case 'digest-mismatch':
+      return 'the digest in the reference is not what the registry serves: fix the reference';
+    case 'static-fail':
+      return 'a static authority rejects this image: use an image the policy admits';
+    case 'policy-error':
+      return 'the policy could not be evaluated: check it with vouch policy lint';
   }
 }
 

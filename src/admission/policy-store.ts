@@ -96,14 +96,9 @@ export class PolicyStore {
             },
           ),
         };
-      } else if (files.length === 0) {
-        outcome = {
-          ok: false,
-          files,
-          issues: [],
-          error: new VouchError('POLICY_INVALID', `no policy files in ${this.paths.join(', ')}`),
-        };
       } else {
+        // No files is a valid, empty set: the webhook then starts and answers every image with the
+        // no-match policy instead of crash-looping a Deployment whose policies come later.
         this.active = await resolveExternalPolicies(
           mergePolicySets(sets),
           this.opts.cue ?? { engine: cueSubset },

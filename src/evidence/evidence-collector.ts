@@ -116,8 +116,8 @@ function trustFor(
   trustedRoot: TrustedRootMaterial | undefined,
   tlogRoot: () => TrustedRootMaterial,
 ): RequirementTrust {
-  // policy-controller (no `ctlog: {}`) and Kyverno (no `rekor.ignoreTlog`) require a Rekor entry for
-  // key-signed images too; without one the signature does not satisfy the authority.
+  // policy-controller (`ctlog.url` / `ctlog.trustRootRef` set) and Kyverno (no `rekor.ignoreTlog`)
+  // require a Rekor entry for key-signed images too; without one the signature does not satisfy it.
   const keyTlog = (): { keyTlog?: KeyTlogTrust } =>
     req.tlog.required ? { keyTlog: { trustedRoot: tlogRoot() } } : {};
   switch (req.kind) {

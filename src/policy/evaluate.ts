@@ -137,6 +137,37 @@ function planFor(policies: PolicySet, view: ImageView): ImagePlan {
   return plan;
 }
 
+/**
+ * Whether judging `ref` needs its digest (and so a registry round trip): some Kyverno imageVerification
+ * selects it, or a ClusterImagePolicy that applies to it has an authority that is not `static`. An image
+ * no policy selects, or one only static authorities judge, is decided from the reference alone:
+ * policy-controller's static authorities read nothing (`ValidatePolicy` answers them before any
+ * signature fetch; policy-controller#1863 asks that they also skip tag resolution), and the no-match
+ * verdict depends on the policy set only. An unparseable reference answers true, so the caller's
+ * resolution reports it.
+ */
+export function needsDigest(
+  policies: PolicySet,
+  ref: string,
+  resource: ResourceContext | undefined,
+  opts: Pick<EvaluateOptions, 'cipNamespaceOptIn'> = {},
+): boolean {
+  let plan: ImagePlan;
+  try {
+    plan = planFor(policies, imageView(ref));
+  } catch {
+    return true;
+  }
+  if (plan.kyverno.length > 0) return true;
+  const scope = objectImageScope(policies, resource);
+  if (scope !== undefined && !scope.defaults.has(ref)) return false;
+  if (!cipsApply(resource, { now: new Date(0), ...opts })) return false;
+  return plan.cips.some(
+    ({ cip }) =>
+      cipResourceMatches(cip, resource) && cip.authorities.some((a) => a.verifier.kind !== 'static'),
+  );
+}
+
 /** Which images of the object under admission one Kyverno rule judges. */
 type RuleImages = { readonly images: ReadonlySet<string> } | { readonly error: string };
 

@@ -46,6 +46,7 @@ export {
   type EvaluateOptions,
   evaluate,
   evidenceRequirements,
+  needsDigest,
 } from './evaluate.js';
 export { compileGlob, globMatches } from './glob.js';
 export type { ImageUnderReview } from './image-under-review.js';
@@ -65,7 +66,16 @@ export {
 export { type PromoteResult, type PromoteTarget, promotePolicies } from './promote.js';
 export { fulcioAnchor, pemAnchor } from './signer-match.js';
 export { unifiedDiff } from './unified-diff.js';
-export type { AuthorityResult, Check, Decision, ImagePatch, ImageVerdict, PolicyResult } from './verdict.js';
+export type {
+  AuthorityResult,
+  Check,
+  Decision,
+  FailureReason,
+  ImagePatch,
+  ImageVerdict,
+  PolicyResult,
+} from './verdict.js';
+export { FAILURE_REASON_RANK, UNSIGNED_REASONS } from './verdict.js';
 export {
   extractImages,
   extractsKind,

@@ -221,6 +221,13 @@ function lintCip(list: IssueList, doc: Obj, cue: CueEngine): void {
         '`ctlog: {}` turns transparency-log verification off',
         'remove ctlog, or set url to your Rekor',
       );
+    } else if (isObj(a['key']) && a['ctlog'] === undefined) {
+      // policy-controller checks a key authority without ctlog signature-only (checkOptsFromAuthority).
+      list.warn(
+        `${path}.key`,
+        'no ctlog: this key authority checks the signature only, no transparency log (as policy-controller does)',
+        'set ctlog.url to your Rekor (https://rekor.sigstore.dev) to require a transparency-log entry',
+      );
     }
     const kl = a['keyless'];
     if (isObj(kl)) {

@@ -7,7 +7,7 @@ import type {
 } from './evidence.js';
 import { pemTextSha256 } from './public-key.js';
 import { describeMatcher, matchString, type StringMatcher } from './string-matcher.js';
-import type { Check } from './verdict.js';
+import { type Check, FAILURE_REASON_RANK, type FailureReason } from './verdict.js';
 
 /** What one authority or attestor entry accepts as a signer, in engine terms. */
 export type SignerExpectation =
@@ -145,15 +145,33 @@ export function acceptedSignatures(
   ev: Evidence | undefined,
   digest: string | undefined,
   imageRepo: string,
+  /** The requirement id of this authority or entry: only its own evidence problems explain a miss. */
+  requirement?: string,
 ): SignatureAnswer {
-  return computeAcceptedSignatures(b, ev, digest, imageRepo);
+  return computeAcceptedSignatures(b, ev, digest, imageRepo, requirement);
 }
+
+/**
+ * The evidence problems that belong to `requirement`: collectors prefix each with the id of the
+ * requirement it was verifying (`<source>:<policy>:<path>: …`), and one image's evidence is merged over
+ * every policy that selects it, so another policy's problem must not explain this one's verdict.
+ * Problems that name no requirement concern the image itself and stay.
+ */
+export function problemsOf(ev: Evidence, requirement: string | undefined): readonly string[] {
+  if (requirement === undefined) return ev.problems;
+  return ev.problems.filter(
+    (p) => p.startsWith(`${requirement}: `) || p.startsWith(`${requirement}#`) || !REQUIREMENT_PREFIX.test(p),
+  );
+}
+
+const REQUIREMENT_PREFIX = /^\S*:spec\.\S*?(#[0-9a-f]+)?: /;
 
 function computeAcceptedSignatures(
   b: BindingExpectation,
   ev: Evidence | undefined,
   digest: string | undefined,
   imageRepo: string,
+  requirement: string | undefined,
 ): SignatureAnswer {
   const checks: Check[] = [];
   const expected = describeSigner(b.signer);
@@ -163,45 +181,59 @@ function computeAcceptedSignatures(
       expected,
       found: digest ? 'no evidence collected for this digest' : 'image digest unknown',
       ok: false,
+      reason: 'no-evidence',
     });
     return { accepted: [], checks };
   }
   const accepted: VerifiedSignature[] = [];
-  // Near misses are described only when nothing matched: on the admit path no strings are built.
+  // Near misses are described only when nothing matched: on the admit path no strings are built. The
+  // check's reason is the closest miss: a trusted signature without its log entry is not "untrusted".
   const misses: (() => string)[] = [];
+  let closest: FailureReason | undefined;
+  const miss = (reason: FailureReason, text: () => string) => {
+    misses.push(text);
+    if (closest === undefined || FAILURE_REASON_RANK[reason] > FAILURE_REASON_RANK[closest]) closest = reason;
+  };
   for (const s of ev.signatures) {
     // Defence in depth: evidence verified for another digest must never count for this one.
     if (s.signedDigest !== digest) {
-      misses.push(() => `signature for another digest ${s.signedDigest}`);
+      miss('no-signatures', () => `signature for another digest ${s.signedDigest}`);
       continue;
     }
     if (!signerMatches(b.signer, s.signer)) {
-      misses.push(() => describeFound(s.signer));
+      miss('untrusted-signer', () => describeFound(s.signer));
       continue;
     }
     if (!repoOk(b, s.foundIn, imageRepo)) {
-      misses.push(() => `${describeFound(s.signer)} but stored in ${s.foundIn}`);
+      miss('wrong-repository', () => `${describeFound(s.signer)} but stored in ${s.foundIn}`);
       continue;
     }
     if (!timingOk(b, s)) {
-      misses.push(
-        () =>
-          `${describeFound(s.signer)} without ${b.tlogRequired && !s.tlog ? 'transparency-log entry' : 'RFC 3161 timestamp'}`,
+      const noLog = b.tlogRequired && !s.tlog;
+      miss(
+        noLog ? 'no-tlog-entry' : 'no-timestamp',
+        () => `${describeFound(s.signer)} without ${noLog ? 'transparency-log entry' : 'RFC 3161 timestamp'}`,
       );
       continue;
     }
     accepted.push(s);
   }
   const first = accepted[0];
+  const expectedText = b.tlogRequired ? `${expected}, in the transparency log` : expected;
+  if (first) {
+    checks.push({ what: 'signature', expected: expectedText, found: describeFound(first.signer), ok: true });
+    return { accepted, checks };
+  }
+  const problems = problemsOf(ev, requirement);
   checks.push({
     what: 'signature',
-    expected: b.tlogRequired ? `${expected}, in the transparency log` : expected,
-    found: first
-      ? describeFound(first.signer)
-      : misses.length > 0
+    expected: expectedText,
+    found:
+      misses.length > 0
         ? misses.map((m) => m()).join('; ')
-        : `no verified signatures${ev.problems.length > 0 ? ` (${ev.problems.join('; ')})` : ''}`,
-    ok: first !== undefined,
+        : `no verified signatures${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`,
+    ok: false,
+    reason: closest ?? 'no-signatures',
   });
   return { accepted, checks };
 }

@@ -38,6 +38,8 @@ type Webhook = {
   };
 };
 
+const CERT_MANAGER = { certManager: { enabled: true } };
+
 const CLUSTER_SCOPED = new Set([
   'ClusterRole',
   'ClusterRoleBinding',
@@ -48,16 +50,16 @@ const CLUSTER_SCOPED = new Set([
 
 test('with default values every rendered document parses and has apiVersion, kind and metadata.name', () => {
   const { docs } = renderChart(CHART);
+  // No cert-manager by default: vouch keeps its own certificate (a Role for its one Secret).
   assert.deepEqual(docs.map((d) => d.kind).sort(), [
-    'Certificate',
-    'Certificate',
     'ClusterRole',
     'ClusterRoleBinding',
+    'ConfigMap',
     'Deployment',
-    'Issuer',
-    'Issuer',
     'MutatingWebhookConfiguration',
     'PodDisruptionBudget',
+    'Role',
+    'RoleBinding',
     'Service',
     'ServiceAccount',
     'ValidatingWebhookConfiguration',
@@ -77,7 +79,7 @@ for (const [kind, path] of [
   ['MutatingWebhookConfiguration', '/mutate'],
 ] as const) {
   test(`the ${kind} fails closed, times out at 10s and never covers kube-system or vouch's namespace`, () => {
-    const { docs } = renderChart(CHART);
+    const { docs } = renderChart(CHART, { values: CERT_MANAGER });
     const cfg = one(docs, kind);
     const hooks = cfg.webhooks as Webhook[];
     assert.equal(hooks.length, 1);
@@ -110,7 +112,7 @@ for (const [kind, path] of [
 }
 
 test('the Deployment runs 2 non-root replicas with a read-only root FS, anti-affinity, resources and HTTPS probes', () => {
-  const { docs } = renderChart(CHART);
+  const { docs } = renderChart(CHART, { values: CERT_MANAGER });
   const dep = one(docs, 'Deployment');
   assert.equal(at(dep, 'spec.replicas'), 2);
   const pod = at(dep, 'spec.template.spec');
@@ -146,7 +148,7 @@ test('the Service and the PodDisruptionBudget select the Deployment pods', () =>
 });
 
 test('RBAC is least privilege: no wildcards, no secrets, writes only PolicyReports and Events', () => {
-  const { docs } = renderChart(CHART);
+  const { docs } = renderChart(CHART, { values: CERT_MANAGER });
   const rules = one(docs, 'ClusterRole').rules as Array<{
     apiGroups: string[];
     resources: string[];
@@ -188,10 +190,33 @@ test('ServiceMonitor, PrometheusRule and the policy pack render when enabled, th
   assert.equal((at(cip, 'spec.authorities') as Array<{ key: { data: string } }>)[0]?.key.data.trim(), pem);
 });
 
-test('without cert-manager the chart needs an existing Secret and a CA bundle, and then uses them', () => {
+test('with vouch managing its certificate, RBAC adds only its one Secret and its two webhook configurations', () => {
+  const { docs } = renderChart(CHART);
+  const rules = one(docs, 'ClusterRole').rules as Array<{
+    resources: string[];
+    resourceNames?: string[];
+    verbs: string[];
+  }>;
+  const hooks = rules.find((r) => r.resources.includes('validatingwebhookconfigurations'));
+  assert.deepEqual(hooks?.resourceNames, ['vouch-validate', 'vouch-mutate']);
+  assert.deepEqual(hooks?.verbs, ['get', 'patch']);
+  assert.ok(!rules.some((r) => r.resources.includes('secrets')), 'no cluster-wide Secret access');
+  const role = one(docs, 'Role', 'vouch-tls');
+  assert.equal(role.metadata.namespace, NS);
+  assert.deepEqual(role.rules, [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: ['vouch-tls'], verbs: ['get', 'update'] },
+  ]);
+  const args = (at(one(docs, 'Deployment'), 'spec.template.spec.containers') as Array<{ args: string[] }>)[0]
+    ?.args;
+  assert.ok(args?.includes(`--tls-secret=${NS}/vouch-tls`));
+  assert.ok(!args?.some((a) => a.startsWith('--tls-cert')));
+});
+
+test('with an existing Secret the chart needs its CA bundle, and then uses them', () => {
   assert.throws(
-    () => renderChart(CHART, { values: { certManager: { enabled: false } } }),
-    /tls.existingSecret is required/,
+    () => renderChart(CHART, { values: { tls: { existingSecret: 'my-tls' } } }),
+    /tls.caBundle is required/,
   );
   const { docs } = renderChart(CHART, {
     values: { certManager: { enabled: false }, tls: { existingSecret: 'my-tls', caBundle: 'Q0E=' } },

@@ -222,12 +222,11 @@ test('the evidence collector accepts the unlogged key signature when the authori
   assert.equal(ev.signatures[0]?.tlog, undefined);
 });
 
-function cip(name: string, repo: string): string {
+function cip(name: string, repo: string, ctlog = ''): string {
   const pem = PUB_PEM.trim()
     .split('\n')
     .map((l) => `        ${l}`)
     .join('\n');
-  // No `ctlog: {}`: policy-controller's default requires a transparency-log entry.
   return `apiVersion: policy.sigstore.dev/v1beta1
 kind: ClusterImagePolicy
 metadata: { name: ${name} }
@@ -238,19 +237,33 @@ spec:
     key:
       data: |
 ${pem}
-`;
+${ctlog}`;
 }
 
-test('a ClusterImagePolicy key authority that requires the tlog passes the logged image and denies the other', async () => {
-  writeFileSync(join(work, 'cip.yaml'), cip('key-tlog', 'keytlog/**'));
-  const run = (ref: string) =>
-    runCli(['policy', 'test', '--insecure-registry', '--trusted-root', ROOT, '-f', 'cip.yaml', ref], {
-      cwd: work,
-    });
-  const allowed = await run(LOGGED.ref);
+const policyTest = (file: string, ref: string) =>
+  runCli(['policy', 'test', '--insecure-registry', '--trusted-root', ROOT, '-f', file, ref], { cwd: work });
+
+// policy-controller, pkg/webhook/validator.go checkOptsFromAuthority: the Rekor client comes only from
+// `ctlog.url` / `ctlog.trustRootRef`; with neither, "Skip the TLog verification if we have no client or
+// keys to validate against" (SkipTlogVerify = true). A plain key authority is signature-only.
+test('a ClusterImagePolicy key authority without ctlog admits the key-signed image with no Rekor entry, as policy-controller does', async () => {
+  writeFileSync(join(work, 'cip-plain.yaml'), cip('key-plain', 'keytlog/**'));
+  for (const image of [LOGGED, OFFLINE]) {
+    const r = await policyTest('cip-plain.yaml', image.ref);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /result: ALLOWED/);
+  }
+});
+
+test('a ClusterImagePolicy key authority with ctlog.url requires the Rekor entry: the logged image passes, the other is denied', async () => {
+  writeFileSync(
+    join(work, 'cip.yaml'),
+    cip('key-tlog', 'keytlog/**', `    ctlog:\n      url: ${sigstore.url}\n`),
+  );
+  const allowed = await policyTest('cip.yaml', LOGGED.ref);
   assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
   assert.match(allowed.stdout, /result: ALLOWED/);
-  const denied = await run(OFFLINE.ref);
+  const denied = await policyTest('cip.yaml', OFFLINE.ref);
   assert.equal(denied.code, 1, denied.stdout + denied.stderr);
   assert.match(denied.stdout, /no transparency-log entry/);
 });

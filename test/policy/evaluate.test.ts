@@ -685,7 +685,8 @@ test('decide asks the collector once per authority with its trust material, and 
   const req = collector.asked[0];
   assert.ok(req && req.kind === 'key');
   assert.equal(req.publicKeyPem, KEY_PEM);
-  assert.equal(req.tlog.required, true);
+  // A key authority without ctlog is signature-only, as in policy-controller (see tlog-semantics.test.ts).
+  assert.equal(req.tlog.required, false);
 });
 
 test('evidence requirements name the predicate types and trust anchor an attestation authority needs', () => {

@@ -140,9 +140,11 @@ export class GoTemplate {
       default: (d, v) => (truthy(v) ? v : d),
       not: (v) => !truthy(v),
       eq: (a, b) => a === b,
+      ne: (a, b) => a !== b,
       and: (...xs) => xs.every(truthy),
       or: (...xs) => xs.find(truthy) ?? xs.at(-1),
       trunc: (n, s) => str(s).slice(0, Number(n)),
+      contains: (sub, s) => str(s).includes(str(sub)),
       trimSuffix: (suffix, s) =>
         str(s).endsWith(str(suffix)) ? str(s).slice(0, -str(suffix).length) : str(s),
       printf: (fmt, ...args) => {

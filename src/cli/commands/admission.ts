@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/config-maps.js';
@@ -27,8 +28,9 @@ import type { CommandContext } from '../context.js';
 import { cueOption } from '../cue-option.js';
 import { readConfigMapsFile } from './policy-inputs.js';
 import { loadTrustedRoot } from '../trusted-root.js';
+import { durationFlagMs } from '../duration.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   policies: string[];
   cue: CueMode;
   host: string;
@@ -53,6 +55,11 @@ interface ServeFlags {
   policyReload: string;
   trustedRoot?: string;
   clusterPolicies: string;
+  checkConfig?: boolean;
+  tlsSecret?: string;
+  tlsService?: string;
+  webhookConfiguration: string[];
+  tlsDir?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -64,9 +71,9 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .description(
       'serve /validate and /mutate over HTTPS, evaluating ClusterImagePolicies and Kyverno verifyImages',
     )
-    .requiredOption(
+    .option(
       '--policies <path>',
-      'policy file or directory (repeatable); reloaded on change',
+      'policy file or directory (repeatable; none or an empty directory: every image gets --no-match-policy); reloaded on change',
       collect,
       [],
     )
@@ -75,6 +82,21 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
     .option('--tls-cert <file>', 'serving certificate (PEM); re-read when it changes')
     .option('--tls-key <file>', 'serving key (PEM)')
     .option('--self-signed', 'mint a self-signed certificate at start (local use)')
+    .option(
+      '--tls-secret <namespace/name>',
+      'keep a CA and serving certificate in this Secret: created, served, re-issued before expiry (needs --in-cluster or --kubeconfig)',
+    )
+    .option(
+      '--tls-service <name>',
+      'with --tls-secret: the Service the API server calls (names the certificate)',
+    )
+    .option(
+      '--webhook-configuration <kind/name>',
+      'with --tls-secret: validating/<name> or mutating/<name> whose caBundle vouch keeps current (repeatable)',
+      collect,
+      [],
+    )
+    .option('--tls-dir <dir>', 'with --tls-secret: where the serving pair is written for the server')
     .addOption(
       new Option('--mode <mode>', 'for failures no policy owns: deny (enforce) or warn (audit)')
         .choices(['enforce', 'audit'])
@@ -105,16 +127,41 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
       new Option('--no-match-policy <p>', 'for images no policy selects').choices(['allow', 'warn', 'deny']),
     )
     .addOption(cueOption())
-    .option('--cache-success-ttl <s>', 'seconds a passing verdict is reused', '300')
-    .option('--cache-failure-ttl <s>', 'seconds a failing verdict is reused', '10')
-    .option('--deadline <ms>', 'answer before this many ms (below the webhook timeoutSeconds)', '9000')
-    .option('--policy-reload <ms>', 'how often to look for policy changes (0: never)', '2000')
+    .option(
+      '--cache-success-ttl <duration>',
+      'how long a passing verdict is reused (seconds, or 5m, 30s, 1h30m)',
+      '300',
+    )
+    .option(
+      '--cache-failure-ttl <duration>',
+      'how long a failing verdict is reused (seconds, or 5m, 30s, 1h30m)',
+      '10',
+    )
+    .option(
+      '--deadline <duration>',
+      'answer before this (milliseconds, or 8s; below the webhook timeoutSeconds)',
+      '9000',
+    )
+    .option(
+      '--policy-reload <duration>',
+      'how often to look for policy changes (milliseconds, or 2s; 0: never)',
+      '2000',
+    )
+    .option(
+      '--check-config',
+      'check flags, files, certificate and policies, print what would run, and exit (0 valid, 2 not) without serving',
+    )
     .option(
       '--cluster-policies <kinds>',
       'with --in-cluster or --kubeconfig, also watch these policy resources: all, none, or a comma list of ClusterImagePolicy, TrustRoot, ClusterPolicy, Policy, ConfigMap',
       'all',
     )
     .action(async (flags: ServeFlags) => {
+      if (flags.checkConfig) {
+        const { checkServeConfig } = await import('./admission-check.js');
+        await checkServeConfig(ctx, flags);
+        return;
+      }
       const cwd = ctx.io.cwd;
       const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded on use: the webhook stack (metrics, TLS, policy engine) is not needed by other commands.
@@ -125,16 +172,17 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
       );
       const wiring = await kubeWiring(ctx, flags);
       const { connection, ...kubeParts } = wiring;
+      const managed = flags.tlsSecret ? await managedTls(flags, wiring.kube, log) : undefined;
       const controller = await startController({
         policyPaths: flags.policies.map((p) => resolve(cwd, p)),
-        policyReloadMs: num(flags.policyReload, '--policy-reload'),
+        policyReloadMs: durationFlagMs(flags.policyReload, '--policy-reload', 'milliseconds'),
         openRepository: await repositoryOpener(ctx, flags),
-        tls: await tlsSource(flags, cwd),
+        tls: managed ? managed.tls : await tlsSource(flags, cwd),
         trustedRoot: await loadTrustedRoot(flags.trustedRoot, cwd),
         mode: flags.mode,
         host: flags.host,
         port: num(flags.port, '--port'),
-        deadlineMs: num(flags.deadline, '--deadline'),
+        deadlineMs: durationFlagMs(flags.deadline, '--deadline', 'milliseconds'),
         ...(flags.reportDir ? { reportDir: resolve(cwd, flags.reportDir) } : {}),
         ...(flags.decisionLog ? { decisionLogPath: resolve(cwd, flags.decisionLog) } : {}),
         ...kubeParts,
@@ -142,10 +190,10 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
           ? { clusterPolicies: { connection, kinds: clusterKinds } }
           : {}),
         cache: {
-          successTtlMs: num(flags.cacheSuccessTtl, '--cache-success-ttl') * 1000,
-          failureTtlMs: num(flags.cacheFailureTtl, '--cache-failure-ttl') * 1000,
+          successTtlMs: durationFlagMs(flags.cacheSuccessTtl, '--cache-success-ttl', 'seconds'),
+          failureTtlMs: durationFlagMs(flags.cacheFailureTtl, '--cache-failure-ttl', 'seconds'),
         },
-        ...(typeof flags.matchPolicy === 'string' ? { noMatchPolicy: flags.matchPolicy } : {}),
+        ...(noMatchPolicyOf(flags) ? { noMatchPolicy: noMatchPolicyOf(flags) } : {}),
         cue: flags.cue,
         now: () => new Date(),
         log,
@@ -159,18 +207,24 @@ export function registerAdmission(program: Command, ctx: CommandContext): void {
         if (ctx.io.signal.aborted) done();
         else ctx.io.signal.addEventListener('abort', () => done(), { once: true });
       });
+      managed?.rotation.stop();
       await controller.close();
     });
 }
 
-function num(v: string, flag: string): number {
+/** `--no-match-policy`, which commander keeps under `matchPolicy` (a string only when given). */
+export function noMatchPolicyOf(flags: ServeFlags): 'allow' | 'warn' | 'deny' | undefined {
+  return typeof flags.matchPolicy === 'string' ? flags.matchPolicy : undefined;
+}
+
+export function num(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0)
     throw new VouchError('USAGE', `${flag} needs a non-negative number, got "${v}"`);
   return n;
 }
 
-async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
+export async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
   if (flags.selfSigned) {
     if (flags.tlsCert || flags.tlsKey)
       throw new VouchError('USAGE', '--self-signed and --tls-cert/--tls-key exclude each other');
@@ -186,7 +240,7 @@ async function tlsSource(flags: ServeFlags, cwd: string): Promise<TlsSource> {
   return { kind: 'files', certFile: resolve(cwd, flags.tlsCert), keyFile: resolve(cwd, flags.tlsKey) };
 }
 
-async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
+export async function repositoryOpener(ctx: CommandContext, flags: ServeFlags) {
   if (flags.imageStore) {
     const m = /^(?:oci-dir|oci):(.+)$/.exec(flags.imageStore);
     if (!m) throw new VouchError('USAGE', `--image-store takes oci-dir:<path>, got "${flags.imageStore}"`);
@@ -255,4 +309,58 @@ async function kubeWiring(
       ...withConnection,
     };
   return withMaps;
+}
+
+/** `--tls-secret` and its companions, checked; the namespace and name of the Secret. */
+export function managedTlsTarget(flags: ServeFlags): {
+  namespace: string;
+  name: string;
+  service: string;
+  webhookConfigurations: { kind: 'validating' | 'mutating'; name: string }[];
+} {
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(flags.tlsSecret ?? '');
+  if (!m) throw new VouchError('USAGE', `--tls-secret takes <namespace>/<name>, got "${flags.tlsSecret}"`);
+  if (flags.tlsCert || flags.tlsKey || flags.selfSigned)
+    throw new VouchError('USAGE', '--tls-secret excludes --tls-cert/--tls-key and --self-signed');
+  if (!flags.tlsService) throw new VouchError('USAGE', '--tls-secret needs --tls-service <name>');
+  if (!flags.inCluster && !flags.kubeconfig)
+    throw new VouchError('USAGE', '--tls-secret needs --in-cluster or --kubeconfig to reach the Secret');
+  const webhookConfigurations = flags.webhookConfiguration.map((w) => {
+    const c = /^(validating|mutating)\/([a-z0-9.-]+)$/.exec(w);
+    if (!c)
+      throw new VouchError(
+        'USAGE',
+        `--webhook-configuration takes validating/<name> or mutating/<name>, got "${w}"`,
+      );
+    return { kind: c[1] as 'validating' | 'mutating', name: c[2] as string };
+  });
+  return {
+    namespace: m[1] as string,
+    name: m[2] as string,
+    service: flags.tlsService,
+    webhookConfigurations,
+  };
+}
+
+async function managedTls(flags: ServeFlags, kube: KubeClient | undefined, log: (line: string) => void) {
+  const target = managedTlsTarget(flags);
+  if (!kube)
+    throw new VouchError('USAGE', '--tls-secret needs --in-cluster or --kubeconfig to reach the Secret');
+  const { reconcileWebhookCertificates, startWebhookCertRotation } = await import(
+    '../../admission/webhook-certs.js'
+  );
+  const opts = {
+    kube,
+    namespace: target.namespace,
+    secretName: target.name,
+    service: target.service,
+    webhookConfigurations: target.webhookConfigurations,
+    dir: flags.tlsDir ?? join(tmpdir(), 'vouch-tls'),
+    now: () => new Date(),
+    log,
+  };
+  const state = await reconcileWebhookCertificates(opts);
+  // Hourly: a replica picks up a pair another one issued, and renews well inside the 30-day window.
+  const rotation = startWebhookCertRotation(opts, 3_600_000);
+  return { tls: { kind: 'files' as const, certFile: state.certFile, keyFile: state.keyFile }, rotation };
 }

@@ -21,7 +21,10 @@ function renderImage(v: ImageVerdict, resolved: ReadonlyMap<string, ResolvedImag
   const r = resolved.get(v.image);
   const via = r ? (r.resolvedFrom === 'tag' ? ' (tag resolved now)' : ' (digest as written)') : '';
   const who = v.container !== undefined ? ` container ${v.container}` : '';
-  const lines = [`${MARK[v.outcome]} ${v.image}${who}`, `  digest: ${v.digest ?? '(unresolved)'}${via}`];
+  const lines = [
+    `${MARK[v.outcome]} ${v.image}${who}`,
+    `  digest: ${v.digest ?? '(not resolved: decided from the reference alone)'}${via}`,
+  ];
   for (const p of v.policies) {
     lines.push(policyLine(p));
     // The reason chain: every authority / attestor tried and every comparison, expected vs found.

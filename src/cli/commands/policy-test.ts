@@ -8,6 +8,7 @@ import {
   type CueMode,
   evidenceRequirements,
   type ImageUnderReview,
+  needsDigest,
   type PolicySet,
   type ResourceContext,
 } from '../../policy/index.js';
@@ -145,14 +146,23 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
           maxEntries: 1024,
           clock: () => now.getTime(),
         });
+        const cipNamespaceOptIn = resource !== undefined && flags.namespaceLabels !== undefined;
         const resolved = new Map<string, ResolvedImage>();
+        // Images only static authorities judge, or no policy selects, are decided from the reference:
+        // no registry round trip, so an unreachable registry cannot fail them.
+        const toResolve = images
+          .map((i) => i.ref)
+          .filter((ref) => needsDigest(policies, ref, resource, { cipNamespaceOptIn }));
         await Promise.all(
-          [...new Set(images.map((i) => i.ref))].map(async (ref) => {
+          [...new Set(toResolve)].map(async (ref) => {
             const digest = await resolver.resolve(ref);
             resolved.set(ref, { ref, digest, resolvedFrom: parseReference(ref).digest ? 'digest' : 'tag' });
           }),
         );
-        const withDigests = images.map((i) => ({ ...i, digest: resolved.get(i.ref)?.digest ?? '' }));
+        const withDigests = images.map((i) => {
+          const digest = resolved.get(i.ref)?.digest;
+          return digest === undefined ? i : { ...i, digest };
+        });
         const cosign = new CosignEvidenceCollector({
           openRepository: (repository) => open(parseReference(repository)),
           now: () => now,
@@ -171,7 +181,7 @@ export function registerPolicyTest(policy: Command, ctx: CommandContext): void {
             now,
             ...(noMatchPolicy ? { noMatchPolicy } : {}),
             // Bare images have no namespace; with --resource the policy-controller opt-in label applies.
-            cipNamespaceOptIn: resource !== undefined && flags.namespaceLabels !== undefined,
+            cipNamespaceOptIn,
             cue: cue.engine,
             ...(cue.answer ? { answerCue: cue.answer } : {}),
           },

@@ -142,7 +142,9 @@ function computeCip(
   opts: CipEvalOptions,
 ): PolicyResult {
   const repo = view.repository;
-  const evaluated = policy.authorities.map((a) => evaluateAuthority(a, image, evidence, repo, opts));
+  const evaluated = policy.authorities.map((a) =>
+    evaluateAuthority(a, image, evidence, repo, opts, `${policy.source}:${policy.name}:${a.path}`),
+  );
   const results = evaluated.map((e) => e.result);
   let passed = results.some((r) => r.ok);
   const authorities: AuthorityResult[] = [...results];
@@ -176,6 +178,8 @@ function evaluateAuthority(
   evidence: Evidence | undefined,
   repo: string,
   opts: CipEvalOptions,
+  /** The evidence requirement id of this authority (see evidenceRequirements). */
+  requirement: string,
 ): { result: AuthorityResult; matched: AuthorityMatch } {
   if (a.verifier.kind === 'static') {
     const ok = a.verifier.action === 'pass';
@@ -191,6 +195,7 @@ function evaluateAuthority(
             expected: 'pass',
             found: ok ? 'pass' : `fail${a.verifier.message ? `: ${a.verifier.message}` : ''}`,
             ok,
+            ...(ok ? {} : { reason: 'static-fail' as const }),
           },
         ],
       },
@@ -198,7 +203,7 @@ function evaluateAuthority(
   }
   const binding = cipBinding(a);
   if (a.attestations.length === 0) {
-    const { accepted, checks } = acceptedSignatures(binding, evidence, image.digest, repo);
+    const { accepted, checks } = acceptedSignatures(binding, evidence, image.digest, repo, requirement);
     return {
       matched: { signatures: accepted.map((s) => identityOf(s.signer)) },
       result: { name: a.name, path: a.path, ok: accepted.length > 0, checks },
@@ -221,6 +226,7 @@ function evaluateAuthority(
         expected,
         found: found.length > 0 ? found.join('; ') : 'no verified attestations',
         ok: false,
+        reason: evidence === undefined || image.digest === undefined ? 'no-evidence' : 'missing-attestation',
       });
       continue;
     }
@@ -263,6 +269,7 @@ function runPolicy(p: CipPolicy, input: unknown, opts: CipEvalOptions): Check {
       expected,
       found: 'UNSUPPORTED: rego policies are not evaluated by vouch (fails closed)',
       ok: false,
+      reason: 'policy-error',
     };
   if (p.source.kind !== 'inline') {
     return {
@@ -270,12 +277,19 @@ function runPolicy(p: CipPolicy, input: unknown, opts: CipEvalOptions): Check {
       expected,
       found: `UNSUPPORTED: ${p.source.kind} policies must be inlined before evaluation (fails closed)`,
       ok: false,
+      reason: 'policy-error',
     };
   }
   const compiled = p.cue ?? opts.cue.compile(p.source.data);
   if (!compiled.ok) {
     const tag = compiled.kind === 'syntax' ? 'POLICY_INVALID: CUE does not compile' : 'UNSUPPORTED';
-    return { what: 'policy', expected, found: `${tag}: ${compiled.message} (fails closed)`, ok: false };
+    return {
+      what: 'policy',
+      expected,
+      found: `${tag}: ${compiled.message} (fails closed)`,
+      ok: false,
+      reason: 'policy-error',
+    };
   }
   const r = compiled.check(input, opts.now);
   if (r.ok) return { what: 'policy', expected, found: 'satisfied', ok: true };
@@ -284,6 +298,7 @@ function runPolicy(p: CipPolicy, input: unknown, opts: CipEvalOptions): Check {
     expected,
     found: `${r.kind === 'unsupported' ? 'UNSUPPORTED: ' : ''}${r.message}`,
     ok: false,
+    reason: r.kind === 'unsupported' ? 'policy-error' : 'policy-condition',
   };
 }
 

@@ -30,7 +30,11 @@ export interface CipAuthority {
   readonly path: string;
   readonly verifier: CipVerifier;
   readonly sources: readonly { readonly oci: string; readonly tagPrefix?: string }[];
-  /** Transparency-log verification; policy-controller requires Rekor unless `ctlog: {}` disables it. */
+  /**
+   * Transparency-log verification. Required when `ctlog.url` or `ctlog.trustRootRef` is set; without
+   * either, a `key` authority is checked signature-only as policy-controller does, and a keyless one
+   * still requires Rekor unless `ctlog: {}` turns it off.
+   */
   readonly tlog: { readonly required: boolean; readonly url?: string; readonly trustRootRef?: string };
   readonly rfc3161?: { readonly trustRootRef?: string };
   readonly attestations: readonly CipAttestation[];

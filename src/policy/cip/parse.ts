@@ -210,7 +210,14 @@ function parseAuthority(
     }
   }
 
-  let tlog: CipAuthority['tlog'] = { required: true };
+  // policy-controller's checkOptsFromAuthority (pkg/webhook/validator.go) builds a Rekor client only
+  // from `ctlog.url` or `ctlog.trustRootRef`; with neither it sets SkipTlogVerify, so a `key` authority
+  // without `ctlog` (or with `ctlog: {}`) is checked signature-only: `vouch sign --key` and
+  // `cosign sign --key --tlog-upload=false` images pass. Keyless authorities keep requiring the log
+  // unless `ctlog: {}`: policy-controller skips Rekor there too, but then cosign checks the short-lived
+  // Fulcio certificate at the current time, so the logged path is the one that admits real keyless
+  // signatures (docs/admission.md, "Transparency log").
+  let tlog: CipAuthority['tlog'] = { required: verifier?.kind !== 'key' };
   if (o['ctlog'] !== undefined) {
     const c = readObject(issues, o['ctlog'], `${path}.ctlog`, ['url', 'trustRootRef']);
     const url = c ? optString(issues, c, 'url', `${path}.ctlog`) : undefined;

@@ -104,7 +104,8 @@ function certSha256(pem: string): string {
   }
 }
 
-type EntryCheck = (b: BindingExpectation) => { ok: boolean; checks: readonly Check[] };
+/** `path`: the entry's field path, which (after the policy's source and name) is its requirement id. */
+type EntryCheck = (b: BindingExpectation, path: string) => { ok: boolean; checks: readonly Check[] };
 
 /** An attestor set passes when `count` entries (all when unset) pass; nested sets recurse. */
 function evaluateSet(set: AttestorSet, iv: ImageVerification, check: EntryCheck): AuthorityResult {
@@ -117,11 +118,17 @@ function evaluateSet(set: AttestorSet, iv: ImageVerification, check: EntryCheck)
         path: e.path,
         ok: false,
         checks: [
-          { what: 'attestor', expected: 'variables substituted', found: 'unresolved {{ … }}', ok: false },
+          {
+            what: 'attestor',
+            expected: 'variables substituted',
+            found: 'unresolved {{ … }}',
+            ok: false,
+            reason: 'policy-error',
+          },
         ],
       };
     }
-    const r = check(attestorBinding(e, iv));
+    const r = check(attestorBinding(e, iv), e.path);
     return { name: `${e.kind} ${e.path}`, path: e.path, ok: r.ok, checks: r.checks };
   });
   const need = set.count ?? set.entries.length;
@@ -157,15 +164,17 @@ function verifyImageAuthorities(
   view: ImageView,
   evidence: Evidence | undefined,
   vars: Readonly<Record<string, unknown>> | undefined,
+  /** `<source>:<policy>:`, the prefix of this policy's evidence requirement ids. */
+  requirements: string,
 ): readonly AuthorityResult[] {
   // Evidence is looked up by the image's digest; anything else is not memoised (defence in depth).
   // Conditions that read the request or context variables depend on the resource: not memoised either.
   if (evidence === undefined || evidence.digest !== image.digest || vars !== undefined) {
-    return computeAuthorities(iv, image, view, evidence, vars);
+    return computeAuthorities(iv, image, view, evidence, vars, requirements);
   }
   let r = authorityAnswers.get(evidence, iv, view);
   if (r === undefined) {
-    r = computeAuthorities(iv, image, view, evidence, undefined);
+    r = computeAuthorities(iv, image, view, evidence, undefined, requirements);
     authorityAnswers.set(evidence, iv, view, r);
   }
   return r;
@@ -177,6 +186,7 @@ function computeAuthorities(
   view: ImageView,
   evidence: Evidence | undefined,
   vars: Readonly<Record<string, unknown>> | undefined,
+  requirements: string,
 ): AuthorityResult[] {
   const parts: ImageParts = view.parts;
   const repo = view.repository;
@@ -193,6 +203,7 @@ function computeAuthorities(
           expected: 'image referenced by digest',
           found: `missing digest for ${kyvernoImageString(parts)}`,
           ok: false,
+          reason: 'digest-required',
         },
       ],
     });
@@ -202,14 +213,22 @@ function computeAuthorities(
       name: 'digest',
       path: iv.path,
       ok: false,
-      checks: [{ what: 'digest', expected: parts.digest, found: image.digest, ok: false }],
+      checks: [
+        { what: 'digest', expected: parts.digest, found: image.digest, ok: false, reason: 'digest-mismatch' },
+      ],
     });
   }
 
   for (const set of iv.attestors) {
     authorities.push(
-      evaluateSet(set, iv, (b) => {
-        const { accepted, checks } = acceptedSignatures(b, evidence, image.digest, repo);
+      evaluateSet(set, iv, (b, path) => {
+        const { accepted, checks } = acceptedSignatures(
+          b,
+          evidence,
+          image.digest,
+          repo,
+          `${requirements}${path}`,
+        );
         return { ok: accepted.length > 0, checks };
       }),
     );
@@ -222,7 +241,15 @@ function computeAuthorities(
         name: what,
         path: att.path,
         ok: false,
-        checks: [{ what, expected: 'attestors to verify it', found: 'none configured', ok: false }],
+        checks: [
+          {
+            what,
+            expected: 'attestors to verify it',
+            found: 'none configured',
+            ok: false,
+            reason: 'policy-error',
+          },
+        ],
       });
       continue;
     }
@@ -238,6 +265,14 @@ function computeAuthorities(
                 ? `${accepted.length} verified`
                 : found.join('; ') || 'no verified attestations',
             ok: accepted.length > 0,
+            ...(accepted.length > 0
+              ? {}
+              : {
+                  reason:
+                    evidence === undefined || image.digest === undefined
+                      ? ('no-evidence' as const)
+                      : ('missing-attestation' as const),
+                }),
           },
         ];
         if (accepted.length > 0 && att.conditions.length > 0) {
@@ -248,6 +283,7 @@ function computeAuthorities(
               expected: `${att.path}.conditions hold`,
               found: c.ok ? 'held' : c.message,
               ok: c.ok,
+              ...(c.ok ? {} : { reason: 'policy-condition' as const }),
             });
             if (!c.ok) break;
           }
@@ -308,7 +344,14 @@ export function evaluateImageVerification(
 ): KyvernoImageResult {
   const parts: ImageParts = view.parts;
   const action = effectiveAction(policy, iv, resource);
-  const authorities = verifyImageAuthorities(iv, image, view, evidence, vars);
+  const authorities = verifyImageAuthorities(
+    iv,
+    image,
+    view,
+    evidence,
+    vars,
+    `${policy.source}:${policy.name}:`,
+  );
   const passed = authorities.every((a) => a.ok);
   let patch: ImagePatch | undefined;
   // Kyverno mutates only in Enforce: an audited request is admitted as written.
@@ -393,6 +436,7 @@ export function ruleErrorResult(
                 : 'an object whose shape fits the extractor paths',
             found: `error: ${message}`,
             ok: false,
+            reason: 'policy-error',
           },
         ],
       },

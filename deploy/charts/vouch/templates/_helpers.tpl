@@ -1,6 +1,15 @@
-{{/* Name of every object of the release, DNS-1123 and at most 63 characters. */}}
+{{/*
+Name of every object of the release, DNS-1123 and at most 63 characters: <release>-vouch, or the
+release name alone when it already contains "vouch", or fullnameOverride. Two releases never collide.
+*/}}
 {{- define "vouch.fullname" -}}
-{{- default .Chart.Name .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "vouch.selectorLabels" -}}
@@ -24,10 +33,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- end -}}
 
-{{- define "vouch.tlsSecret" -}}
+{{/* Where the serving certificate comes from: cert-manager, a Secret you provide, or vouch itself. */}}
+{{- define "vouch.tlsMode" -}}
 {{- if .Values.certManager.enabled -}}
-{{ include "vouch.fullname" . }}-tls
+cert-manager
+{{- else if .Values.tls.existingSecret -}}
+existing
 {{- else -}}
-{{ required "tls.existingSecret is required when certManager.enabled is false" .Values.tls.existingSecret }}
+vouch
+{{- end -}}
+{{- end -}}
+
+{{- define "vouch.tlsSecret" -}}
+{{- if .Values.tls.existingSecret -}}
+{{ .Values.tls.existingSecret }}
+{{- else -}}
+{{ include "vouch.fullname" . }}-tls
 {{- end -}}
 {{- end -}}
