@@ -9,8 +9,9 @@ import { comparePackageJson } from './catalogers/npm-package-lock.js';
 import { type CatalogInput, type Cataloger, allCatalogers } from './catalogers/index.js';
 import { baseName, dirName, text } from './catalogers/cataloger.js';
 import type { FileTree, ImageIdentity, TreeFile } from './file-tree.js';
-import { type Component, ComponentSet, type OsInfo } from './model.js';
+import { type Component, type ComponentDraft, ComponentSet, type OsInfo } from './model.js';
 import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.js';
+import { hasCredentials, redactCredentials, redactPurl } from './redact.js';
 
 export interface SbomWarning {
   path: string;
@@ -40,6 +41,31 @@ export interface SbomResult {
   warnings: SbomWarning[];
 }
 
+/** A draft with URL credentials taken out of everything that reaches a document. */
+function withoutCredentials(d: ComponentDraft): ComponentDraft {
+  const dirty =
+    hasCredentials(d.name) ||
+    hasCredentials(d.version) ||
+    redactPurl(d.purl) !== d.purl ||
+    (d.dependsOn ?? []).some((p) => redactPurl(p) !== p);
+  if (!dirty) return d;
+  return {
+    ...d,
+    name: redactCredentials(d.name),
+    version: redactCredentials(d.version),
+    purl: redactPurl(d.purl),
+    ...(d.dependsOn ? { dependsOn: d.dependsOn.map(redactPurl) } : {}),
+  };
+}
+
+/** The same error with URL credentials taken out of its message and hint (lockfile lines are quoted). */
+function redactedError(e: VouchError): VouchError {
+  const message = redactCredentials(e.message);
+  const hint = e.hint === undefined ? undefined : redactCredentials(e.hint);
+  if (message === e.message && hint === e.hint) return e;
+  return new VouchError(e.code, message, { ...(hint ? { hint } : {}), fields: e.fields });
+}
+
 /**
  * Catalogs every package in `tree`.
  * @throws INPUT_MALFORMED, UNSUPPORTED (bad lockfiles, unless onBadFile is `warn`), IO_ERROR, INPUT_TOO_LARGE
@@ -67,15 +93,20 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
         },
       );
       const location = file.layer ? { path: file.path, layer: file.layer } : { path: file.path };
-      for (const d of r.components) set.add(d, cataloger.name, location);
-      for (const w of r.warnings) warnings.push({ path: file.path, message: w });
+      for (const d of r.components) set.add(withoutCredentials(d), cataloger.name, location);
+      for (const w of r.warnings) warnings.push({ path: file.path, message: redactCredentials(w) });
       return true;
-    } catch (e) {
+    } catch (caught) {
+      const e = caught instanceof VouchError ? redactedError(caught) : caught;
       if (!(e instanceof VouchError)) {
         // A cataloger bug must not hide as "no packages": it surfaces, wrapped with the file it choked on.
-        throw new VouchError('INTERNAL', `${cataloger.name} failed on ${file.path}: ${describeCause(e)}`, {
-          cause: e,
-        });
+        throw new VouchError(
+          'INTERNAL',
+          redactCredentials(`${cataloger.name} failed on ${file.path}: ${describeCause(e)}`),
+          {
+            cause: e,
+          },
+        );
       }
       if (onBadFile === 'error') throw e;
       warnings.push({ path: file.path, message: `${e.code}: ${e.message}` });
@@ -112,10 +143,11 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
     const manifest = manifests.get(dirName(lock.path));
     if (!manifest) continue;
     try {
-      for (const w of comparePackageJson(lock, manifest)) warnings.push({ path: lock.path, message: w });
+      for (const w of comparePackageJson(lock, manifest))
+        warnings.push({ path: lock.path, message: redactCredentials(w) });
     } catch (e) {
       if (!(e instanceof VouchError)) throw e;
-      warnings.push({ path: manifest.path, message: `${e.code}: ${e.message}` });
+      warnings.push({ path: manifest.path, message: redactCredentials(`${e.code}: ${e.message}`) });
     }
   }
 
