@@ -133,6 +133,20 @@ function catalogClassic(input: CatalogInput, source: string): ComponentDraft[] {
   }));
 }
 
+/**
+ * A berry locator (the part after `name@` in `resolution`) that names code from outside the project:
+ * `npm:1.2.3`, `patch:...`, a git source (`https://github.com/o/r.git#commit=...`, `github:o/r#commit=`,
+ * `git+ssh://...`) or a remote tarball. `workspace:`, `link:`, `portal:`, `file:` and `exec:` are local.
+ */
+function isThirdPartyLocator(locator: string): boolean {
+  if (locator.startsWith('npm:') || locator.startsWith('patch:')) return true;
+  if (/^(?:workspace|link|portal|file|exec):/.test(locator)) return false;
+  return (
+    /^(?:git(?:\+[a-z]+)?:|https?:|ssh:|github:|gitlab:|bitbucket:)/.test(locator) ||
+    locator.includes('#commit=')
+  );
+}
+
 function catalogBerry(input: CatalogInput, source: string): ComponentDraft[] {
   const doc = parseLockfileYaml(source, input.path);
   if (!isRecord(doc))
@@ -149,9 +163,9 @@ function catalogBerry(input: CatalogInput, source: string): ComponentDraft[] {
       throw new VouchError('INPUT_MALFORMED', `${input.path}: entry "${key}" needs resolution and version`);
     }
     const { name, range: locator } = splitDescriptor(resolution);
-    // Only registry packages (and patched registry packages) are third-party components; workspaces,
-    // links, portals and local files are the project itself.
-    if (!locator.startsWith('npm:') && !locator.startsWith('patch:')) continue;
+    // Registry, patched, git and tarball packages are third-party components; workspaces, links,
+    // portals and local files are the project itself.
+    if (!isThirdPartyLocator(locator)) continue;
     if (version === '0.0.0-use.local') continue;
     const purl = npmPurl(name, version);
     for (const d of key.split(/,\s*/)) {
