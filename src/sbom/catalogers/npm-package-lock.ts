@@ -207,11 +207,14 @@ export const npmPackageLockCataloger: Cataloger = {
         },
       );
     }
-    // v2 carries both sections; `packages` is the complete one (v1 `dependencies` omits links).
-    const components =
-      v === 1
-        ? catalogV1(input.path, recordField(doc, 'dependencies', input.path))
-        : catalogV2(input.path, recordField(doc, 'packages', input.path));
+    // v2 carries both sections; `packages` is the complete one (v1 `dependencies` omits links). Some
+    // tools write `lockfileVersion: 2` with only the v1 `dependencies` section: the label is not the
+    // layout, so the section that is present is read.
+    const packages = recordField(doc, 'packages', input.path);
+    const useV1 = v === 1 || (Object.keys(packages).length === 0 && isRecord(doc['dependencies']));
+    const components = useV1
+      ? catalogV1(input.path, recordField(doc, 'dependencies', input.path))
+      : catalogV2(input.path, packages);
     return { components, warnings: [] };
   },
 };
