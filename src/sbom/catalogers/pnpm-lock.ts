@@ -27,9 +27,24 @@ function stripPeers(v: string): string {
   return u >= 0 ? s.slice(0, u) : s;
 }
 
+/**
+ * Before v9, a package from another registry or a git host is keyed by host instead of `/`:
+ * `registry.npmjs.org/foo/1.1.0`, `github.com/owner/repo/<commit>`. The host is not part of the name.
+ */
+function withoutHost(key: string, major: number): string {
+  if (key.startsWith('/') || major >= 9) return key.startsWith('/') ? key.slice(1) : key;
+  const slash = key.indexOf('/');
+  return slash > 0 && key.slice(0, slash).includes('.') ? key.slice(slash + 1) : key;
+}
+
+/** A key for code inside the project (`file:..`, `link:packages/a`): named by its entry, not its key. */
+function isLocalKey(key: string): boolean {
+  return /^(?:file|link|workspace):/.test(key) || /@(?:file|link|workspace):/.test(key);
+}
+
 /** Parses a package key into name and version for the lockfile's major version. */
 function parseKey(key: string, major: number): { name: string; version: string } | undefined {
-  const k = stripPeers(key.startsWith('/') ? key.slice(1) : key);
+  const k = stripPeers(withoutHost(key, major));
   if (major < 6) {
     const slash = k.lastIndexOf('/');
     if (slash <= 0) return undefined;
@@ -42,9 +57,12 @@ function parseKey(key: string, major: number): { name: string; version: string }
 
 /** A dependency reference (`1.2.3`, `1.2.3(peer@1)`, `/real@1.2.3`, `real@1.2.3`, `link:../x`) to a package key id. */
 function refToId(depName: string, ref: string, major: number): string | undefined {
-  if (ref.startsWith('link:') || ref.startsWith('file:') || ref.startsWith('workspace:')) return undefined;
+  // A `file:` dependency is keyed by the same `file:` text in `packages`; links are not packages.
+  if (ref.startsWith('file:')) return ref;
+  if (ref.startsWith('link:') || ref.startsWith('workspace:')) return undefined;
   const r = stripPeers(ref);
-  if (r.startsWith('/')) {
+  // A full key (`/foo/1.0.0`, `registry.npmjs.org/foo/1.0.0`, `github.com/o/r/<commit>`).
+  if (r.startsWith('/') || (major < 9 && /^[^/@]+\.[^/@]+\//.test(r))) {
     const p = parseKey(r, major);
     return p ? `${p.name}@${p.version}` : undefined;
   }
@@ -84,17 +102,25 @@ export const pnpmLockCataloger: Cataloger = {
     const packages = isRecord(doc['packages']) ? doc['packages'] : {};
     const snapshots = isRecord(doc['snapshots']) ? doc['snapshots'] : undefined;
     const byId = new Map<string, Pkg>();
+    const warnings: string[] = [];
     for (const [key, raw] of Object.entries(packages)) {
       if (!isRecord(raw))
         throw new VouchError('INPUT_MALFORMED', `${input.path}: packages["${key}"] must be a mapping`);
-      const p = parseKey(key, major);
-      if (!p) throw new VouchError('INPUT_MALFORMED', `${input.path}: cannot read package key "${key}"`);
-      // Tarball and git dependencies carry their real name and version as fields.
-      const name = str(raw['name']) ?? p.name;
-      const version = raw['version'] !== undefined ? String(raw['version']) : p.version;
+      // Tarball, git and local (`file:..`) packages carry their real name and version as fields.
+      const local = isLocalKey(key);
+      const p = local ? undefined : parseKey(key, major);
+      const name = str(raw['name']) ?? p?.name;
+      const version = raw['version'] !== undefined ? String(raw['version']) : p?.version;
+      if (local && (!name || !version)) {
+        warnings.push(`${input.path}: local package "${key}" names no name and version; not listed`);
+        continue;
+      }
+      if (!p && !local)
+        throw new VouchError('INPUT_MALFORMED', `${input.path}: cannot read package key "${key}"`);
+      if (!name || !version) continue;
       const res = isRecord(raw['resolution']) ? raw['resolution'] : {};
       const integrity = str(res['integrity']);
-      byId.set(`${p.name}@${p.version}`, {
+      byId.set(p ? `${p.name}@${p.version}` : key, {
         name,
         version,
         deps: snapshots ? [] : depsOf(raw, major),
@@ -130,7 +156,7 @@ export const pnpmLockCataloger: Cataloger = {
         }),
       });
     }
-    return { components, warnings: [] };
+    return { components, warnings };
   },
 };
 
