@@ -41,6 +41,40 @@ export interface SbomResult {
   warnings: SbomWarning[];
 }
 
+/** Rounds of `wants` (each may walk the tree once more): the include depth vouch follows. */
+const WANT_ROUNDS_MAX = 5;
+
+/**
+ * Reads the files deferred catalogers want beside their own, a bounded number of rounds (an include
+ * may include another). Each round that needs files not yet read walks the tree once for exactly those.
+ */
+async function readWanted(
+  tree: FileTree,
+  deferred: ReadonlyArray<{ file: TreeFile; cataloger: Cataloger }>,
+  companions: Map<string, Uint8Array>,
+  maxBytes: number,
+  warnings: SbomWarning[],
+): Promise<void> {
+  const asked = new Set<string>();
+  const lookup = (p: string): Uint8Array | undefined => companions.get(p);
+  for (let round = 0; round < WANT_ROUNDS_MAX; round++) {
+    const missing = new Set<string>();
+    for (const { file, cataloger } of deferred) {
+      if (!cataloger.wants) continue;
+      for (const p of cataloger.wants({ path: file.path, bytes: file.bytes }, lookup)) {
+        if (!companions.has(p) && !asked.has(p)) missing.add(p);
+      }
+    }
+    if (missing.size === 0) return;
+    for (const p of missing) asked.add(p);
+    const files = tree.files((c) => missing.has(c.path), {
+      maxBytes,
+      onWarning: (w) => warnings.push(w),
+    });
+    for await (const f of files) companions.set(f.path, f.bytes);
+  }
+}
+
 /** A draft with URL credentials taken out of everything that reaches a document. */
 function withoutCredentials(d: ComponentDraft): ComponentDraft {
   const dirty =
@@ -82,6 +116,11 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   const npmLocks: CatalogInput[] = [];
   let os: OsInfo | undefined;
 
+  // Files kept after the walk for catalogers that read a second file (`wants` / `companionNames`).
+  const companions = new Map<string, Uint8Array>();
+  const companionNames = new Set(catalogers.flatMap((c) => c.companionNames ?? []));
+  const companion = (path: string): Uint8Array | undefined => companions.get(path);
+
   /** Runs one cataloger on one file; false when the file was bad and became a warning. */
   const run = (file: TreeFile, cataloger: Cataloger): boolean => {
     try {
@@ -90,6 +129,7 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
         {
           ...(os ? { os } : {}),
           maxBytes: limits.catalogFileMaxBytes,
+          companion,
         },
       );
       const location = file.layer ? { path: file.path, layer: file.layer } : { path: file.path };
@@ -126,9 +166,12 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   for await (const file of files) {
     if (isOsRelease(file.path)) osReleases.set(file.path, file);
     if (isManifest(file.path)) manifests.set(dirName(file.path), { path: file.path, bytes: file.bytes });
+    if (companionNames.has(baseName(file.path))) companions.set(file.path, file.bytes);
     for (const c of matching(file.path, file.mode, file.size)) {
-      if (c.needsOs) deferred.push({ file, cataloger: c });
-      else if (run(file, c) && baseName(file.path) === 'package-lock.json') {
+      if (c.needsOs || c.wants) {
+        deferred.push({ file, cataloger: c });
+        if (c.wants) companions.set(file.path, file.bytes);
+      } else if (run(file, c) && baseName(file.path) === 'package-lock.json') {
         npmLocks.push({ path: file.path, bytes: file.bytes });
       }
     }
@@ -137,6 +180,7 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   // os-release(5): /etc/os-release wins, /usr/lib/os-release is the fallback.
   const release = OS_RELEASE_PATHS.map((p) => osReleases.get(p)).find((f) => f !== undefined);
   if (release) os = parseOsRelease(text(release.bytes));
+  await readWanted(tree, deferred, companions, limits.catalogFileMaxBytes, warnings);
   for (const { file, cataloger } of deferred) run(file, cataloger);
 
   for (const lock of npmLocks) {

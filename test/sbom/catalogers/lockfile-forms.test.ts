@@ -1,11 +1,16 @@
 // One test per lockfile form that scanners commonly get wrong; each fixture is documented in
 // test/fixtures/sbom/README.md ("Defect reproductions").
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { goModCataloger } from '../../../src/sbom/catalogers/go-mod.js';
+import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
 import { yarnLockCataloger } from '../../../src/sbom/catalogers/yarn-lock.js';
-import { catalogFixture, purls } from '../fixtures.js';
+import { catalogFixture, catalogText, fixture, purls } from '../fixtures.js';
 
 test('yarn berry: git-resolved entries are components with their package version; links are not', () => {
   const r = catalogFixture(yarnLockCataloger, 'yarn-berry-git/yarn.lock');
@@ -30,4 +35,35 @@ test('pnpm v5: a file:.. key is read from its name/version fields, registry and 
   assert.deepEqual(r.components.find((c) => c.name === 'local-tools')?.dependsOn, [
     'pkg:npm/%40scope/bar@2.0.0',
   ]);
+});
+
+test('go.mod: a version-specific replace applies only to that version; stdlib comes from toolchain/go', () => {
+  const r = catalogFixture(goModCataloger, 'go-modern/go.mod');
+  assert.deepEqual(purls(r), [
+    'pkg:golang/github.com/acme/forked@v1.2.1-fix',
+    'pkg:golang/github.com/google/uuid@v1.6.0',
+    'pkg:golang/golang.org/x/text@v0.14.0',
+    'pkg:golang/stdlib@v1.21.6',
+  ]);
+  assert.equal(r.components.find((c) => c.name === 'stdlib')?.version, '1.21.6');
+});
+
+test('go.mod: without a toolchain line the go directive names the stdlib', () => {
+  const r = catalogText(goModCataloger, 'go.mod', 'module m\n\ngo 1.19\n');
+  assert.deepEqual(purls(r), ['pkg:golang/stdlib@v1.19.0']);
+  assert.equal(r.components[0]?.version, '1.19');
+});
+
+test('go >= 1.17: a damaged go.sum is not needed and does not fail the scan', async () => {
+  const r = await generateSbom(await openDirTree(fixture('go-modern')));
+  assert.deepEqual(r.warnings, []);
+  assert.equal(r.components.length, 4);
+});
+
+test('go < 1.17: go.sum is still read, and a damaged one is an error', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'vouch-go-old-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  cpSync(fixture('go-modern'), root, { recursive: true });
+  writeFileSync(join(root, 'go.mod'), 'module m\n\ngo 1.16\n');
+  await assert.rejects(generateSbom(await openDirTree(root)), { code: 'INPUT_MALFORMED' });
 });
