@@ -41,6 +41,7 @@ function component(c: Component): Record<string, unknown> {
   const properties = [
     ...c.foundBy.map((f) => ({ name: 'vouch:cataloger', value: f })),
     ...c.locations.flatMap((l) => (l.layer ? [{ name: 'vouch:layer', value: `${l.layer} ${l.path}` }] : [])),
+    ...(c.origin ? [{ name: 'vouch:origin', value: c.origin }] : []),
   ];
   return {
     'bom-ref': c.purl,

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gemfileLockCataloger } from '../../../src/sbom/catalogers/gemfile-lock.js';
 import { goModCataloger } from '../../../src/sbom/catalogers/go-mod.js';
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
@@ -66,4 +67,23 @@ test('go < 1.17: go.sum is still read, and a damaged one is an error', async (t)
   cpSync(fixture('go-modern'), root, { recursive: true });
   writeFileSync(join(root, 'go.mod'), 'module m\n\ngo 1.16\n');
   await assert.rejects(generateSbom(await openDirTree(root)), { code: 'INPUT_MALFORMED' });
+});
+
+test('Gemfile.lock: GIT and PATH sections are read; PATH gems are marked local', () => {
+  const r = catalogFixture(gemfileLockCataloger, 'ruby-git-path/Gemfile.lock');
+  assert.deepEqual(purls(r), [
+    'pkg:gem/myapp@0.1.0',
+    'pkg:gem/nokogiri@1.16.0',
+    'pkg:gem/private-gem@2.3.1',
+    'pkg:gem/racc@1.7.3',
+    'pkg:gem/rack@3.1.0.beta1',
+    'pkg:gem/rake@13.1.0',
+  ]);
+  const myapp = r.components.find((c) => c.name === 'myapp');
+  assert.equal(myapp?.origin, 'local');
+  assert.deepEqual(myapp?.dependsOn, ['pkg:gem/private-gem@2.3.1', 'pkg:gem/rake@13.1.0']);
+  assert.deepEqual(r.components.find((c) => c.name === 'private-gem')?.dependsOn, [
+    'pkg:gem/rack@3.1.0.beta1',
+  ]);
+  assert.equal(r.components.find((c) => c.name === 'rake')?.origin, undefined);
 });
