@@ -87,3 +87,35 @@ test('Gemfile.lock: GIT and PATH sections are read; PATH gems are marked local',
   ]);
   assert.equal(r.components.find((c) => c.name === 'rake')?.origin, undefined);
 });
+
+test('requirements.txt: -r includes are followed, -c constraints pin without adding, non-versions are skipped', async () => {
+  const r = await generateSbom(await openDirTree(fixture('requirements-includes')));
+  assert.deepEqual(
+    r.components.map((c) => c.purl),
+    [
+      'pkg:pypi/attrs@23.2.0',
+      'pkg:pypi/flask@3.0.2',
+      'pkg:pypi/pytest@8.0.0',
+      'pkg:pypi/requests@2.31.0',
+      'pkg:pypi/torch@2.1.0',
+    ],
+  );
+  assert.deepEqual(
+    r.warnings.map((w) => w.message),
+    ['requirements.txt: include "../../../outside-the-tree.txt" is outside the scanned tree; not followed'],
+  );
+});
+
+test('requirements.txt: include chains stop at a bounded depth with a warning', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'vouch-req-depth-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, 'requirements.txt'), '-r r1.txt\n');
+  for (let i = 1; i <= 8; i++)
+    writeFileSync(join(root, `r${i}.txt`), `-r r${i + 1}.txt\npkg${i}==1.0.${i}\n`);
+  const r = await generateSbom(await openDirTree(root));
+  assert.deepEqual(
+    r.components.map((c) => c.name),
+    ['pkg1', 'pkg2', 'pkg3', 'pkg4', 'pkg5'],
+  );
+  assert.ok(r.warnings.some((w) => w.message.includes('nested deeper than 5')));
+});
