@@ -39,6 +39,25 @@ function stripComments(xml: string): string {
   return xml.replace(/<!--[\s\S]*?-->/g, '');
 }
 
+/**
+ * A concrete version for a Maven version requirement (maven.apache.org/pom.html "Dependency Version
+ * Requirement Specification"): a plain version is itself; a range `[1.0,2.0)`, `[1.5]` or `(,1.0]` is
+ * not a version, and Maven picks the highest match from the repository, which a POM alone cannot tell.
+ * The range's inclusive bound (lower first) is a version that satisfies it, the one mature scanners
+ * report; a range with no inclusive bound gives undefined. Only the first of several sets is read.
+ */
+export function versionInRange(spec: string): string | undefined {
+  const s = spec.trim();
+  if (!/^[[(]/.test(s)) return s;
+  const m = /^([[(])\s*([^,\])]*?)\s*(?:,\s*([^\])]*?)\s*)?([\])])/.exec(s);
+  if (!m) return undefined;
+  const [, open, lower, upper, close] = m;
+  if (open === '[' && lower) return lower;
+  if (upper === undefined && open === '[' && close === ']') return lower || undefined;
+  if (close === ']' && upper) return upper;
+  return undefined;
+}
+
 export const mavenPomCataloger: Cataloger = {
   name: 'java-pom-cataloger',
   matches: (path) => baseName(path) === 'pom.xml',
@@ -79,6 +98,13 @@ export const mavenPomCataloger: Cataloger = {
         warnings.push(`${input.path}: ${g}:${a} has no resolvable version (parent POM or BOM); not listed`);
         continue;
       }
+      const version = versionInRange(v);
+      if (version === undefined) {
+        warnings.push(`${input.path}: ${g}:${a} version range ${v} has no inclusive bound; not listed`);
+        continue;
+      }
+      if (version !== v)
+        warnings.push(`${input.path}: ${g}:${a} version range ${v} is listed at its bound ${version}`);
       const s = tag(block, 'scope');
       const scope: Scope =
         s === 'test'
@@ -86,7 +112,7 @@ export const mavenPomCataloger: Cataloger = {
           : s === 'provided' || tag(block, 'optional') === 'true'
             ? 'optional'
             : 'required';
-      out.push({ name: `${g}:${a}`, version: v, purl: mavenPurl(g, a, v), scope });
+      out.push({ name: `${g}:${a}`, version, purl: mavenPurl(g, a, version), scope });
     }
     return { components: out, warnings };
   },

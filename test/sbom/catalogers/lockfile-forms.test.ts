@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gemfileLockCataloger } from '../../../src/sbom/catalogers/gemfile-lock.js';
 import { goModCataloger } from '../../../src/sbom/catalogers/go-mod.js';
+import { mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
@@ -118,4 +119,15 @@ test('requirements.txt: include chains stop at a bounded depth with a warning', 
     ['pkg1', 'pkg2', 'pkg3', 'pkg4', 'pkg5'],
   );
   assert.ok(r.warnings.some((w) => w.message.includes('nested deeper than 5')));
+});
+
+test('pom.xml: a version range is listed at its inclusive bound, never as the range text', () => {
+  const r = catalogFixture(mavenPomCataloger, 'maven-ranges/pom.xml');
+  assert.deepEqual(purls(r), [
+    'pkg:maven/commons-io/commons-io@2.15.1',
+    'pkg:maven/junit/junit@4.13.2',
+    'pkg:maven/org.eclipse.jetty/jetty-server@9.4.35.v20201120',
+    'pkg:maven/org.slf4j/slf4j-api@2.0.9',
+  ]);
+  assert.ok(r.warnings.some((w) => w.includes('guava version range (30.0,) has no inclusive bound')));
 });
