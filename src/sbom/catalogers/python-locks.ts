@@ -37,6 +37,17 @@ function linkByName(drafts: Array<ComponentDraft & { depNames: string[] }>): Com
   }));
 }
 
+/**
+ * Poetry 1.x marks dev packages with `category = "dev"`; Poetry 2.x dropped `category` for
+ * `groups = ["main", "dev", ...]`, where only `main` is the runtime group.
+ */
+function poetryScope(p: Record<string, unknown>): Scope {
+  const groups = Array.isArray(p['groups']) ? p['groups'].filter((g) => typeof g === 'string') : undefined;
+  if (groups && groups.length > 0 && !groups.includes('main')) return 'dev';
+  if (p['category'] === 'dev') return 'dev';
+  return p['optional'] === true ? 'optional' : 'required';
+}
+
 export const poetryLockCataloger: Cataloger = {
   name: 'python-poetry-lock-cataloger',
   matches: (path) => baseName(path) === 'poetry.lock',
@@ -48,7 +59,7 @@ export const poetryLockCataloger: Cataloger = {
       if (!name || !version)
         throw new VouchError('INPUT_MALFORMED', `${input.path}: [[package]] without name/version`);
       const files = Array.isArray(p['files']) ? p['files'].filter(isTomlTable) : [];
-      const scope: Scope = p['category'] === 'dev' ? 'dev' : p['optional'] === true ? 'optional' : 'required';
+      const scope = poetryScope(p);
       const deps = isTomlTable(p['dependencies']) ? Object.keys(p['dependencies']) : [];
       return {
         name,

@@ -11,6 +11,7 @@ import { mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
+import { poetryLockCataloger } from '../../../src/sbom/catalogers/python-locks.js';
 import { yarnLockCataloger } from '../../../src/sbom/catalogers/yarn-lock.js';
 import { catalogFixture, catalogText, fixture, purls } from '../fixtures.js';
 
@@ -130,4 +131,28 @@ test('pom.xml: a version range is listed at its inclusive bound, never as the ra
     'pkg:maven/org.slf4j/slf4j-api@2.0.9',
   ]);
   assert.ok(r.warnings.some((w) => w.includes('guava version range (30.0,) has no inclusive bound')));
+});
+
+test('Python METADATA: lower-case field names are read, a repeated Version line is not concatenated', async () => {
+  const r = await generateSbom(await openDirTree(fixture('python-metadata-forms')));
+  assert.deepEqual(
+    r.components.map((c) => [c.purl, c.version]),
+    [
+      ['pkg:pypi/odd-case@1.0', '1.0'],
+      ['pkg:pypi/repeated@2.0', '2.0'],
+    ],
+  );
+});
+
+test('poetry 2.x: packages only in non-main groups are dev, main ones required', () => {
+  const r = catalogFixture(poetryLockCataloger, 'poetry-2/poetry.lock');
+  assert.deepEqual(
+    r.components.map((c) => [c.name, c.scope]),
+    [
+      ['certifi', 'required'],
+      ['iniconfig', 'dev'],
+      ['pytest', 'dev'],
+      ['urllib3', 'required'],
+    ],
+  );
 });
