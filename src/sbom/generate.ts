@@ -8,7 +8,8 @@ import { type Limits, withLimits } from '../limits.js';
 import { comparePackageJson } from './catalogers/npm-package-lock.js';
 import { type CatalogInput, type Cataloger, allCatalogers } from './catalogers/index.js';
 import { baseName, dirName, text } from './catalogers/cataloger.js';
-import type { FileTree, ImageIdentity, TreeFile } from './file-tree.js';
+import { sniffCataloger } from './catalogers/sniff.js';
+import type { FileCandidate, FileTree, ImageIdentity, TreeFile } from './file-tree.js';
 import { type Component, type ComponentDraft, ComponentSet, type OsInfo } from './model.js';
 import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.js';
 import { hasCredentials, redactCredentials, redactPurl } from './redact.js';
@@ -39,6 +40,28 @@ export interface SbomResult {
   /** Sorted by purl, deduplicated, edges resolved. */
   components: Component[];
   warnings: SbomWarning[];
+}
+
+/**
+ * A tree of one file whose name no cataloger knows (`vouch sbom prod.lock`, `deps.txt`): its content
+ * decides. Unrecognised content is a warning naming the file.
+ */
+async function catalogByContent(
+  tree: FileTree,
+  maxBytes: number,
+  warnings: SbomWarning[],
+  run: (file: TreeFile, cataloger: Cataloger) => boolean,
+): Promise<void> {
+  for await (const file of tree.files(() => true, { maxBytes, onWarning: (w) => warnings.push(w) })) {
+    const cataloger = sniffCataloger(file.path, file.bytes);
+    if (cataloger) run(file, cataloger);
+    else
+      warnings.push({
+        path: file.path,
+        message:
+          'not a file vouch catalogs: neither its name nor its content is a known lockfile or package database',
+      });
+  }
 }
 
 /** Rounds of `wants` (each may walk the tree once more): the include depth vouch follows. */
@@ -135,6 +158,12 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
       const location = file.layer ? { path: file.path, layer: file.layer } : { path: file.path };
       for (const d of r.components) set.add(withoutCredentials(d), cataloger.name, location);
       for (const w of r.warnings) warnings.push({ path: file.path, message: redactCredentials(w) });
+      // A file a cataloger recognised that names nothing is said so, never a silent gap.
+      if (r.components.length === 0 && r.warnings.length === 0 && !cataloger.quietWhenEmpty)
+        warnings.push({
+          path: file.path,
+          message: `${cataloger.name} recognised this file but found no packages in it`,
+        });
       return true;
     } catch (caught) {
       const e = caught instanceof VouchError ? redactedError(caught) : caught;
@@ -159,10 +188,19 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   const isOsRelease = (p: string): boolean => (OS_RELEASE_PATHS as readonly string[]).includes(p);
   const isManifest = (p: string): boolean => baseName(p) === 'package.json' && !p.includes('node_modules/');
 
-  const files = tree.files(
-    (c) => isOsRelease(c.path) || isManifest(c.path) || matching(c.path, c.mode, c.size).length > 0,
-    { maxBytes: limits.catalogFileMaxBytes, onWarning: (w) => warnings.push(w) },
-  );
+  // Counted so that one named file nothing matched by name (`vouch sbom prod.lock`) can be sniffed.
+  let offered = 0;
+  let matched = 0;
+  const want = (c: FileCandidate): boolean => {
+    offered++;
+    const hit = isOsRelease(c.path) || isManifest(c.path) || matching(c.path, c.mode, c.size).length > 0;
+    if (hit) matched++;
+    return hit;
+  };
+  const files = tree.files(want, {
+    maxBytes: limits.catalogFileMaxBytes,
+    onWarning: (w) => warnings.push(w),
+  });
   for await (const file of files) {
     if (isOsRelease(file.path)) osReleases.set(file.path, file);
     if (isManifest(file.path)) manifests.set(dirName(file.path), { path: file.path, bytes: file.bytes });
@@ -183,6 +221,10 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   await readWanted(tree, deferred, companions, limits.catalogFileMaxBytes, warnings);
   for (const { file, cataloger } of deferred) run(file, cataloger);
 
+  if (tree.singleFile === true && offered === 1 && matched === 0 && options.catalogers === undefined) {
+    await catalogByContent(tree, limits.catalogFileMaxBytes, warnings, run);
+  }
+
   for (const lock of npmLocks) {
     const manifest = manifests.get(dirName(lock.path));
     if (!manifest) continue;
@@ -195,11 +237,23 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
     }
   }
 
+  warnings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Last, after the file warnings that explain it.
+  if (set.size === 0) {
+    warnings.push({
+      path: '.',
+      message:
+        matched === 0
+          ? `no packages found: ${tree.description} holds no file vouch catalogs (lockfiles, package databases, archives, binaries)`
+          : `no packages found in ${tree.description}: the files vouch recognised listed none (see the warnings above)`,
+    });
+  }
+
   return {
     source: tree.description,
     ...(options.image ? { image: options.image } : {}),
     ...(os ? { os } : {}),
     components: set.toSortedArray(),
-    warnings: warnings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    warnings,
   };
 }

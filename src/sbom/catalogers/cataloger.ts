@@ -39,6 +39,8 @@ export interface Cataloger {
   wants?(input: CatalogInput, companion: (path: string) => Uint8Array | undefined): string[];
   /** Base names of files other catalogers match that `wants` may name (kept in memory after the walk). */
   readonly companionNames?: readonly string[];
+  /** Matches files most of which are not its format (every executable): an empty result is no news. */
+  readonly quietWhenEmpty?: boolean;
   /** Cheap path test; may look at mode/size to pick executables. */
   matches(path: string, mode: number | undefined, size: number): boolean;
   /** @throws INPUT_MALFORMED (naming file and line), UNSUPPORTED, INPUT_TOO_LARGE */

@@ -82,6 +82,7 @@ export function readGoBuildInfo(b: Uint8Array): GoBuildInfo | 'pre-1.18' | undef
 
 export const goBinaryCataloger: Cataloger = {
   name: 'go-module-binary-cataloger',
+  quietWhenEmpty: true,
   // Executables only (any x bit); their bytes are then checked for an executable format magic.
   matches: (_path, mode, size) => mode !== undefined && (mode & 0o111) !== 0 && size > 1024,
   catalog(input): CatalogResult {

@@ -141,6 +141,8 @@ function goMinor(source: string): [number, number] | undefined {
 export const goSumCataloger: Cataloger = {
   name: 'go-module-file-cataloger',
   matches: (path) => baseName(path) === 'go.sum',
+  // Empty by design for go >= 1.17 (see below); go.mod then speaks for the module.
+  quietWhenEmpty: true,
   companionNames: ['go.mod'],
   wants: (input) => [goModBeside(input.path)],
   catalog(input, ctx): CatalogResult {

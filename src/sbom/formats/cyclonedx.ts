@@ -100,6 +100,15 @@ function withoutSerial(result: SbomResult, opts: CycloneDxOptions): Record<strin
       timestamp: isoSeconds(opts.now),
       tools: { components: [{ type: 'application', name: 'vouch', version: VERSION }] },
       component: root,
+      // Warnings travel with the document: a reader of the SBOM alone can tell it may be incomplete.
+      ...(result.warnings.length > 0
+        ? {
+            properties: result.warnings.map((w) => ({
+              name: 'vouch:warning',
+              value: `${w.path}: ${w.message}`,
+            })),
+          }
+        : {}),
     },
     components,
     dependencies: deps,

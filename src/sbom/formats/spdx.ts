@@ -120,7 +120,14 @@ function withoutNamespace(result: SbomResult, opts: DocumentOptions): Record<str
     SPDXID: 'SPDXRef-DOCUMENT',
     name,
     documentNamespace: '',
-    creationInfo: { created: isoSeconds(opts.now), creators: [`Tool: vouch-${VERSION}`] },
+    creationInfo: {
+      created: isoSeconds(opts.now),
+      creators: [`Tool: vouch-${VERSION}`],
+      // Warnings travel with the document: a reader of the SBOM alone can tell it may be incomplete.
+      ...(result.warnings.length > 0
+        ? { comment: result.warnings.map((w) => `vouch:warning ${w.path}: ${w.message}`).join('\n') }
+        : {}),
+    },
     packages,
     relationships,
   };

@@ -41,6 +41,7 @@ export async function openDirTree(path: string, opts: DirTreeOptions = {}): Prom
   const nodeModules = opts.nodeModules ?? 'auto';
   return {
     description: `dir:${path}`,
+    ...(st.isDirectory() ? {} : { singleFile: true }),
     files: st.isDirectory()
       ? (want, o) => walkDir(root, nodeModules, want, o)
       : (want, o) => singleFile(root, st.size, st.mode, want, o),

@@ -1,0 +1,63 @@
+// "No silent empty result": a tree or file that yields no packages says why, on the result's warnings
+// (printed on stderr by the CLI) and inside the SBOM documents themselves.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { generateSbom, openDirTree, toCycloneDx, toSpdx } from '../../src/sbom/index.js';
+import { fixture, schemaErrors } from './fixtures.js';
+
+const now = new Date(0);
+
+test('a directory where nothing lists a package is a warning, carried in CycloneDX and SPDX', async () => {
+  const r = await generateSbom(await openDirTree(fixture('no-packages')));
+  assert.deepEqual(r.components, []);
+  const messages = r.warnings.map((w) => `${w.path}: ${w.message}`);
+  assert.deepEqual(messages, [
+    'requirements.txt: python-requirements-cataloger recognised this file but found no packages in it',
+    `.: no packages found in dir:${fixture('no-packages')}: the files vouch recognised listed none (see the warnings above)`,
+  ]);
+  const cdx = toCycloneDx(r, { now });
+  assert.deepEqual(schemaErrors('cdx16', cdx), []);
+  const props = (cdx['metadata'] as { properties?: Array<{ name: string; value: string }> }).properties ?? [];
+  assert.deepEqual(
+    props.map((p) => p.value),
+    messages,
+  );
+  assert.ok(props.every((p) => p.name === 'vouch:warning'));
+  const spdx = toSpdx(r, { now });
+  assert.deepEqual(schemaErrors('spdx23', spdx), []);
+  assert.match(
+    String((spdx['creationInfo'] as { comment?: string }).comment),
+    /vouch:warning \.: no packages found/,
+  );
+});
+
+test('an empty directory says that no file was one vouch catalogs', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'vouch-empty-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, 'notes.txt'), 'nothing here\n');
+  const r = await generateSbom(await openDirTree(root));
+  assert.equal(r.warnings.length, 1);
+  assert.match(r.warnings[0]?.message ?? '', /holds no file vouch catalogs/);
+});
+
+test('one file under a name no cataloger knows is read by its content', async () => {
+  const r = await generateSbom(await openDirTree(fixture('renamed-lockfile', 'prod.lock')));
+  assert.equal(r.components.length, 10);
+  assert.deepEqual(r.components[0]?.locations, [{ path: 'prod.lock' }]);
+  assert.deepEqual(r.warnings, []);
+});
+
+test('one file that is no known format is a warning naming it, not an empty SBOM', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'vouch-unknown-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, 'deps.lock'), 'these are not the packages you are looking for\n');
+  const r = await generateSbom(await openDirTree(join(root, 'deps.lock')));
+  assert.deepEqual(
+    r.warnings.map((w) => w.path),
+    ['deps.lock', '.'],
+  );
+  assert.match(r.warnings[0]?.message ?? '', /not a file vouch catalogs/);
+});
