@@ -1,5 +1,6 @@
 /** Every cataloger vouch runs, in a fixed order (the order only affects which `foundBy` comes first). */
 import { apkCataloger } from './apk.js';
+import { bunLockCataloger, bunLockbCataloger } from './bun-lock.js';
 import { cargoLockCataloger } from './cargo-lock.js';
 import type { Cataloger } from './cataloger.js';
 import { composerLockCataloger } from './composer-lock.js';
@@ -31,6 +32,8 @@ export const allCatalogers: readonly Cataloger[] = [
   npmPackageLockCataloger,
   yarnLockCataloger,
   pnpmLockCataloger,
+  bunLockCataloger,
+  bunLockbCataloger,
   npmInstalledCataloger,
   pythonInstalledCataloger,
   poetryLockCataloger,

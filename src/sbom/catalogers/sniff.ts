@@ -3,6 +3,7 @@
  * or a lockfile saved under another name. Only the first few KB are looked at; each test is a marker
  * the format's own tool always writes, so a file is never read by a cataloger of another format.
  */
+import { bunLockCataloger } from './bun-lock.js';
 import { cargoLockCataloger } from './cargo-lock.js';
 import { type Cataloger, text } from './cataloger.js';
 import { composerLockCataloger } from './composer-lock.js';
@@ -27,6 +28,12 @@ export function sniffCataloger(_path: string, bytes: Uint8Array): Cataloger | un
   const head = text(bytes.subarray(0, HEAD_CHARS));
   const t = head.trimStart();
   if (t.startsWith('{')) {
+    if (
+      /"lockfileVersion"\s*:/.test(head) &&
+      /"workspaces"\s*:/.test(head) &&
+      !/"packages"\s*:\s*\{\s*""\s*:/.test(head)
+    )
+      return bunLockCataloger;
     if (/"lockfileVersion"\s*:/.test(head)) return npmPackageLockCataloger;
     if (/"_meta"\s*:/.test(head) && /"pipfile-spec"/.test(head)) return pipfileLockCataloger;
     if (/"content-hash"\s*:/.test(head) && /"packages"\s*:/.test(head)) return composerLockCataloger;

@@ -21,7 +21,13 @@ export interface DirTreeOptions {
 
 /** Version-control metadata holds no packages, and can be huge. */
 const ALWAYS_SKIPPED = new Set(['.git', '.hg', '.svn']);
-const NODE_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
+const NODE_LOCKFILES = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+];
 
 function isInside(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);

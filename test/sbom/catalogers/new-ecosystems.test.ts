@@ -1,0 +1,44 @@
+// Catalogers for formats added after the first set: bun, pdm, mix, pubspec, Python archives.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bunLockCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
+import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
+import type { CatalogResult } from '../../../src/sbom/index.js';
+import { catalogFixture, fixture, purls } from '../fixtures.js';
+
+function find(r: CatalogResult, name: string) {
+  const c = r.components.find((x) => x.name === name);
+  assert.ok(c, `missing ${name}`);
+  return c;
+}
+
+test('bun.lock: registry, git and workspace packages, nested copies, JSONC trailing commas', () => {
+  const r = catalogFixture(bunLockCataloger, 'bun/bun.lock');
+  assert.deepEqual(purls(r), [
+    'pkg:npm/%40fx/a@0.2.0',
+    'pkg:npm/debug@4.3.4',
+    'pkg:npm/is-number@7.0.0',
+    'pkg:npm/is-positive@97edff6',
+    'pkg:npm/ms@2.0.0',
+    'pkg:npm/ms@2.1.2',
+  ]);
+  assert.equal(find(r, '@fx/a').origin, 'workspace');
+});
+
+test('bun.lock: edges resolve nested copies first (the workspace gets ms@2.0.0, debug the hoisted ms@2.1.2)', () => {
+  const r = catalogFixture(bunLockCataloger, 'bun/bun.lock');
+  assert.deepEqual(find(r, 'debug').dependsOn, ['pkg:npm/ms@2.1.2']);
+  assert.deepEqual(find(r, '@fx/a').dependsOn, ['pkg:npm/ms@2.0.0']);
+});
+
+test('bun.lock: devDependencies-only packages are dev, the rest required', () => {
+  const r = catalogFixture(bunLockCataloger, 'bun/bun.lock');
+  assert.equal(find(r, 'is-number').scope, 'dev');
+  assert.equal(find(r, 'debug').scope, 'required');
+});
+
+test('bun.lockb alone is a warning that says how to write the text lockfile', async () => {
+  const r = await generateSbom(await openDirTree(fixture('bun-binary')));
+  assert.deepEqual(r.components, []);
+  assert.match(r.warnings[0]?.message ?? '', /binary lockfile: run `bun install --save-text-lockfile`/);
+});
