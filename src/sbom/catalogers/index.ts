@@ -13,6 +13,7 @@ import { javaArchiveCataloger } from './java-archive.js';
 import { gradleLockCataloger, mavenPomCataloger } from './java-build-files.js';
 import { npmInstalledCataloger } from './npm-installed.js';
 import { npmPackageLockCataloger } from './npm-package-lock.js';
+import { pdmLockCataloger } from './pdm-lock.js';
 import { pnpmLockCataloger } from './pnpm-lock.js';
 import { pythonInstalledCataloger } from './python-installed.js';
 import {
@@ -38,6 +39,7 @@ export const allCatalogers: readonly Cataloger[] = [
   pythonInstalledCataloger,
   poetryLockCataloger,
   uvLockCataloger,
+  pdmLockCataloger,
   pipfileLockCataloger,
   requirementsTxtCataloger,
   goModCataloger,

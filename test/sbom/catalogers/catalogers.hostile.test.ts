@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { VouchError } from '../../../src/errors.js';
 import { apkCataloger } from '../../../src/sbom/catalogers/apk.js';
+import { bunLockCataloger, bunLockbCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
 import { cargoLockCataloger } from '../../../src/sbom/catalogers/cargo-lock.js';
 import { composerLockCataloger } from '../../../src/sbom/catalogers/composer-lock.js';
 import { dotnetDepsCataloger, nugetLockCataloger } from '../../../src/sbom/catalogers/dotnet.js';
@@ -19,6 +20,7 @@ import { javaArchiveCataloger } from '../../../src/sbom/catalogers/java-archive.
 import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
 import { npmInstalledCataloger } from '../../../src/sbom/catalogers/npm-installed.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
+import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
 import { pythonInstalledCataloger } from '../../../src/sbom/catalogers/python-installed.js';
 import {
@@ -40,6 +42,8 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
   [npmPackageLockCataloger, ['package-lock.json', 'npm-v3/package-lock.json']],
   [yarnLockCataloger, ['yarn.lock', 'yarn-berry/yarn.lock']],
   [pnpmLockCataloger, ['pnpm-lock.yaml', 'pnpm-v9/pnpm-lock.yaml']],
+  [bunLockCataloger, ['bun.lock', 'bun/bun.lock']],
+  [bunLockbCataloger, ['bun.lockb', 'bun-binary/bun.lockb']],
   [
     npmInstalledCataloger,
     ['node_modules/debug/package.json', 'node-modules/node_modules/debug/package.json'],
@@ -50,6 +54,7 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
   ],
   [poetryLockCataloger, ['poetry.lock', 'poetry/poetry.lock']],
   [uvLockCataloger, ['uv.lock', 'uv/uv.lock']],
+  [pdmLockCataloger, ['pdm.lock', 'pdm/pdm.lock']],
   [pipfileLockCataloger, ['Pipfile.lock', 'pipenv/Pipfile.lock']],
   [requirementsTxtCataloger, ['requirements.txt', 'requirements/requirements.txt']],
   [goModCataloger, ['go.mod', 'go/go.mod']],

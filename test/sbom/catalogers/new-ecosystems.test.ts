@@ -42,3 +42,25 @@ test('bun.lockb alone is a warning that says how to write the text lockfile', as
   assert.deepEqual(r.components, []);
   assert.match(r.warnings[0]?.message ?? '', /binary lockfile: run `bun install --save-text-lockfile`/);
 });
+
+test('pdm.lock: packages once each (extras merged by purl), groups give scope, edges by PEP 508 name', async () => {
+  const r = await generateSbom(await openDirTree(fixture('pdm')));
+  assert.deepEqual(
+    r.components.map((c) => [c.purl, c.scope]),
+    [
+      ['pkg:pypi/certifi@2024.8.30', 'required'],
+      ['pkg:pypi/mylib@0.1.0', 'required'],
+      ['pkg:pypi/pysocks@1.7.1', 'required'],
+      ['pkg:pypi/pytest@8.3.3', 'dev'],
+      ['pkg:pypi/requests@2.32.3', 'required'],
+      ['pkg:pypi/urllib3@2.2.3', 'required'],
+    ],
+  );
+  const requests = r.components.find((c) => c.name === 'requests');
+  assert.deepEqual(requests?.dependsOn, [
+    'pkg:pypi/certifi@2024.8.30',
+    'pkg:pypi/pysocks@1.7.1',
+    'pkg:pypi/urllib3@2.2.3',
+  ]);
+  assert.equal(r.components.find((c) => c.name === 'mylib')?.origin, 'local');
+});
