@@ -71,6 +71,11 @@ export function simplePurl(
   return build(type, undefined, name, version);
 }
 
+/** A package from a VCS and no registry: `pkg:generic/name@<commit>?vcs_url=...`. @throws INPUT_MALFORMED */
+export function vcsPurl(name: string, commit: string, vcsUrl: string): string {
+  return build('generic', undefined, name, commit, { vcs_url: vcsUrl });
+}
+
 /**
  * OS packages: `pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12`. The namespace is the
  * distribution's os-release ID (the vendor), the distro qualifier `<ID>-<VERSION_ID>`.

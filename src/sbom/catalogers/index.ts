@@ -11,6 +11,7 @@ import { goBinaryCataloger } from './go-binary.js';
 import { goModCataloger, goSumCataloger } from './go-mod.js';
 import { javaArchiveCataloger } from './java-archive.js';
 import { gradleLockCataloger, mavenPomCataloger } from './java-build-files.js';
+import { mixLockCataloger } from './mix-lock.js';
 import { npmInstalledCataloger } from './npm-installed.js';
 import { npmPackageLockCataloger } from './npm-package-lock.js';
 import { pdmLockCataloger } from './pdm-lock.js';
@@ -48,6 +49,7 @@ export const allCatalogers: readonly Cataloger[] = [
   cargoLockCataloger,
   gemfileLockCataloger,
   composerLockCataloger,
+  mixLockCataloger,
   nugetLockCataloger,
   dotnetDepsCataloger,
   javaArchiveCataloger,

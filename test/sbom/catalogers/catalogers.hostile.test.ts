@@ -18,6 +18,7 @@ import { goModCataloger, goSumCataloger } from '../../../src/sbom/catalogers/go-
 import { listZip, readZipEntry } from '../../../src/sbom/catalogers/jar-zip.js';
 import { javaArchiveCataloger } from '../../../src/sbom/catalogers/java-archive.js';
 import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
+import { mixLockCataloger } from '../../../src/sbom/catalogers/mix-lock.js';
 import { npmInstalledCataloger } from '../../../src/sbom/catalogers/npm-installed.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
@@ -63,6 +64,7 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
   [cargoLockCataloger, ['Cargo.lock', 'cargo/Cargo.lock']],
   [gemfileLockCataloger, ['Gemfile.lock', 'ruby/Gemfile.lock']],
   [composerLockCataloger, ['composer.lock', 'composer/composer.lock']],
+  [mixLockCataloger, ['mix.lock', 'mix/mix.lock']],
   [nugetLockCataloger, ['packages.lock.json', 'dotnet/packages.lock.json']],
   [dotnetDepsCataloger, ['a.deps.json', 'dotnet/StartupDiagnostics.deps.json']],
   [javaArchiveCataloger, ['app.jar', 'java/fat-app-1.0.0.jar']],

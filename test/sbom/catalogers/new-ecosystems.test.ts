@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bunLockCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
+import { mixLockCataloger } from '../../../src/sbom/catalogers/mix-lock.js';
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import type { CatalogResult } from '../../../src/sbom/index.js';
-import { catalogFixture, fixture, purls } from '../fixtures.js';
+import { catalogFixture, catalogText, fixture, purls } from '../fixtures.js';
 
 function find(r: CatalogResult, name: string) {
   const c = r.components.find((x) => x.name === name);
@@ -63,4 +64,30 @@ test('pdm.lock: packages once each (extras merged by purl), groups give scope, e
     'pkg:pypi/urllib3@2.2.3',
   ]);
   assert.equal(r.components.find((c) => c.name === 'mylib')?.origin, 'local');
+});
+
+test('mix.lock: Hex packages with their outer checksum and edges, git dependencies by commit', () => {
+  const r = catalogFixture(mixLockCataloger, 'mix/mix.lock');
+  assert.deepEqual(purls(r), [
+    'pkg:generic/heroicons@88ab3a0d790e6a47404cba02800a6b25d2afae50?vcs_url=https%3A%2F%2Fgithub.com%2Ftailwindlabs%2Fheroicons.git',
+    'pkg:hex/castore@1.0.5',
+    'pkg:hex/jason@1.4.1',
+    'pkg:hex/mime@2.0.5',
+    'pkg:hex/phoenix@1.7.10',
+    'pkg:hex/plug@1.15.3',
+  ]);
+  assert.deepEqual(find(r, 'phoenix').dependsOn, [
+    'pkg:hex/castore@1.0.5',
+    'pkg:hex/jason@1.4.1',
+    'pkg:hex/plug@1.15.3',
+  ]);
+  assert.deepEqual(find(r, 'mime').hashes, [
+    { alg: 'SHA-256', content: 'da0d64a365c45bc9935cc5c8a7fc5e49a0e0f9932a761c55d6c52b142780a05c' },
+  ]);
+});
+
+test('mix.lock: code in the lockfile is not evaluated, it is INPUT_MALFORMED', () => {
+  assert.throws(() => catalogText(mixLockCataloger, 'mix.lock', '%{"x": System.cmd("rm", ["-rf", "/"])}'), {
+    code: 'INPUT_MALFORMED',
+  });
 });
