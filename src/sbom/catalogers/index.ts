@@ -16,6 +16,7 @@ import { npmInstalledCataloger } from './npm-installed.js';
 import { npmPackageLockCataloger } from './npm-package-lock.js';
 import { pdmLockCataloger } from './pdm-lock.js';
 import { pnpmLockCataloger } from './pnpm-lock.js';
+import { pubspecLockCataloger } from './pubspec-lock.js';
 import { pythonInstalledCataloger } from './python-installed.js';
 import {
   pipfileLockCataloger,
@@ -50,6 +51,7 @@ export const allCatalogers: readonly Cataloger[] = [
   gemfileLockCataloger,
   composerLockCataloger,
   mixLockCataloger,
+  pubspecLockCataloger,
   nugetLockCataloger,
   dotnetDepsCataloger,
   javaArchiveCataloger,

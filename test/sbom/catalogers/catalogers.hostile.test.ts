@@ -23,6 +23,7 @@ import { npmInstalledCataloger } from '../../../src/sbom/catalogers/npm-installe
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
+import { pubspecLockCataloger } from '../../../src/sbom/catalogers/pubspec-lock.js';
 import { pythonInstalledCataloger } from '../../../src/sbom/catalogers/python-installed.js';
 import {
   pipfileLockCataloger,
@@ -65,6 +66,7 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
   [gemfileLockCataloger, ['Gemfile.lock', 'ruby/Gemfile.lock']],
   [composerLockCataloger, ['composer.lock', 'composer/composer.lock']],
   [mixLockCataloger, ['mix.lock', 'mix/mix.lock']],
+  [pubspecLockCataloger, ['pubspec.lock', 'pubspec/pubspec.lock']],
   [nugetLockCataloger, ['packages.lock.json', 'dotnet/packages.lock.json']],
   [dotnetDepsCataloger, ['a.deps.json', 'dotnet/StartupDiagnostics.deps.json']],
   [javaArchiveCataloger, ['app.jar', 'java/fat-app-1.0.0.jar']],

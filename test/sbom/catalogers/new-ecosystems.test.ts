@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bunLockCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
 import { mixLockCataloger } from '../../../src/sbom/catalogers/mix-lock.js';
+import { pubspecLockCataloger } from '../../../src/sbom/catalogers/pubspec-lock.js';
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import type { CatalogResult } from '../../../src/sbom/index.js';
 import { catalogFixture, catalogText, fixture, purls } from '../fixtures.js';
@@ -90,4 +91,18 @@ test('mix.lock: code in the lockfile is not evaluated, it is INPUT_MALFORMED', (
   assert.throws(() => catalogText(mixLockCataloger, 'mix.lock', '%{"x": System.cmd("rm", ["-rf", "/"])}'), {
     code: 'INPUT_MALFORMED',
   });
+});
+
+test('pubspec.lock: hosted and git packages, path packages local, sdk packages not listed, direct dev is dev', () => {
+  const r = catalogFixture(pubspecLockCataloger, 'pubspec/pubspec.lock');
+  assert.deepEqual(
+    r.components.map((c) => [c.purl, c.scope ?? 'required', c.origin ?? '-']),
+    [
+      ['pkg:pub/async@2.11.0', 'required', '-'],
+      ['pkg:pub/http@1.2.2', 'required', '-'],
+      ['pkg:pub/lints@4.0.0', 'dev', '-'],
+      ['pkg:pub/my_fork@0.3.1', 'required', '-'],
+      ['pkg:pub/shared_utils@1.0.0', 'required', 'local'],
+    ],
+  );
 });
