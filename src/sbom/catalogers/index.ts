@@ -17,6 +17,7 @@ import { npmPackageLockCataloger } from './npm-package-lock.js';
 import { pdmLockCataloger } from './pdm-lock.js';
 import { pnpmLockCataloger } from './pnpm-lock.js';
 import { pubspecLockCataloger } from './pubspec-lock.js';
+import { pythonArchiveCataloger } from './python-archive.js';
 import { pythonInstalledCataloger } from './python-installed.js';
 import {
   pipfileLockCataloger,
@@ -39,6 +40,7 @@ export const allCatalogers: readonly Cataloger[] = [
   bunLockbCataloger,
   npmInstalledCataloger,
   pythonInstalledCataloger,
+  pythonArchiveCataloger,
   poetryLockCataloger,
   uvLockCataloger,
   pdmLockCataloger,

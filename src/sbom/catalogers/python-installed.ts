@@ -24,24 +24,30 @@ function headerFields(raw: ReadonlyMap<string, string>): Map<string, string> {
   return out;
 }
 
+/** The distribution a core metadata file (METADATA, PKG-INFO) describes. */
+export function catalogCoreMetadata(source: string, path: string): CatalogResult {
+  const [p] = parseParagraphs(source, { stopAtBody: true });
+  const fields = p ? headerFields(p.fields) : new Map<string, string>();
+  const name = fields.get('name');
+  const version = fields.get('version');
+  if (!p || !name || !version) return { components: [], warnings: [`${path}: no Name/Version`] };
+  const expr = fields.get('license-expression');
+  const lic = fields.get('license');
+  const license = expr ?? (lic && /^[A-Za-z0-9.+-]{2,40}$/.test(lic) ? lic : undefined);
+  const draft: ComponentDraft = {
+    name,
+    version,
+    purl: pypiPurl(name, version),
+    ...(license ? { license } : {}),
+  };
+  return { components: [draft], warnings: [] };
+}
+
 export const pythonInstalledCataloger: Cataloger = {
   name: 'python-installed-package-cataloger',
-  matches: (path) => METADATA.test(path),
+  // `*.egg-info` may also be a single PKG-INFO-format file (distutils' install_egg_info).
+  matches: (path) => METADATA.test(path) || /(?:^|\/)[^/]+\.egg-info$/.test(path),
   catalog(input): CatalogResult {
-    const [p] = parseParagraphs(text(input.bytes), { stopAtBody: true });
-    const fields = p ? headerFields(p.fields) : new Map<string, string>();
-    const name = fields.get('name');
-    const version = fields.get('version');
-    if (!p || !name || !version) return { components: [], warnings: [`${input.path}: no Name/Version`] };
-    const expr = fields.get('license-expression');
-    const lic = fields.get('license');
-    const license = expr ?? (lic && /^[A-Za-z0-9.+-]{2,40}$/.test(lic) ? lic : undefined);
-    const draft: ComponentDraft = {
-      name,
-      version,
-      purl: pypiPurl(name, version),
-      ...(license ? { license } : {}),
-    };
-    return { components: [draft], warnings: [] };
+    return catalogCoreMetadata(text(input.bytes), input.path);
   },
 };

@@ -24,6 +24,7 @@ import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-packag
 import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
 import { pubspecLockCataloger } from '../../../src/sbom/catalogers/pubspec-lock.js';
+import { pythonArchiveCataloger } from '../../../src/sbom/catalogers/python-archive.js';
 import { pythonInstalledCataloger } from '../../../src/sbom/catalogers/python-installed.js';
 import {
   pipfileLockCataloger,
@@ -36,7 +37,7 @@ import { yarnLockCataloger } from '../../../src/sbom/catalogers/yarn-lock.js';
 import { type Cataloger, allCatalogers } from '../../../src/sbom/index.js';
 import { fixture } from '../fixtures.js';
 
-const INPUT_CODES = new Set(['INPUT_MALFORMED', 'UNSUPPORTED', 'INPUT_TOO_LARGE']);
+const INPUT_CODES = new Set(['INPUT_MALFORMED', 'UNSUPPORTED', 'INPUT_TOO_LARGE', 'UNSAFE_PATH']);
 
 // One real sample per cataloger (path as the tree would name it, fixture file), keyed by cataloger object:
 // the npm, yarn and pnpm catalogers share a name.
@@ -55,6 +56,10 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
     ['x.dist-info/METADATA', 'python-site/site-packages/six-1.17.0.dist-info/METADATA'],
   ],
   [poetryLockCataloger, ['poetry.lock', 'poetry/poetry.lock']],
+  [
+    pythonArchiveCataloger,
+    ['six-1.17.0-py2.py3-none-any.whl', 'python-archives/six-1.17.0-py2.py3-none-any.whl'],
+  ],
   [uvLockCataloger, ['uv.lock', 'uv/uv.lock']],
   [pdmLockCataloger, ['pdm.lock', 'pdm/pdm.lock']],
   [pipfileLockCataloger, ['Pipfile.lock', 'pipenv/Pipfile.lock']],
@@ -201,4 +206,28 @@ test('entry names with ../ are read as names only and never become paths', () =>
     r.components.map((c) => c.purl),
     ['pkg:maven/evil/evil@2.0'],
   );
+});
+
+test('a wheel whose metadata is a zip bomb is stopped at the metadata budget', () => {
+  const bomb = zip('x-1.0.dist-info/METADATA', Buffer.alloc(16 * 1024 * 1024), {
+    deflate: true,
+    declaredSize: 100,
+  });
+  assert.throws(
+    () =>
+      pythonArchiveCataloger.catalog({ path: 'x-1.0-py3-none-any.whl', bytes: bomb }, { maxBytes: 64 << 20 }),
+    { code: 'INPUT_TOO_LARGE' },
+  );
+});
+
+test('a wheel or egg with a path-traversal entry is UNSAFE_PATH', () => {
+  for (const [path, name] of [
+    ['evil-1.0-py3-none-any.whl', '../../evil-1.0.dist-info/METADATA'],
+    ['evil-1.0.egg', '/EGG-INFO/PKG-INFO'],
+  ] as const) {
+    const z = zip(name, Buffer.from('Name: evil\nVersion: 1.0\n'));
+    assert.throws(() => pythonArchiveCataloger.catalog({ path, bytes: z }, { maxBytes: 1 << 20 }), {
+      code: 'UNSAFE_PATH',
+    });
+  }
 });

@@ -106,3 +106,16 @@ test('pubspec.lock: hosted and git packages, path packages local, sdk packages n
     ],
   );
 });
+
+test('Python wheels, eggs and single-file .egg-info are read from their core metadata', async () => {
+  const r = await generateSbom(await openDirTree(fixture('python-archives')));
+  assert.deepEqual(
+    r.components.map((c) => [c.purl, c.locations[0]?.path, c.foundBy[0]]),
+    [
+      ['pkg:pypi/legacy-tool@0.9.2', 'legacy_tool-0.9.2-py3.11.egg', 'python-package-archive-cataloger'],
+      ['pkg:pypi/oldstyle@1.4', 'oldstyle-1.4.egg-info', 'python-installed-package-cataloger'],
+      ['pkg:pypi/six@1.17.0', 'six-1.17.0-py2.py3-none-any.whl', 'python-package-archive-cataloger'],
+    ],
+  );
+  assert.deepEqual(r.warnings, []);
+});
