@@ -4,7 +4,7 @@
  * emitted PEP 503-normalised.
  */
 import { VouchError } from '../../errors.js';
-import type { ComponentDraft, Hash, Scope } from '../model.js';
+import type { ComponentDraft, Hash, Origin, Scope } from '../model.js';
 import { isRecord, parseJsonFile, str } from '../parse-json.js';
 import { pep503, pypiPurl } from '../purl.js';
 import { isTomlTable, parseToml, tablesAt, tomlString } from '../toml-subset.js';
@@ -93,9 +93,18 @@ export const uvLockCataloger: Cataloger = {
       const name = tomlString(p['name']);
       const version = tomlString(p['version']);
       const source = isTomlTable(p['source']) ? p['source'] : {};
-      // The project itself and its workspace members are `editable`/`virtual`/`directory` sources.
-      if (!name || !version || 'editable' in source || 'virtual' in source || 'directory' in source)
-        return [];
+      if (!name || !version) return [];
+      // The project itself (`editable`/`virtual` at "."), its workspace members (other editable/virtual
+      // paths) and path dependencies (`directory`, `path`) are project code: listed, and marked.
+      const local = tomlString(source['editable']) ?? tomlString(source['virtual']);
+      const origin: Origin | undefined =
+        local !== undefined
+          ? local === '.'
+            ? 'root'
+            : 'workspace'
+          : 'directory' in source || 'path' in source
+            ? 'local'
+            : undefined;
       const sdist = isTomlTable(p['sdist']) ? tomlString(p['sdist']['hash']) : undefined;
       const deps = Array.isArray(p['dependencies']) ? p['dependencies'].filter(isTomlTable) : [];
       return [
@@ -104,7 +113,17 @@ export const uvLockCataloger: Cataloger = {
           version,
           purl: pypiPurl(name, version),
           hashes: sha256s(sdist ? [sdist] : []),
-          depNames: deps.flatMap((d) => (typeof d['name'] === 'string' ? [d['name']] : [])),
+          depNames: [
+            ...deps,
+            // A project's dev groups: `[package.dev-dependencies] dev = [{ name = ... }]`.
+            ...(isTomlTable(p['dev-dependencies'])
+              ? Object.values(p['dev-dependencies']).flatMap((g) =>
+                  Array.isArray(g) ? g.filter(isTomlTable) : [],
+                )
+              : []),
+          ].flatMap((d) => (typeof d['name'] === 'string' ? [d['name']] : [])),
+          ...(origin ? { origin } : {}),
+          ...(origin === 'root' ? { type: 'application' as const } : {}),
         },
       ];
     });

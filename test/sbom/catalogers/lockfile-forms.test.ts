@@ -11,7 +11,7 @@ import { mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
-import { poetryLockCataloger } from '../../../src/sbom/catalogers/python-locks.js';
+import { poetryLockCataloger, uvLockCataloger } from '../../../src/sbom/catalogers/python-locks.js';
 import { yarnLockCataloger } from '../../../src/sbom/catalogers/yarn-lock.js';
 import { catalogFixture, catalogText, fixture, purls } from '../fixtures.js';
 
@@ -155,4 +155,45 @@ test('poetry 2.x: packages only in non-main groups are dev, main ones required',
       ['urllib3', 'required'],
     ],
   );
+});
+
+test('uv.lock: the project and its workspace members are components marked root/workspace, with their edges', () => {
+  const lock = [
+    'version = 1',
+    'requires-python = ">=3.11"',
+    '',
+    '[manifest]',
+    'members = ["app", "lib"]',
+    '',
+    '[[package]]',
+    'name = "app"',
+    'version = "0.1.0"',
+    'source = { editable = "." }',
+    'dependencies = [{ name = "lib" }, { name = "six" }]',
+    '',
+    '[package.dev-dependencies]',
+    'dev = [{ name = "iniconfig" }]',
+    '',
+    '[[package]]',
+    'name = "lib"',
+    'version = "0.2.0"',
+    'source = { editable = "packages/lib" }',
+    '',
+    '[[package]]',
+    'name = "six"',
+    'version = "1.17.0"',
+    'source = { registry = "https://pypi.org/simple" }',
+    '',
+    '[[package]]',
+    'name = "iniconfig"',
+    'version = "2.0.0"',
+    'source = { registry = "https://pypi.org/simple" }',
+    '',
+  ].join('\n');
+  const r = catalogText(uvLockCataloger, 'uv.lock', lock);
+  const app = r.components.find((c) => c.name === 'app');
+  assert.equal(app?.origin, 'root');
+  assert.deepEqual(app?.dependsOn, ['pkg:pypi/lib@0.2.0', 'pkg:pypi/six@1.17.0', 'pkg:pypi/iniconfig@2.0.0']);
+  assert.equal(r.components.find((c) => c.name === 'lib')?.origin, 'workspace');
+  assert.equal(r.components.find((c) => c.name === 'six')?.origin, undefined);
 });
