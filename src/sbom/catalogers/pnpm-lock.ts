@@ -18,6 +18,7 @@ interface Pkg {
   deps: string[];
   flags: Record<string, unknown>;
   integrity?: string;
+  local?: boolean;
 }
 
 function stripPeers(v: string): string {
@@ -126,6 +127,7 @@ export const pnpmLockCataloger: Cataloger = {
         deps: snapshots ? [] : depsOf(raw, major),
         flags: raw,
         ...(integrity ? { integrity } : {}),
+        ...(local ? { local } : {}),
       });
     }
     if (snapshots) {
@@ -154,6 +156,7 @@ export const pnpmLockCataloger: Cataloger = {
           const x = purls.get(d);
           return x ? [x] : [];
         }),
+        ...(p.local ? { origin: 'local' as const } : {}),
       });
     }
     return { components, warnings };

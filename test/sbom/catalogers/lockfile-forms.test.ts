@@ -35,6 +35,7 @@ test('pnpm v5: a file:.. key is read from its name/version fields, registry and 
     'pkg:npm/is-positive@3.1.0',
     'pkg:npm/local-tools@0.3.0',
   ]);
+  assert.equal(r.components.find((c) => c.name === 'local-tools')?.origin, 'local');
   assert.deepEqual(r.components.find((c) => c.name === 'local-tools')?.dependsOn, [
     'pkg:npm/%40scope/bar@2.0.0',
   ]);
