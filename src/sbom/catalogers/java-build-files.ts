@@ -12,7 +12,10 @@ import { type CatalogResult, type Cataloger, baseName, text } from './cataloger.
 export const gradleLockCataloger: Cataloger = {
   name: 'java-gradle-lockfile-cataloger',
   matches: (path) =>
-    baseName(path) === 'gradle.lockfile' || /(?:^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path),
+    // `gradle.lockfile`, the buildscript's `buildscript-gradle.lockfile` (and `settings-gradle.lockfile`),
+    // and the Gradle 6 per-configuration `gradle/dependency-locks/*.lockfile`.
+    /^(?:[\w-]+-)?gradle\.lockfile$/.test(baseName(path)) ||
+    /(?:^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path),
   catalog(input): CatalogResult {
     const out: ComponentDraft[] = [];
     for (const raw of text(input.bytes).split(/\r?\n/)) {

@@ -1,5 +1,5 @@
 /**
- * pnpm-lock.yaml, lockfileVersion 5.x, 6.x and 9.x (pnpm.io/git#lockfiles; the format changed its
+ * pnpm-lock.yaml, lockfileVersion 3.x–5.x, 6.x and 9.x (pnpm.io/git#lockfiles; the format changed its
  * package keys twice): v5 `/name/1.0.0_peer`, v6 `/name@1.0.0(peer@2)`, v9 `name@1.0.0` with the
  * dependency graph moved to `snapshots`. Scope comes from `dev`/`optional` flags (v5/v6) or, in v9
  * which dropped them, from which importer section first reaches the package.
@@ -95,9 +95,10 @@ export const pnpmLockCataloger: Cataloger = {
       throw new VouchError('INPUT_MALFORMED', `${input.path}: a pnpm lockfile must be a mapping`);
     const lv = String(doc['lockfileVersion'] ?? '');
     const major = Number.parseInt(lv, 10);
-    if (!(major === 5 || major === 6 || major === 9)) {
+    // pnpm 3 and 4 wrote lockfileVersion 3.x/4.x with the same `/name/version` keys as 5.x.
+    if (!(major === 3 || major === 4 || major === 5 || major === 6 || major === 9)) {
       throw new VouchError('UNSUPPORTED', `unsupported lockfileVersion ${lv || 'missing'} in ${input.path}`, {
-        hint: 'vouch reads pnpm-lock.yaml lockfileVersion 5.x, 6.x and 9.x',
+        hint: 'vouch reads pnpm-lock.yaml lockfileVersion 3.x to 6.x and 9.x',
       });
     }
     const packages = isRecord(doc['packages']) ? doc['packages'] : {};

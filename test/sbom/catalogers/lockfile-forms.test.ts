@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gemfileLockCataloger } from '../../../src/sbom/catalogers/gemfile-lock.js';
 import { goModCataloger } from '../../../src/sbom/catalogers/go-mod.js';
-import { mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
+import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
@@ -197,4 +197,25 @@ test('uv.lock: the project and its workspace members are components marked root/
   assert.deepEqual(app?.dependsOn, ['pkg:pypi/lib@0.2.0', 'pkg:pypi/six@1.17.0', 'pkg:pypi/iniconfig@2.0.0']);
   assert.equal(r.components.find((c) => c.name === 'lib')?.origin, 'workspace');
   assert.equal(r.components.find((c) => c.name === 'six')?.origin, undefined);
+});
+
+test('pnpm lockfileVersion 3.x/4.x (pnpm 3 and 4) use the 5.x key form and are read', () => {
+  const lock = [
+    'lockfileVersion: 4.1',
+    'dependencies:',
+    '  ms: 2.1.2',
+    'packages:',
+    '  /ms/2.1.2:',
+    '    dev: false',
+    '    resolution:',
+    '      integrity: sha512-sGkPx+VjMtmA6MX27oA4FBFELFCZZ4S4XqeGOXCv68tT+jb3vk/RyaKWP0PTKyWtmLSM0b+adUTEvbs1PEaH2w==',
+    '',
+  ].join('\n');
+  assert.deepEqual(purls(catalogText(pnpmLockCataloger, 'pnpm-lock.yaml', lock)), ['pkg:npm/ms@2.1.2']);
+});
+
+test('Gradle buildscript and settings lockfiles are read like gradle.lockfile', () => {
+  for (const name of ['buildscript-gradle.lockfile', 'settings-gradle.lockfile', 'gradle.lockfile'])
+    assert.equal(gradleLockCataloger.matches(`app/${name}`, undefined, 100), true, name);
+  assert.equal(gradleLockCataloger.matches('app/other.lockfile', undefined, 100), false);
 });
