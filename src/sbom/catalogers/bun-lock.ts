@@ -11,6 +11,7 @@ import type { ComponentDraft, Scope } from '../model.js';
 import { isRecord, jsoncToJson, parseJsonFile, str } from '../parse-json.js';
 import { npmPurl } from '../purl.js';
 import { type CatalogResult, type Cataloger, baseName, dirName, text } from './cataloger.js';
+import { versionOfSource } from './npm-source.js';
 import { hashesFromIntegrity } from './sri.js';
 
 interface BunPackage {
@@ -51,17 +52,8 @@ function versionOf(
 ): { version: string; origin?: 'workspace' | 'local' } | undefined {
   if (spec.startsWith('workspace:')) return { version: '', origin: 'workspace' };
   if (/^(?:file|link|portal):/.test(spec)) return { version: '', origin: 'local' };
-  const hash = spec.lastIndexOf('#');
-  if (hash >= 0) {
-    const commit = spec.slice(hash + 1);
-    return /^[0-9a-f]{7,40}$/i.test(commit) ? { version: commit } : undefined;
-  }
-  if (/^https?:/.test(spec)) {
-    const base = name.slice(name.lastIndexOf('/') + 1);
-    const file = /\/([^/?#]+)\.(?:tgz|tar\.gz)(?:[?#]|$)/.exec(spec)?.[1];
-    return file?.startsWith(`${base}-`) ? { version: file.slice(base.length + 1) } : undefined;
-  }
-  return spec === '' ? undefined : { version: spec };
+  const version = spec === '' ? undefined : versionOfSource(name, spec);
+  return version ? { version } : undefined;
 }
 
 /** The install path's package names: `a/@s/b/c` -> [`a`, `@s/b`, `c`]. */

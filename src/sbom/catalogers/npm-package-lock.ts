@@ -9,6 +9,7 @@ import type { ComponentDraft, Origin, Scope } from '../model.js';
 import { isRecord, parseJsonFile, recordField, str } from '../parse-json.js';
 import { npmPurl } from '../purl.js';
 import { type CatalogInput, type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+import { versionOfSource } from './npm-source.js';
 import { hashesFromIntegrity } from './sri.js';
 
 const NM = 'node_modules/';
@@ -31,24 +32,10 @@ function depNames(e: Record<string, unknown>, where: string, withDev = false): s
   return names;
 }
 
-/**
- * A v1 `version` that is a source, not a version: `git+https://host/o/r.git#<commit>`,
- * `github:o/r#<commit>` or a tarball URL. The commit (or the tarball's `name-1.2.3.tgz` version) is what
- * identifies the code; the URL itself may carry credentials and is not a version.
- */
-function versionFromSource(name: string, version: string): string {
-  if (!/^(?:git\+|git:|github:|gitlab:|bitbucket:|https?:)/.test(version)) return version;
-  const commit = /#([0-9a-f]{7,40})$/i.exec(version)?.[1];
-  if (commit) return commit;
-  const base = name.slice(name.lastIndexOf('/') + 1);
-  const tarball = /\/([^/?#]+)\.(?:tgz|tar\.gz)(?:[?#]|$)/.exec(version)?.[1];
-  if (tarball?.startsWith(`${base}-`)) return tarball.slice(base.length + 1);
-  return version;
-}
-
 /** `npm:real-name@1.2.3` alias specs (v1 `version`) split into the real name and version. */
 function unalias(name: string, version: string): { name: string; version: string } {
-  if (!version.startsWith('npm:')) return { name, version: versionFromSource(name, version) };
+  // A v1 `version` may be a git or tarball source; a source naming no commit keeps its (redacted) text.
+  if (!version.startsWith('npm:')) return { name, version: versionOfSource(name, version) ?? version };
   const spec = version.slice(4);
   const at = spec.lastIndexOf('@');
   return at > 0 ? { name: spec.slice(0, at), version: spec.slice(at + 1) } : { name, version };

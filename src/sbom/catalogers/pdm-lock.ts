@@ -6,9 +6,10 @@
  */
 import { VouchError } from '../../errors.js';
 import type { ComponentDraft, Scope } from '../model.js';
-import { pep503, pypiPurl } from '../purl.js';
+import { pypiPurl } from '../purl.js';
 import { isTomlTable, parseToml, tablesAt, tomlString } from '../toml-subset.js';
 import { type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+import { linkByName } from './python-locks.js';
 import { hashFromHex } from './sri.js';
 
 /** The distribution name a PEP 508 requirement string starts with. */
@@ -59,15 +60,7 @@ export const pdmLockCataloger: Cataloger = {
         ...(local ? { origin: 'local' as const } : {}),
       });
     }
-    const byName = new Map<string, string>();
-    for (const d of drafts) if (!byName.has(pep503(d.name))) byName.set(pep503(d.name), d.purl);
-    const components = drafts.map(({ depNames, ...d }) => ({
-      ...d,
-      dependsOn: depNames.flatMap((n) => {
-        const p = byName.get(pep503(n));
-        return p ? [p] : [];
-      }),
-    }));
+    const components = linkByName(drafts);
     return { components, warnings: [] };
   },
 };

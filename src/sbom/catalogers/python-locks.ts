@@ -25,7 +25,7 @@ function sha256s(values: Iterable<string>): Hash[] {
 }
 
 /** Resolves name-only edges once every package of the lock is known. */
-function linkByName(drafts: Array<ComponentDraft & { depNames: string[] }>): ComponentDraft[] {
+export function linkByName(drafts: Array<ComponentDraft & { depNames: string[] }>): ComponentDraft[] {
   const byName = new Map<string, string>();
   for (const d of drafts) if (!byName.has(pep503(d.name))) byName.set(pep503(d.name), d.purl);
   return drafts.map(({ depNames, ...d }) => ({
