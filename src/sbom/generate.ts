@@ -203,7 +203,11 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   });
   for await (const file of files) {
     if (isOsRelease(file.path)) osReleases.set(file.path, file);
-    if (isManifest(file.path)) manifests.set(dirName(file.path), { path: file.path, bytes: file.bytes });
+    if (isManifest(file.path)) {
+      manifests.set(dirName(file.path), { path: file.path, bytes: file.bytes });
+      // Lockfiles that name workspaces by directory read their versions from these (`wants`).
+      companions.set(file.path, file.bytes);
+    }
     if (companionNames.has(baseName(file.path))) companions.set(file.path, file.bytes);
     for (const c of matching(file.path, file.mode, file.size)) {
       if (c.needsOs || c.wants) {

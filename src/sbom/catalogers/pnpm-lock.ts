@@ -9,6 +9,7 @@ import type { ComponentDraft, Scope } from '../model.js';
 import { isRecord, str } from '../parse-json.js';
 import { npmPurl } from '../purl.js';
 import { type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+import { manifestIdentity, manifestPath } from './package-manifest.js';
 import { hashesFromIntegrity } from './sri.js';
 import { parseLockfileYaml } from './yaml-lockfile.js';
 
@@ -86,10 +87,85 @@ function depsOf(entry: Record<string, unknown>, major: number): string[] {
   return out;
 }
 
+/**
+ * Each importer (workspace directory) and its declared dependencies: v6+ `importers`, or for a
+ * single-project v5 lockfile the top-level sections as importer `.`.
+ */
+function importersOf(doc: Record<string, unknown>): Array<[string, Record<string, unknown>]> {
+  if (isRecord(doc['importers']))
+    return Object.entries(doc['importers']).filter((e): e is [string, Record<string, unknown>] =>
+      isRecord(e[1]),
+    );
+  return [['.', doc]];
+}
+
+/** The project and workspace members, named by the package.json in each importer directory. */
+function importerComponents(
+  lockPath: string,
+  doc: Record<string, unknown>,
+  major: number,
+  purlOf: (id: string) => string | undefined,
+  companion: (path: string) => Uint8Array | undefined,
+): ComponentDraft[] {
+  const named = new Map<string, { name: string; version: string; purl: string }>();
+  for (const [dir] of importersOf(doc)) {
+    const path = manifestPath(lockPath, dir);
+    const id = path ? manifestIdentity(companion(path)) : undefined;
+    if (id) named.set(dir, { ...id, purl: npmPurl(id.name, id.version) });
+  }
+  const out: ComponentDraft[] = [];
+  for (const [dir, imp] of importersOf(doc)) {
+    const me = named.get(dir);
+    if (!me) continue;
+    const dependsOn: string[] = [];
+    for (const section of ['dependencies', 'optionalDependencies', 'devDependencies']) {
+      for (const [n, spec] of Object.entries(isRecord(imp[section]) ? imp[section] : {})) {
+        const ref = isRecord(spec) ? str(spec['version']) : str(spec);
+        if (!ref) continue;
+        // `link:../b` is another importer: the workspace member it names.
+        const target = ref.startsWith('link:') ? named.get(joinDir(dir, ref.slice(5))) : undefined;
+        const p = target?.purl ?? purlOf(refToId(n, ref, major) ?? '');
+        if (p) dependsOn.push(p);
+      }
+    }
+    out.push({
+      name: me.name,
+      version: me.version,
+      purl: me.purl,
+      dependsOn,
+      origin: dir === '.' ? 'root' : 'workspace',
+      ...(dir === '.' ? { type: 'application' as const } : {}),
+    });
+  }
+  return out;
+}
+
+/** An importer directory joined with a relative link (`packages/a` + `../b` -> `packages/b`). */
+function joinDir(dir: string, rel: string): string {
+  const parts = dir === '.' ? [] : dir.split('/');
+  for (const seg of rel.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.length === 0 ? '.' : parts.join('/');
+}
+
 export const pnpmLockCataloger: Cataloger = {
   name: 'javascript-lock-cataloger',
   matches: (path) => baseName(path) === 'pnpm-lock.yaml',
-  catalog(input): CatalogResult {
+  wants(input) {
+    let doc: unknown;
+    try {
+      doc = parseLockfileYaml(text(input.bytes), input.path);
+    } catch (e) {
+      // The catalog step reports the bad lockfile; asking for nothing here is enough.
+      if (e instanceof VouchError) return [];
+      throw e;
+    }
+    if (!isRecord(doc)) return [];
+    return importersOf(doc).flatMap(([dir]) => manifestPath(input.path, dir) ?? []);
+  },
+  catalog(input, ctx): CatalogResult {
     const doc = parseLockfileYaml(text(input.bytes), input.path);
     if (!isRecord(doc))
       throw new VouchError('INPUT_MALFORMED', `${input.path}: a pnpm lockfile must be a mapping`);
@@ -160,6 +236,15 @@ export const pnpmLockCataloger: Cataloger = {
         ...(p.local ? { origin: 'local' as const } : {}),
       });
     }
+    components.push(
+      ...importerComponents(
+        input.path,
+        doc,
+        major,
+        (id) => purls.get(id),
+        ctx.companion ?? (() => undefined),
+      ),
+    );
     return { components, warnings };
   },
 };

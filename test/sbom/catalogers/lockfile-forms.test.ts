@@ -219,3 +219,14 @@ test('Gradle buildscript and settings lockfiles are read like gradle.lockfile', 
     assert.equal(gradleLockCataloger.matches(`app/${name}`, undefined, 100), true, name);
   assert.equal(gradleLockCataloger.matches('app/other.lockfile', undefined, 100), false);
 });
+
+test('pnpm importers: the project and workspace members are components from their package.json, linked', async () => {
+  const r = await generateSbom(await openDirTree(fixture('pnpm-workspace')));
+  const by = (name: string) => r.components.find((c) => c.name === name);
+  assert.equal(by('pnpm-ws-root')?.origin, 'root');
+  assert.deepEqual(by('pnpm-ws-root')?.dependsOn, ['pkg:npm/is-number@7.0.0']);
+  assert.equal(by('@ws/a')?.origin, 'workspace');
+  assert.deepEqual(by('@ws/a')?.dependsOn, ['pkg:npm/ms@2.1.3']);
+  assert.deepEqual(by('@ws/b')?.dependsOn, ['pkg:npm/%40ws/a@0.1.0']);
+  assert.equal(by('is-number')?.scope, 'dev');
+});

@@ -54,6 +54,13 @@ const EDGES: Array<[format: string, dir: string, from: string, to: string, lockf
     'file:..: registry.npmjs.org/@scope/bar/2.0.0',
   ],
   ['pnpm 6', 'pnpm-v6', 'pkg:npm/debug@4.3.4', 'pkg:npm/ms@2.1.2', '/debug@4.3.4: dependencies ms: 2.1.2'],
+  [
+    'pnpm importers',
+    'pnpm-workspace',
+    'pkg:npm/%40ws/b@0.2.0',
+    'pkg:npm/%40ws/a@0.1.0',
+    'packages/b: @ws/a link:../a',
+  ],
   ['pnpm 9', 'pnpm-v9', 'pkg:npm/debug@4.3.4', 'pkg:npm/ms@2.1.2', 'snapshots debug@4.3.4: ms: 2.1.2'],
   [
     'bun.lock',
