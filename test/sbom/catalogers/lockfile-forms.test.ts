@@ -230,3 +230,16 @@ test('pnpm importers: the project and workspace members are components from thei
   assert.deepEqual(by('@ws/b')?.dependsOn, ['pkg:npm/%40ws/a@0.1.0']);
   assert.equal(by('is-number')?.scope, 'dev');
 });
+
+test('yarn berry: the workspace:. entry is the project, named by its package.json, with its direct edges', async () => {
+  const r = await generateSbom(await openDirTree(fixture('yarn-berry')));
+  const root = r.components.find((c) => c.origin === 'root');
+  assert.equal(root?.purl, 'pkg:npm/vouch-fixture-npm@1.0.0');
+  assert.deepEqual(root?.dependsOn, [
+    'pkg:npm/%40sindresorhus/is@4.6.0',
+    'pkg:npm/debug@4.3.4',
+    'pkg:npm/is-number@7.0.0',
+    'pkg:npm/left-pad@1.3.0',
+    'pkg:npm/string-width@4.2.3',
+  ]);
+});

@@ -45,6 +45,13 @@ const EDGES: Array<[format: string, dir: string, from: string, to: string, lockf
     'pkg:npm/ms@2.1.2',
     'debug@npm:4.3.4: dependencies ms: "npm:2.1.2"',
   ],
+  [
+    'yarn berry workspace',
+    'yarn-berry',
+    'pkg:npm/vouch-fixture-npm@1.0.0',
+    'pkg:npm/debug@4.3.4',
+    'vouch-fixture-npm@workspace:.: debug',
+  ],
   ['pnpm 5', 'pnpm-v5', 'pkg:npm/debug@4.3.4', 'pkg:npm/ms@2.1.2', '/debug/4.3.4: dependencies ms: 2.1.2'],
   [
     'pnpm 5 keys',
