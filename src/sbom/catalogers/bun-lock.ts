@@ -12,6 +12,7 @@ import { isRecord, jsoncToJson, parseJsonFile, str } from '../parse-json.js';
 import { npmPurl } from '../purl.js';
 import { type CatalogResult, type Cataloger, baseName, dirName, text } from './cataloger.js';
 import { versionOfSource } from './npm-source.js';
+import { manifestIdentity, manifestPath } from './package-manifest.js';
 import { hashesFromIntegrity } from './sri.js';
 
 interface BunPackage {
@@ -21,7 +22,7 @@ interface BunPackage {
   purl: string;
   deps: Map<string, string>;
   integrity?: string;
-  origin?: 'workspace' | 'local';
+  origin?: 'root' | 'workspace' | 'local';
 }
 
 /** Own entries only: a key like `__proto__` is data here, never a prototype lookup. */
@@ -73,7 +74,21 @@ function keyNames(key: string): string[] {
 export const bunLockCataloger: Cataloger = {
   name: 'javascript-lock-cataloger',
   matches: (path) => baseName(path) === 'bun.lock',
-  catalog(input): CatalogResult {
+  // Workspaces are named by directory; their package.json gives a version bun.lock leaves out.
+  wants(input) {
+    let doc: unknown;
+    try {
+      doc = parseJsonFile(jsoncToJson(text(input.bytes)), input.path);
+    } catch (e) {
+      // The catalog step reports the bad lockfile; asking for nothing here is enough.
+      if (e instanceof VouchError) return [];
+      throw e;
+    }
+    return isRecord(doc)
+      ? entries(doc['workspaces']).flatMap(([dir]) => manifestPath(input.path, dir) ?? [])
+      : [];
+  },
+  catalog(input, ctx): CatalogResult {
     const doc = parseJsonFile(jsoncToJson(text(input.bytes)), input.path);
     if (!isRecord(doc))
       throw new VouchError('INPUT_MALFORMED', `${input.path}: a bun.lock must be a JSON object`);
@@ -89,12 +104,17 @@ export const bunLockCataloger: Cataloger = {
     }
     const warnings: string[] = [];
     const byKey = new Map<string, BunPackage>();
+    // Workspace members by name: bun.lock may omit a version, which the member's package.json then gives.
     const workspaceVersions = new Map<string, string>();
-    for (const [, ws] of entries(doc['workspaces'])) {
+    let root: { name: string; version: string; info: Record<string, unknown> } | undefined;
+    for (const [dir, ws] of entries(doc['workspaces'])) {
       if (!isRecord(ws)) continue;
-      const n = str(ws['name']);
-      const v = str(ws['version']);
+      const path = manifestPath(input.path, dir);
+      const manifest = path ? manifestIdentity(ctx.companion?.(path)) : undefined;
+      const n = str(ws['name']) ?? manifest?.name;
+      const v = str(ws['version']) ?? manifest?.version;
       if (n && v) workspaceVersions.set(n, v);
+      if (dir === '' && n && v) root = { name: n, version: v, info: ws };
     }
     for (const [key, raw] of entries(doc['packages'])) {
       if (!Array.isArray(raw) || typeof raw[0] !== 'string')
@@ -116,7 +136,7 @@ export const bunLockCataloger: Cataloger = {
           ? entries(doc['workspaces']).find(([path]) => path === ident.spec.slice('workspace:'.length))?.[1]
           : raw.find((x, i) => i > 0 && isRecord(x));
       const version = v.origin === 'workspace' ? (workspaceVersions.get(ident.name) ?? '') : v.version;
-      if (version === '' && v.origin === 'local') continue; // project code from a path, with no version to name
+      if (version === '') continue; // project code (a path, or a member with no version) names no version
       const integrity = raw.find((x, i) => i > 0 && typeof x === 'string' && /^sha\d+-/.test(x));
       byKey.set(key, {
         key,
@@ -126,6 +146,22 @@ export const bunLockCataloger: Cataloger = {
         deps: depMap(info, ['dependencies', 'optionalDependencies', 'peerDependencies']),
         ...(typeof integrity === 'string' ? { integrity } : {}),
         ...(v.origin ? { origin: v.origin } : {}),
+      });
+    }
+    if (root) {
+      // The project itself; its packages are at the top of the install tree (key '').
+      byKey.set('', {
+        key: '',
+        name: root.name,
+        version: root.version,
+        purl: npmPurl(root.name, root.version),
+        deps: depMap(root.info, [
+          'dependencies',
+          'optionalDependencies',
+          'peerDependencies',
+          'devDependencies',
+        ]),
+        origin: 'root',
       });
     }
     // Node-style lookup: `parent/dep` first, then each ancestor's level, then the top.
@@ -153,6 +189,7 @@ export const bunLockCataloger: Cataloger = {
         hashes: hashesFromIntegrity(p.integrity),
         dependsOn,
         ...(p.origin ? { origin: p.origin } : {}),
+        ...(p.origin === 'root' ? { type: 'application' as const } : {}),
       });
     }
     return { components, warnings };

@@ -39,6 +39,18 @@ test('bun.lock: devDependencies-only packages are dev, the rest required', () =>
   assert.equal(find(r, 'debug').scope, 'required');
 });
 
+test('bun.lock: the root workspace is the project (named and versioned by its package.json), with its edges', async () => {
+  const r = await generateSbom(await openDirTree(fixture('bun')));
+  const root = r.components.find((c) => c.origin === 'root');
+  assert.equal(root?.purl, 'pkg:npm/bun-fixture@3.1.0');
+  assert.deepEqual(root?.dependsOn, [
+    'pkg:npm/%40fx/a@0.2.0',
+    'pkg:npm/debug@4.3.4',
+    'pkg:npm/is-number@7.0.0',
+    'pkg:npm/is-positive@97edff6',
+  ]);
+});
+
 test('bun.lockb alone is a warning that says how to write the text lockfile', async () => {
   const r = await generateSbom(await openDirTree(fixture('bun-binary')));
   assert.deepEqual(r.components, []);
