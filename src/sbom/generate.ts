@@ -210,9 +210,9 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
     }
     if (companionNames.has(baseName(file.path))) companions.set(file.path, file.bytes);
     for (const c of matching(file.path, file.mode, file.size)) {
-      if (c.needsOs || c.wants) {
+      if (c.needsOs || c.wants || c.afterWalk) {
         deferred.push({ file, cataloger: c });
-        if (c.wants) companions.set(file.path, file.bytes);
+        if (c.wants || c.afterWalk) companions.set(file.path, file.bytes);
       } else if (run(file, c) && baseName(file.path) === 'package-lock.json') {
         npmLocks.push({ path: file.path, bytes: file.bytes });
       }

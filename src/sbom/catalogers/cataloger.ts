@@ -37,6 +37,12 @@ export interface Cataloger {
    * `companion` answers for those already read. A cataloger with `wants` runs after the walk.
    */
   wants?(input: CatalogInput, companion: (path: string) => Uint8Array | undefined): string[];
+  /**
+   * Runs after the walk, with every file matched by an `afterWalk` (or `wants`) cataloger available
+   * through `companion`: for formats where one file names others that the walk reads anyway
+   * (an installed package.json and the installed packages it depends on).
+   */
+  readonly afterWalk?: boolean;
   /** Base names of files other catalogers match that `wants` may name (kept in memory after the walk). */
   readonly companionNames?: readonly string[];
   /** Matches files most of which are not its format (every executable): an empty result is no news. */

@@ -70,6 +70,13 @@ const EDGES: Array<[format: string, dir: string, from: string, to: string, lockf
   ],
   ['pnpm 9', 'pnpm-v9', 'pkg:npm/debug@4.3.4', 'pkg:npm/ms@2.1.2', 'snapshots debug@4.3.4: ms: 2.1.2'],
   [
+    'installed node_modules',
+    'node-modules',
+    'pkg:npm/debug@4.3.4',
+    'pkg:npm/ms@2.1.2',
+    'node_modules/debug/package.json: dependencies ms',
+  ],
+  [
     'bun.lock',
     'bun',
     'pkg:npm/%40fx/a@0.2.0',
