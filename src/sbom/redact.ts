@@ -46,6 +46,9 @@ export function hasCredentials(text: string): boolean {
  * percent-encode `@` and `:`, so the check runs on the decoded parts.
  */
 export function redactPurl(purl: string): string {
+  // Fast path: a credential needs a `scheme://` or a `name=value`, which a purl can only hold as
+  // literal text or percent-encoded (`%3A%2F%2F`, `%3D`); most purls have neither.
+  if (!purl.includes('://') && !purl.includes('=') && !/%3A%2F%2F|%3D/i.test(purl)) return purl;
   let decoded: string;
   try {
     decoded = decodeURIComponent(purl);

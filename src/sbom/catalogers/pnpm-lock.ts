@@ -153,17 +153,22 @@ function joinDir(dir: string, rel: string): string {
 export const pnpmLockCataloger: Cataloger = {
   name: 'javascript-lock-cataloger',
   matches: (path) => baseName(path) === 'pnpm-lock.yaml',
+  // The importer directories, read from the text (not a second YAML parse): each `importers:` key is a
+  // two-space-indented `dir:` line. A lockfile without `importers` is one project, at `.`.
   wants(input) {
-    let doc: unknown;
-    try {
-      doc = parseLockfileYaml(text(input.bytes), input.path);
-    } catch (e) {
-      // The catalog step reports the bad lockfile; asking for nothing here is enough.
-      if (e instanceof VouchError) return [];
-      throw e;
+    const source = text(input.bytes);
+    const m = /^importers:[ \t]*\r?$/m.exec(source);
+    const dirs: string[] = [];
+    if (!m) dirs.push('.');
+    else {
+      for (const line of source.slice(m.index + m[0].length).split('\n')) {
+        if (line.trim() === '') continue;
+        if (!line.startsWith(' ')) break;
+        const k = /^ {2}(['"]?)([^'"\s][^'"]*?)\1:\s*$/.exec(line);
+        if (k?.[2]) dirs.push(k[2]);
+      }
     }
-    if (!isRecord(doc)) return [];
-    return importersOf(doc).flatMap(([dir]) => manifestPath(input.path, dir) ?? []);
+    return dirs.flatMap((dir) => manifestPath(input.path, dir) ?? []);
   },
   catalog(input, ctx): CatalogResult {
     const doc = parseLockfileYaml(text(input.bytes), input.path);
