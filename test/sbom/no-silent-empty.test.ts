@@ -1,11 +1,12 @@
 // "No silent empty result": a tree or file that yields no packages says why, on the result's warnings
 // (printed on stderr by the CLI) and inside the SBOM documents themselves.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateSbom, openDirTree, toCycloneDx, toSpdx } from '../../src/sbom/index.js';
+import { sniffCataloger } from '../../src/sbom/catalogers/sniff.js';
+import { allCatalogers, generateSbom, openDirTree, toCycloneDx, toSpdx } from '../../src/sbom/index.js';
 import { fixture, schemaErrors } from './fixtures.js';
 
 const now = new Date(0);
@@ -60,4 +61,36 @@ test('one file that is no known format is a warning naming it, not an empty SBOM
     ['deps.lock', '.'],
   );
   assert.match(r.warnings[0]?.message ?? '', /not a file vouch catalogs/);
+});
+
+test('content sniffing picks, for every lockfile fixture, the cataloger its real name would', () => {
+  const files = [
+    'npm-v3/package-lock.json',
+    'npm-v1/package-lock.json',
+    'yarn-classic/yarn.lock',
+    'yarn-berry/yarn.lock',
+    'pnpm-v5/pnpm-lock.yaml',
+    'pnpm-v9/pnpm-lock.yaml',
+    'bun/bun.lock',
+    'poetry/poetry.lock',
+    'uv/uv.lock',
+    'pdm/pdm.lock',
+    'pipenv/Pipfile.lock',
+    'requirements/requirements.txt',
+    'go/go.mod',
+    'cargo/Cargo.lock',
+    'ruby/Gemfile.lock',
+    'composer/composer.lock',
+    'dotnet/packages.lock.json',
+    'dotnet/StartupDiagnostics.deps.json',
+    'mix/mix.lock',
+    'pubspec/pubspec.lock',
+    'gradle/gradle.lockfile',
+    'maven/pom.xml',
+  ];
+  for (const rel of files) {
+    const byName = allCatalogers.find((c) => c.matches(rel.slice(rel.indexOf('/') + 1), undefined, 1));
+    assert.ok(byName, rel);
+    assert.equal(sniffCataloger('renamed', readFileSync(fixture(rel))), byName, rel);
+  }
 });
