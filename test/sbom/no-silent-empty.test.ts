@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sniffCataloger } from '../../src/sbom/catalogers/sniff.js';
-import { allCatalogers, generateSbom, openDirTree, toCycloneDx, toSpdx } from '../../src/sbom/index.js';
+import {
+  allCatalogers,
+  generateSbom,
+  openDirTree,
+  singleFileTree,
+  toCycloneDx,
+  toSpdx,
+} from '../../src/sbom/index.js';
 import { fixture, schemaErrors } from './fixtures.js';
 
 const now = new Date(0);
@@ -93,4 +100,16 @@ test('content sniffing picks, for every lockfile fixture, the cataloger its real
     assert.ok(byName, rel);
     assert.equal(sniffCataloger('renamed', readFileSync(fixture(rel))), byName, rel);
   }
+});
+
+test('bytes already in hand (stdin) are cataloged like a file on disk, by name or by content', async () => {
+  const bytes = readFileSync(fixture('renamed-lockfile', 'prod.lock'));
+  const r = await generateSbom(singleFileTree('-', bytes, 'stdin'));
+  assert.equal(r.components.length, 10);
+  assert.deepEqual(r.warnings, []);
+  const named = await generateSbom(singleFileTree('some/dir/go.mod', Buffer.from('module m\n\ngo 1.22.1\n')));
+  assert.deepEqual(
+    named.components.map((c) => c.purl),
+    ['pkg:golang/stdlib@v1.22.1'],
+  );
 });
