@@ -66,7 +66,8 @@ function refToId(depName: string, ref: string, major: number): string | undefine
   // A full key (`/foo/1.0.0`, `registry.npmjs.org/foo/1.0.0`, `github.com/o/r/<commit>`).
   if (r.startsWith('/') || (major < 9 && /^[^/@]+\.[^/@]+\//.test(r))) {
     const p = parseKey(r, major);
-    return p ? `${p.name}@${p.version}` : undefined;
+    // A key the version's grammar cannot split (a v6 `github.com/o/r/<commit>`) is its own id.
+    return p ? `${p.name}@${p.version}` : r.replace(/^\//, '');
   }
   // v9 aliases reference the real package as `real@1.2.3`.
   const at = r.indexOf('@', 1);
@@ -198,12 +199,13 @@ export const pnpmLockCataloger: Cataloger = {
         warnings.push(`${input.path}: local package "${key}" names no name and version; not listed`);
         continue;
       }
-      if (!p && !local)
+      // A key the grammar cannot split is fine when the entry names itself (git and tarball packages).
+      if (!p && !local && (!name || !version))
         throw new VouchError('INPUT_MALFORMED', `${input.path}: cannot read package key "${key}"`);
       if (!name || !version) continue;
       const res = isRecord(raw['resolution']) ? raw['resolution'] : {};
       const integrity = str(res['integrity']);
-      byId.set(p ? `${p.name}@${p.version}` : key, {
+      byId.set(p ? `${p.name}@${p.version}` : key.replace(/^\//, ''), {
         name,
         version,
         deps: snapshots ? [] : depsOf(raw, major),

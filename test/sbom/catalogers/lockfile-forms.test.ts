@@ -243,3 +243,28 @@ test('yarn berry: the workspace:. entry is the project, named by its package.jso
     'pkg:npm/string-width@4.2.3',
   ]);
 });
+
+test('pnpm v6: a git-host key that is not name@version is read from its name/version fields, with edges', () => {
+  const lock = [
+    "lockfileVersion: '6.0'",
+    'dependencies:',
+    '  is-positive:',
+    '    specifier: github:kevva/is-positive',
+    '    version: github.com/kevva/is-positive/97edff6f525f192a3f83cea1944765f769ae2678',
+    'packages:',
+    '  github.com/kevva/is-positive/97edff6f525f192a3f83cea1944765f769ae2678:',
+    '    resolution: {tarball: https://codeload.github.com/kevva/is-positive/tar.gz/97edff6f525f192a3f83cea1944765f769ae2678}',
+    '    name: is-positive',
+    '    version: 3.1.0',
+    '    dependencies:',
+    '      ms: 2.1.3',
+    '    dev: false',
+    '  /ms@2.1.3:',
+    '    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}',
+    '    dev: false',
+    '',
+  ].join('\n');
+  const r = catalogText(pnpmLockCataloger, 'pnpm-lock.yaml', lock);
+  assert.deepEqual(purls(r), ['pkg:npm/is-positive@3.1.0', 'pkg:npm/ms@2.1.3']);
+  assert.deepEqual(r.components.find((c) => c.name === 'is-positive')?.dependsOn, ['pkg:npm/ms@2.1.3']);
+});
