@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { composerLockCataloger } from '../../../src/sbom/catalogers/composer-lock.js';
 import { gemfileLockCataloger } from '../../../src/sbom/catalogers/gemfile-lock.js';
 import { goModCataloger } from '../../../src/sbom/catalogers/go-mod.js';
 import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
@@ -267,4 +268,14 @@ test('pnpm v6: a git-host key that is not name@version is read from its name/ver
   const r = catalogText(pnpmLockCataloger, 'pnpm-lock.yaml', lock);
   assert.deepEqual(purls(r), ['pkg:npm/is-positive@3.1.0', 'pkg:npm/ms@2.1.3']);
   assert.deepEqual(r.components.find((c) => c.name === 'is-positive')?.dependsOn, ['pkg:npm/ms@2.1.3']);
+});
+
+test('composer.lock: "packages-dev": null (Composer 1.x) is an empty section, not a malformed file', () => {
+  const lock = JSON.stringify({
+    packages: [{ name: 'monolog/monolog', version: '1.27.1' }],
+    'packages-dev': null,
+  });
+  assert.deepEqual(purls(catalogText(composerLockCataloger, 'composer.lock', lock)), [
+    'pkg:composer/monolog/monolog@1.27.1',
+  ]);
 });
