@@ -165,6 +165,8 @@ const PINNED_VERSION = /^v?[0-9][0-9A-Za-z.!+_-]*$/;
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)$/;
 /** pip's nesting has no limit; ours does, against include cycles and deep chains. */
 const INCLUDE_DEPTH_MAX = 5;
+/** Files one requirements file may pull in, all levels together: a hostile file cannot fan out. */
+const INCLUDE_FILES_MAX = 64;
 
 interface RequirementLine {
   name: string;
@@ -230,6 +232,12 @@ function walkIncludes(root: CatalogInput, companion: (path: string) => Uint8Arra
           continue;
         }
         if (seen.has(target)) continue;
+        if (seen.size > INCLUDE_FILES_MAX) {
+          walk.warnings.push(
+            `${f.path}: more than ${INCLUDE_FILES_MAX} included files; the rest are not followed`,
+          );
+          return walk;
+        }
         seen.add(target);
         if (depth + 1 > INCLUDE_DEPTH_MAX) {
           walk.warnings.push(

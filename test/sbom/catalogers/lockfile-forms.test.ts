@@ -12,7 +12,11 @@ import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalo
 import { generateSbom, openDirTree } from '../../../src/sbom/index.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
-import { poetryLockCataloger, uvLockCataloger } from '../../../src/sbom/catalogers/python-locks.js';
+import {
+  poetryLockCataloger,
+  requirementsTxtCataloger,
+  uvLockCataloger,
+} from '../../../src/sbom/catalogers/python-locks.js';
 import { yarnLockCataloger } from '../../../src/sbom/catalogers/yarn-lock.js';
 import { catalogFixture, catalogText, fixture, purls } from '../fixtures.js';
 
@@ -278,4 +282,15 @@ test('composer.lock: "packages-dev": null (Composer 1.x) is an empty section, no
   assert.deepEqual(purls(catalogText(composerLockCataloger, 'composer.lock', lock)), [
     'pkg:composer/monolog/monolog@1.27.1',
   ]);
+});
+
+test('requirements.txt: a file naming thousands of includes is cut off at a bounded count, with a warning', () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `-r inc-${i}.txt`).join('\n');
+  const r = requirementsTxtCataloger.wants?.(
+    { path: 'requirements.txt', bytes: Buffer.from(lines) },
+    () => undefined,
+  );
+  assert.ok(r !== undefined && r.length <= 65, `asked for ${r?.length} files`);
+  const result = catalogText(requirementsTxtCataloger, 'requirements.txt', lines);
+  assert.ok(result.warnings.some((w) => w.includes('more than 64 included files')));
 });
