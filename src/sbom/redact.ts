@@ -11,10 +11,12 @@ import { PackageURL } from 'packageurl-js';
 export const REDACTED = 'REDACTED';
 
 // scheme://userinfo@ — userinfo is everything up to the first `@` before the host (no `/`, no space).
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@?#]+)@/gi;
-// Query or fragment parameters whose names say they hold a secret.
-const SECRET_PARAM =
-  /([?&;#](?:[\w.-]*(?:token|auth|pass|passwd|password|pwd|secret|key|sig|signature|credential|session)[\w.-]*))=([^&;#\s"']+)/gi;
+// Bounded repetitions keep both patterns linear on hostile text (`a.a.a.a…://`, `?aaaa…`).
+const USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/@?#]{1,4096})@/gi;
+// Query or fragment parameters; the replacer redacts those whose names say they hold a secret. Each
+// name run starts at its own `?`/`&`/`;`/`#`, so matching stays linear.
+const PARAM = /([?&;#][\w.-]+)=([^&;#\s"']+)/g;
+const SECRET_NAME = /token|auth|pass|pwd|secret|key|sig|credential|session/i;
 // ssh logins name an account (`git@github.com`), not a secret; only a password part is redacted there.
 const SSH_SCHEME = /^(?:git\+)?ssh:\/\/$/i;
 
@@ -33,7 +35,7 @@ export function redactCredentials(text: string): string {
   if (!text.includes('://') && !text.includes('=')) return text;
   return text
     .replace(USERINFO, (_m, scheme: string, userinfo: string) => redactUserinfo(scheme, userinfo))
-    .replace(SECRET_PARAM, (_m, name: string) => `${name}=${REDACTED}`);
+    .replace(PARAM, (m, name: string) => (SECRET_NAME.test(name) ? `${name}=${REDACTED}` : m));
 }
 
 /** True when `text` holds something redactCredentials would change. */

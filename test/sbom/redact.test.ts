@@ -70,3 +70,12 @@ test('an error quoting a lockfile line does not quote its credential', async (t)
   assert.equal(warned.warnings.length, 1);
   assert.doesNotMatch(JSON.stringify(warned.warnings), SECRET);
 });
+
+test('pathological text (long dotted runs, long parameter names) is handled in linear passes', () => {
+  const dotted = `${'a.'.repeat(200_000)}://x`;
+  assert.equal(redactCredentials(dotted), dotted);
+  const param = `https://h/?${'a'.repeat(200_000)}=1&${'b'.repeat(100_000)}token=s`;
+  assert.ok(!redactCredentials(param).endsWith('token=s'));
+  const noAt = `https://${'x'.repeat(500_000)}`;
+  assert.equal(redactCredentials(noAt), noAt);
+});
