@@ -52,6 +52,8 @@ function stripComments(xml: string): string {
 export function versionInRange(spec: string): string | undefined {
   const s = spec.trim();
   if (!/^[[(]/.test(s)) return s;
+  // Real ranges are short; a long one is hostile or broken, and the pattern below is not linear in it.
+  if (s.length > 256) return undefined;
   const m = /^([[(])\s*([^,\])]*?)\s*(?:,\s*([^\])]*?)\s*)?([\])])/.exec(s);
   if (!m) return undefined;
   const [, open, lower, upper, close] = m;

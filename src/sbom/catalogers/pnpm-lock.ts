@@ -165,8 +165,13 @@ export const pnpmLockCataloger: Cataloger = {
       for (const line of source.slice(m.index + m[0].length).split('\n')) {
         if (line.trim() === '') continue;
         if (!line.startsWith(' ')) break;
-        const k = /^ {2}(['"]?)([^'"\s][^'"]*?)\1:\s*$/.exec(line);
-        if (k?.[2]) dirs.push(k[2]);
+        // `  dir:` or `  'dir':` (no regex: a hostile long line must not cost more than its length)
+        const t = line.trimEnd();
+        if (!t.startsWith('  ') || t.startsWith('   ') || !t.endsWith(':')) continue;
+        const key = t.slice(2, -1);
+        const q = key[0];
+        const dir = (q === "'" || q === '"') && key.endsWith(q) && key.length >= 2 ? key.slice(1, -1) : key;
+        if (dir !== '') dirs.push(dir);
       }
     }
     return dirs.flatMap((dir) => manifestPath(input.path, dir) ?? []);

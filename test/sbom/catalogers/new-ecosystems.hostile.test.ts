@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VouchError } from '../../../src/errors.js';
 import { bunLockCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
+import { versionInRange } from '../../../src/sbom/catalogers/java-build-files.js';
 import { mixLockCataloger } from '../../../src/sbom/catalogers/mix-lock.js';
 import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
+import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
 import { pubspecLockCataloger } from '../../../src/sbom/catalogers/pubspec-lock.js';
 import type { Cataloger } from '../../../src/sbom/index.js';
 
@@ -127,4 +129,14 @@ test('pdm.lock: deep inline tables and invalid UTF-8 end in an input error or a 
     inputError(() => run(pdmLockCataloger, 'pdm.lock', utf8)),
     'INTERNAL',
   );
+});
+
+test('pnpm importer directories and Maven ranges: megabyte-long lines are read in one pass', () => {
+  const lock = `lockfileVersion: '9.0'\nimporters:\n  ${'a'.repeat(1_000_000)}\n  packages/x:\n    dependencies: {}\n`;
+  const wanted = pnpmLockCataloger.wants?.(
+    { path: 'pnpm-lock.yaml', bytes: Buffer.from(lock) },
+    () => undefined,
+  );
+  assert.deepEqual(wanted, ['packages/x/package.json']);
+  assert.equal(versionInRange(`[${' '.repeat(1_000_000)}`), undefined);
 });
