@@ -88,7 +88,8 @@ async function readWanted(
         if (!companions.has(p) && !asked.has(p)) missing.add(p);
       }
     }
-    if (missing.size === 0) return;
+    // An image is streamed once: what the walk did not read stays unread (the cataloger warns).
+    if (missing.size === 0 || tree.rereadable !== true) return;
     for (const p of missing) asked.add(p);
     const files = tree.files((c) => missing.has(c.path), {
       maxBytes,

@@ -248,7 +248,7 @@ function walkIncludes(root: CatalogInput, companion: (path: string) => Uint8Arra
         const bytes = companion(target);
         if (!bytes) {
           walk.missing.push(target);
-          walk.warnings.push(`${f.path}: included file "${inc.path}" was not found in the scanned tree`);
+          walk.warnings.push(`${f.path}: included file "${inc.path}" was not found among the scanned files`);
           continue;
         }
         // A file included by a constraints file only constrains, too.

@@ -48,6 +48,7 @@ export async function openDirTree(path: string, opts: DirTreeOptions = {}): Prom
   return {
     description: `dir:${path}`,
     ...(st.isDirectory() ? {} : { singleFile: true }),
+    rereadable: true,
     files: st.isDirectory()
       ? (want, o) => walkDir(root, nodeModules, want, o)
       : (want, o) => singleFile(root, st.size, st.mode, want, o),

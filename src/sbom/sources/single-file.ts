@@ -11,6 +11,7 @@ export function singleFileTree(name: string, bytes: Uint8Array, description = `f
   return {
     description,
     singleFile: true,
+    rereadable: true,
     async *files(want, o) {
       const candidate = { path, size: bytes.length, mode: 0o644 };
       if (!want(candidate)) return;
