@@ -1,7 +1,9 @@
 /**
- * The SBOM entry point: walks a FileTree once, hands each file to the catalogers whose paths match,
- * and merges what they find by purl. OS package databases wait until os-release has been seen so their
- * purls carry the distro qualifier. Only matched files are read (bounded by catalogFileMaxBytes).
+ * The SBOM entry point: walks a FileTree, hands each file to the catalogers whose paths match, and
+ * merges what they find by purl. OS package databases wait until os-release has been seen so their
+ * purls carry the distro qualifier; catalogers that read a second file (`wants`, `afterWalk`) run after
+ * the walk, and on a directory a few bounded extra passes read the files they named. Only matched
+ * files are read (bounded by catalogFileMaxBytes). Credentials are redacted from everything found.
  */
 import { VouchError, describeCause } from '../errors.js';
 import { type Limits, withLimits } from '../limits.js';
@@ -194,9 +196,9 @@ export async function generateSbom(tree: FileTree, options: GenerateSbomOptions 
   let matched = 0;
   const want = (c: FileCandidate): boolean => {
     offered++;
-    const hit = isOsRelease(c.path) || isManifest(c.path) || matching(c.path, c.mode, c.size).length > 0;
-    if (hit) matched++;
-    return hit;
+    const cataloged = matching(c.path, c.mode, c.size).length > 0;
+    if (cataloged) matched++;
+    return cataloged || isOsRelease(c.path) || isManifest(c.path);
   };
   const files = tree.files(want, {
     maxBytes: limits.catalogFileMaxBytes,

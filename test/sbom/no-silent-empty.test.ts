@@ -113,3 +113,12 @@ test('bytes already in hand (stdin) are cataloged like a file on disk, by name o
     ['pkg:golang/stdlib@v1.22.1'],
   );
 });
+
+test('a package.json without any lockfile says that nothing vouch catalogs is there', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'vouch-manifest-only-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0' }));
+  const r = await generateSbom(await openDirTree(root));
+  assert.equal(r.warnings.length, 1);
+  assert.match(r.warnings[0]?.message ?? '', /holds no file vouch catalogs/);
+});
