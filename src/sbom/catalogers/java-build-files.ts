@@ -34,8 +34,9 @@ export const gradleLockCataloger: Cataloger = {
 };
 
 function tag(block: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block);
-  return m?.[1];
+  // Greedy `[^<]*` then trim: a lazy group before `\s*` is quadratic on a long run of spaces.
+  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(block);
+  return m?.[1]?.trim();
 }
 
 function stripComments(xml: string): string {
@@ -70,8 +71,8 @@ export const mavenPomCataloger: Cataloger = {
     const xml = stripComments(text(input.bytes));
     const props = new Map<string, string>();
     const propsBlock = /<properties>([\s\S]*?)<\/properties>/.exec(xml)?.[1] ?? '';
-    for (const m of propsBlock.matchAll(/<([A-Za-z0-9_.-]+)>\s*([^<]*?)\s*<\/\1>/g)) {
-      if (m[1] && m[2] !== undefined) props.set(m[1], m[2]);
+    for (const m of propsBlock.matchAll(/<([A-Za-z0-9_.-]+)>([^<]*)<\/\1>/g)) {
+      if (m[1] && m[2] !== undefined) props.set(m[1], m[2].trim());
     }
     const project = xml.replace(/<parent>[\s\S]*?<\/parent>/, '').replace(/<dependencies>[\s\S]*$/, '');
     const projectVersion =

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VouchError } from '../../../src/errors.js';
 import { bunLockCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
-import { versionInRange } from '../../../src/sbom/catalogers/java-build-files.js';
+import { mavenPomCataloger, versionInRange } from '../../../src/sbom/catalogers/java-build-files.js';
 import { mixLockCataloger } from '../../../src/sbom/catalogers/mix-lock.js';
 import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
@@ -139,4 +139,10 @@ test('pnpm importer directories and Maven ranges: megabyte-long lines are read i
   );
   assert.deepEqual(wanted, ['packages/x/package.json']);
   assert.equal(versionInRange(`[${' '.repeat(1_000_000)}`), undefined);
+});
+
+test('pom.xml: a megabyte of spaces inside a tag is read in one pass', () => {
+  const pom = `<project><dependencies><dependency><groupId>g</groupId><artifactId>a</artifactId><version>1.0${' '.repeat(1_000_000)}</dependency></dependencies></project>`;
+  const r = run(mavenPomCataloger, 'pom.xml', Buffer.from(pom));
+  assert.deepEqual(r.components, []);
 });
