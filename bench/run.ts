@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   sbom: async () => (await import('./sbom.js')).benchSbom,
   'in-toto': async () => (await import('./in-toto.js')).benchInToto,
   'audit-k8s': async () => (await import('./audit-k8s.js')).benchAuditK8s,
+  'sbom-accuracy': async () => (await import('./sbom-accuracy.js')).benchSbomAccuracy,
   dsse: async () => {
     const { benchDsse } = await import('./dsse.js');
     return async () => {

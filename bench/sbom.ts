@@ -131,14 +131,23 @@ export function normalisePurl(purl: string): string {
   return decodeURIComponent(noQualifiers);
 }
 
-/** Normalised purl -> CycloneDX scope (absent means `required`, CycloneDX 1.6 §component.scope). */
+/**
+ * Normalised purl -> CycloneDX scope (absent means `required`, CycloneDX 1.6 §component.scope). The
+ * project itself counts wherever a tool puts it: cdxgen as `metadata.component`, vouch as a component
+ * with `vouch:origin` root.
+ */
 function purlScopes(cdxJson: string): Map<string, string> {
-  const doc = JSON.parse(cdxJson) as { components?: Array<{ purl?: string; scope?: string }> };
-  return new Map(
-    (doc.components ?? []).flatMap((c) =>
+  const doc = JSON.parse(cdxJson) as {
+    components?: Array<{ purl?: string; scope?: string }>;
+    metadata?: { component?: { purl?: string } };
+  };
+  const root = doc.metadata?.component?.purl;
+  return new Map([
+    ...(doc.components ?? []).flatMap((c) =>
       c.purl ? [[normalisePurl(c.purl), c.scope ?? 'required'] as const] : [],
     ),
-  );
+    ...(root ? [[normalisePurl(root), 'required'] as const] : []),
+  ]);
 }
 
 const PEER_ROUNDS = 3;

@@ -29,6 +29,17 @@ export interface FileTree {
   /** What a person would call the source, e.g. `dir:/src/app` or `registry:host/app@sha256:...`. */
   readonly description: string;
   /**
+   * True when the user named one file (`vouch sbom prod.lock`): if no cataloger knows it by name, its
+   * content decides which one reads it.
+   */
+  readonly singleFile?: boolean;
+  /**
+   * True when `files` may be called again cheaply (a directory on disk). An image tree is read once:
+   * a second pass would stream every layer again, so files a cataloger asks for after the walk
+   * (`wants`) are only those the walk already read.
+   */
+  readonly rereadable?: boolean;
+  /**
    * Yields the files `want` selects, with their bytes read (bounded by `maxBytes`; a larger selected file
    * is reported through `onWarning` and skipped, never truncated). The tree calls `want` once per regular
    * file; an image tree honours whiteouts before asking, so a deleted file is never offered.

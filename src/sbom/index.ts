@@ -3,13 +3,24 @@ export { generateSbom, type GenerateSbomOptions, type SbomResult, type SbomWarni
 export type { FileCandidate, FileTree, ImageIdentity, TreeFile, TreeWarning } from './file-tree.js';
 export { openDirTree, type DirTreeOptions } from './sources/dir.js';
 export { openImageLayersTree, type ImageLayersTreeOptions } from './sources/image-layers.js';
+export { singleFileTree } from './sources/single-file.js';
+export { redactCredentials, redactPurl } from './redact.js';
 export {
   type OpenedSbomSource,
   type OpenSbomSourceOptions,
   openSbomSource,
   parseSbomSource,
 } from './source.js';
-export type { Component, ComponentType, Hash, HashAlgorithm, Location, OsInfo, Scope } from './model.js';
+export type {
+  Component,
+  ComponentType,
+  Hash,
+  HashAlgorithm,
+  Location,
+  Origin,
+  OsInfo,
+  Scope,
+} from './model.js';
 export { parseOsRelease } from './os-release.js';
 export {
   allCatalogers,

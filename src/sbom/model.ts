@@ -6,6 +6,14 @@
 /** How a component is needed: `required` at run time, `optional` (npm optionalDependencies), `dev` (build/test only). */
 export type Scope = 'required' | 'optional' | 'dev';
 
+/**
+ * Where a component comes from when it is not a published third-party release: `root` is the project
+ * a lockfile belongs to, `workspace` a member of its workspace/monorepo, `local` a package from a path
+ * (`file:..`, Bundler `PATH`, `link:`). Such components are listed (mature scanners do, and dependency
+ * edges through them stay complete) and marked, so a reader can tell them from registry packages.
+ */
+export type Origin = 'root' | 'workspace' | 'local';
+
 /** CycloneDX component types we emit; SPDX maps them to primaryPackagePurpose. */
 export type ComponentType = 'library' | 'application' | 'operating-system' | 'framework';
 
@@ -38,6 +46,8 @@ export interface Component {
   locations: Location[];
   /** purls of the components this one depends on. */
   dependsOn: string[];
+  /** Set for project-local components (see Origin); absent for registry/VCS packages. */
+  origin?: Origin;
 }
 
 /** A component as a cataloger builds it: the merge-able lists may be left out. */
@@ -50,6 +60,7 @@ export interface ComponentDraft {
   hashes?: Hash[];
   scope?: Scope;
   dependsOn?: string[];
+  origin?: Origin;
 }
 
 /** The operating system an image runs, from os-release. */
@@ -101,11 +112,14 @@ export class ComponentSet {
         foundBy: [foundBy],
         locations: [location],
         dependsOn: [...new Set(draft.dependsOn ?? [])],
+        ...(draft.origin ? { origin: draft.origin } : {}),
       };
       this.#byPurl.set(draft.purl, c);
       return c;
     }
     existing.scope = widerScope(existing.scope, draft.scope ?? 'required');
+    // Found once as a registry package, it is one (a workspace member can also be published).
+    if (existing.origin && !draft.origin) delete existing.origin;
     if (!existing.license && draft.license) existing.license = draft.license;
     if (!existing.foundBy.includes(foundBy)) existing.foundBy.push(foundBy);
     if (!existing.locations.some((l) => locationKey(l) === locationKey(location)))

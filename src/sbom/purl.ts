@@ -62,9 +62,18 @@ export function composerPurl(name: string, version: string): string {
   return build('composer', undefined, name, version);
 }
 
-/** Types whose coordinates are a bare name: cargo, gem, nuget. @throws INPUT_MALFORMED */
-export function simplePurl(type: 'cargo' | 'gem' | 'nuget', name: string, version: string): string {
+/** Types whose coordinates are a bare name: cargo, gem, nuget, hex (Elixir/Erlang), pub (Dart). @throws INPUT_MALFORMED */
+export function simplePurl(
+  type: 'cargo' | 'gem' | 'nuget' | 'hex' | 'pub',
+  name: string,
+  version: string,
+): string {
   return build(type, undefined, name, version);
+}
+
+/** A package from a VCS and no registry: `pkg:generic/name@<commit>?vcs_url=...`. @throws INPUT_MALFORMED */
+export function vcsPurl(name: string, commit: string, vcsUrl: string): string {
+  return build('generic', undefined, name, commit, { vcs_url: vcsUrl });
 }
 
 /**

@@ -73,7 +73,7 @@ export async function openSbomSource(
   if (spec.kind === 'dir') {
     const tree = await openDirTree(resolvePath(opts.open.cwd ?? '.', spec.path));
     // Report the path as the user wrote it, not the resolved one: documents stay the same across machines.
-    return { kind: 'dir', tree: { description: `dir:${spec.path}`, files: tree.files }, spec };
+    return { kind: 'dir', tree: { ...tree, description: `dir:${spec.path}` }, spec };
   }
   const { reader, selector, name } = await openImageReader(spec, opts.open);
   // Resolve the name once; from here on only the digest is used.

@@ -176,6 +176,13 @@ class Parser {
       }
       return tok;
     }
+    // The rest of TOML 1.0's scalars: hex/octal/binary integers, inf/nan, local times (kept as text).
+    if (/^0x[0-9A-Fa-f_]+$/.test(tok)) return Number.parseInt(tok.slice(2).replace(/_/g, ''), 16);
+    if (/^0o[0-7_]+$/.test(tok)) return Number.parseInt(tok.slice(2).replace(/_/g, ''), 8);
+    if (/^0b[01_]+$/.test(tok)) return Number.parseInt(tok.slice(2).replace(/_/g, ''), 2);
+    if (/^[+-]?(?:inf|nan)$/.test(tok))
+      return tok.endsWith('nan') ? Number.NaN : tok.startsWith('-') ? -Infinity : Infinity;
+    if (/^\d{2}:\d{2}:\d{2}(?:\.\d+)?$/.test(tok)) return tok;
     return this.fail(`unsupported value "${tok.slice(0, 40)}"`);
   }
 

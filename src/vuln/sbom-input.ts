@@ -64,6 +64,15 @@ export function readSbomInput(doc: unknown, where: string): SbomInput {
   ]);
 }
 
+/**
+ * A component vouch marked as the scanned project's own code (`vouch:origin` root/workspace/local):
+ * not a published release, so advisories for a registry package of the same name do not apply.
+ */
+function isProjectComponent(c: Record<string, unknown>): boolean {
+  const props = c['properties'];
+  return Array.isArray(props) && props.some((x) => isObj(x) && x['name'] === 'vouch:origin');
+}
+
 function checkPurl(purl: string): string | undefined {
   // Full purl parsing happens in the matcher (resolvePurl); here only "is this a purl at all".
   if (!purl.startsWith('pkg:')) return 'does not start with "pkg:"';
@@ -92,6 +101,10 @@ function readCycloneDx(doc: Obj, where: string): SbomInput {
       const ref = str(c['bom-ref']);
       const label = ref ?? str(c['name']) ?? at;
       const purl = c['purl'];
+      if (isProjectComponent(c)) {
+        walk(c['components'], `${at}.components`, depth + 1);
+        continue;
+      }
       if (purl === undefined) problems.push({ component: label, reason: 'missing-purl', detail: 'no purl' });
       else if (typeof purl !== 'string') {
         problems.push({ component: label, reason: 'invalid-purl', detail: 'purl is not a string' });
@@ -133,6 +146,8 @@ function readSpdx(doc: Obj, where: string): SbomInput {
     if (!isObj(p)) throw malformed(where, `${at} is not an object`, [at]);
     const id = str(p['SPDXID']);
     const label = id ?? str(p['name']) ?? at;
+    // vouch marks the scanned project's own packages (see isProjectComponent) in the package comment.
+    if (str(p['comment'])?.startsWith('vouch:origin ')) continue;
     const refs = p['externalRefs'] ?? [];
     if (!Array.isArray(refs))
       throw malformed(where, `${at}.externalRefs is not a list`, [`${at}.externalRefs`]);

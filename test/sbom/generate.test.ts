@@ -22,7 +22,7 @@ test('the same package from two lockfiles is one component with both locations',
   cpSync(fixture('npm-v3'), join(root, 'a'), { recursive: true });
   cpSync(fixture('yarn-classic'), join(root, 'b'), { recursive: true });
   const r = await generateSbom(await openDirTree(root));
-  assert.equal(r.components.length, 10);
+  assert.equal(r.components.length, 11); // ten packages and the npm project itself (origin root)
   const ms = r.components.find((c) => c.purl === 'pkg:npm/ms@2.1.2');
   assert.deepEqual(ms?.locations, [{ path: 'a/package-lock.json' }, { path: 'b/yarn.lock' }]);
   assert.deepEqual(ms?.foundBy, ['javascript-lock-cataloger']);
@@ -35,7 +35,7 @@ test('a malformed lockfile stops a dir scan with its code; with onBadFile=warn i
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion": 7}');
   await assert.rejects(generateSbom(await openDirTree(root)), { code: 'UNSUPPORTED' });
   const r = await generateSbom(await openDirTree(root), { onBadFile: 'warn' });
-  assert.equal(r.components.length, 6);
+  assert.equal(r.components.length, 7); // cobra's go.mod/go.sum modules and the Go stdlib
   assert.deepEqual(r.warnings, [
     { path: 'package-lock.json', message: 'UNSUPPORTED: unsupported lockfileVersion 7 in package-lock.json' },
   ]);
@@ -48,7 +48,7 @@ test('a lockfile that disagrees with its package.json is a warning', async (t) =
   writeFileSync(join(root, 'package.json'), JSON.stringify({ dependencies: { debug: '4.3.4' } }));
   const r = await generateSbom(await openDirTree(root));
   assert.ok(r.warnings.some((w) => w.message.includes('no longer declares')));
-  assert.equal(r.components.length, 10);
+  assert.equal(r.components.length, 11);
 });
 
 test('edges to packages that were not found are dropped, so documents stay consistent', async () => {
@@ -71,6 +71,7 @@ test('a bad lockfile next to a package.json gives one warning, not a second one 
   writeFileSync(join(root, 'package.json'), '{"dependencies": {"ms": "2.1.2"}}');
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {');
   const r = await generateSbom(await openDirTree(root), { onBadFile: 'warn' });
-  assert.equal(r.warnings.length, 1);
+  assert.equal(r.warnings.length, 2);
   assert.match(r.warnings[0]?.message ?? '', /^INPUT_MALFORMED: package-lock\.json:1: invalid JSON/);
+  assert.match(r.warnings[1]?.message ?? '', /^no packages found in dir:/);
 });

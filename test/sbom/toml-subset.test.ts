@@ -63,3 +63,11 @@ test('unterminated strings and arrays are INPUT_MALFORMED', () => {
     assert.throws(() => parseToml(bad, 'f.toml'), { code: 'INPUT_MALFORMED' }, bad);
   }
 });
+
+test('the rest of TOML 1.0 scalars are read: hex/octal/binary integers, inf/nan, local times', () => {
+  const t = parseToml('a = 0xDEAD\nb = 0o17\nc = 0b101\nd = -inf\ne = 07:32:00\n', 'x.toml');
+  assert.deepEqual(
+    [t['a'], t['b'], t['c'], t['d'], t['e']],
+    [0xdead, 15, 5, Number.NEGATIVE_INFINITY, '07:32:00'],
+  );
+});

@@ -34,3 +34,12 @@ test('SPDX packages without a PACKAGE-MANAGER purl are counted as missing', () =
     [['SPDXRef-Application-5c4b3a2f1e0d9c8b', 'missing-purl']],
   );
 });
+
+test("the scanned project's own components (vouch:origin) are not matched, in CycloneDX or SPDX", () => {
+  const cdx = readSbomInput(golden('npm-v3.cdx.json'), 'cdx');
+  const spdx = readSbomInput(golden('npm-v3.spdx.json'), 'spdx');
+  for (const r of [cdx, spdx]) {
+    assert.ok(!r.components.some((c) => c.purl === 'pkg:npm/vouch-fixture-npm@1.0.0'));
+    assert.equal(r.components.length, 10);
+  }
+});

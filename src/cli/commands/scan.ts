@@ -160,7 +160,8 @@ async function loadComponents(
   });
   for (const w of sbom.warnings) ctx.io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
   return {
-    components: sbom.components.map((c) => ({ purl: c.purl })),
+    // The project's own packages (origin root/workspace/local) are not published releases: not matched.
+    components: sbom.components.filter((c) => c.origin === undefined).map((c) => ({ purl: c.purl })),
     problems: [],
     target: {
       name: target,

@@ -1,6 +1,6 @@
 /**
  * Cargo.lock (TOML, versions 1-4: doc.rust-lang.org/cargo/guide/cargo-toml-vs-cargo-lock). Packages with
- * no `source` are the workspace's own crates. A dependency entry is `name`, `name version` or
+ * no `source` are the workspace's own crates: listed with origin `workspace`, so their edges stay. A dependency entry is `name`, `name version` or
  * `name version (source)`; the version is only written when two versions of a crate are locked.
  */
 import { VouchError } from '../../errors.js';
@@ -40,7 +40,7 @@ export const cargoLockCataloger: Cataloger = {
     for (const p of pkgs) {
       const name = tomlString(p['name']) ?? '';
       const version = tomlString(p['version']) ?? '';
-      if (p['source'] === undefined) continue;
+      const workspace = p['source'] === undefined;
       const deps = Array.isArray(p['dependencies']) ? p['dependencies'] : [];
       const dependsOn = deps.flatMap((d) => {
         if (typeof d !== 'string') return [];
@@ -55,6 +55,7 @@ export const cargoLockCataloger: Cataloger = {
         purl: simplePurl('cargo', name, version),
         hashes: hashFromHex('SHA-256', tomlString(p['checksum'])),
         dependsOn,
+        ...(workspace ? { origin: 'workspace' as const } : {}),
       });
     }
     return { components: out, warnings: [] };

@@ -21,7 +21,8 @@ export const composerLockCataloger: Cataloger = {
       ['packages-dev', 'dev'],
     ] as Array<[string, Scope]>) {
       const list = doc[section];
-      if (list === undefined) continue;
+      // Composer 1.x wrote `"packages-dev": null` for a project without dev packages.
+      if (list === undefined || list === null) continue;
       if (!Array.isArray(list))
         throw new VouchError('INPUT_MALFORMED', `${input.path}: "${section}" must be an array`);
       for (const p of list) {

@@ -9,6 +9,7 @@
 import type { ComponentDraft } from '../model.js';
 import { golangPurl } from '../purl.js';
 import { type CatalogResult, type Cataloger, text } from './cataloger.js';
+import { stdlibComponent } from './go-mod.js';
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const EXECUTABLE_MAGICS = [
@@ -81,6 +82,7 @@ export function readGoBuildInfo(b: Uint8Array): GoBuildInfo | 'pre-1.18' | undef
 
 export const goBinaryCataloger: Cataloger = {
   name: 'go-module-binary-cataloger',
+  quietWhenEmpty: true,
   // Executables only (any x bit); their bytes are then checked for an executable format magic.
   matches: (_path, mode, size) => mode !== undefined && (mode & 0o111) !== 0 && size > 1024,
   catalog(input): CatalogResult {
@@ -94,6 +96,7 @@ export const goBinaryCataloger: Cataloger = {
       };
     }
     const out: ComponentDraft[] = [];
+    const warnings: string[] = [];
     const deps = info.deps.map((d) => golangPurl(d.path, d.version));
     info.deps.forEach((d, i) => {
       out.push({ name: d.path, version: d.version, purl: deps[i] ?? golangPurl(d.path, d.version) });
@@ -109,11 +112,10 @@ export const goBinaryCataloger: Cataloger = {
       });
     }
     // The standard library is a dependency too (syft and grype call it `stdlib`); its CVEs matter.
-    out.push({
-      name: 'stdlib',
-      version: info.goVersion,
-      purl: golangPurl('stdlib', info.goVersion.replace(/^go/, 'v')),
-    });
-    return { components: out, warnings: [] };
+    // `go1.22.5 X:boringcrypto` names experiments after the version: only the version counts.
+    const goVersion = /^go(\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)/.exec(info.goVersion)?.[1];
+    if (goVersion) out.push(stdlibComponent(goVersion));
+    else warnings.push(`${input.path}: Go version "${info.goVersion}" is not a release; no stdlib listed`);
+    return { components: out, warnings };
   },
 };

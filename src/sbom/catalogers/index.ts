@@ -1,5 +1,6 @@
 /** Every cataloger vouch runs, in a fixed order (the order only affects which `foundBy` comes first). */
 import { apkCataloger } from './apk.js';
+import { bunLockCataloger, bunLockbCataloger } from './bun-lock.js';
 import { cargoLockCataloger } from './cargo-lock.js';
 import type { Cataloger } from './cataloger.js';
 import { composerLockCataloger } from './composer-lock.js';
@@ -10,9 +11,13 @@ import { goBinaryCataloger } from './go-binary.js';
 import { goModCataloger, goSumCataloger } from './go-mod.js';
 import { javaArchiveCataloger } from './java-archive.js';
 import { gradleLockCataloger, mavenPomCataloger } from './java-build-files.js';
+import { mixLockCataloger } from './mix-lock.js';
 import { npmInstalledCataloger } from './npm-installed.js';
 import { npmPackageLockCataloger } from './npm-package-lock.js';
+import { pdmLockCataloger } from './pdm-lock.js';
 import { pnpmLockCataloger } from './pnpm-lock.js';
+import { pubspecLockCataloger } from './pubspec-lock.js';
+import { pythonArchiveCataloger } from './python-archive.js';
 import { pythonInstalledCataloger } from './python-installed.js';
 import {
   pipfileLockCataloger,
@@ -31,10 +36,14 @@ export const allCatalogers: readonly Cataloger[] = [
   npmPackageLockCataloger,
   yarnLockCataloger,
   pnpmLockCataloger,
+  bunLockCataloger,
+  bunLockbCataloger,
   npmInstalledCataloger,
   pythonInstalledCataloger,
+  pythonArchiveCataloger,
   poetryLockCataloger,
   uvLockCataloger,
+  pdmLockCataloger,
   pipfileLockCataloger,
   requirementsTxtCataloger,
   goModCataloger,
@@ -43,6 +52,8 @@ export const allCatalogers: readonly Cataloger[] = [
   cargoLockCataloger,
   gemfileLockCataloger,
   composerLockCataloger,
+  mixLockCataloger,
+  pubspecLockCataloger,
   nugetLockCataloger,
   dotnetDepsCataloger,
   javaArchiveCataloger,

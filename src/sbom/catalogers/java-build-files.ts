@@ -12,7 +12,10 @@ import { type CatalogResult, type Cataloger, baseName, text } from './cataloger.
 export const gradleLockCataloger: Cataloger = {
   name: 'java-gradle-lockfile-cataloger',
   matches: (path) =>
-    baseName(path) === 'gradle.lockfile' || /(?:^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path),
+    // `gradle.lockfile`, the buildscript's `buildscript-gradle.lockfile` (and `settings-gradle.lockfile`),
+    // and the Gradle 6 per-configuration `gradle/dependency-locks/*.lockfile`.
+    /^(?:[\w-]+-)?gradle\.lockfile$/.test(baseName(path)) ||
+    /(?:^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path),
   catalog(input): CatalogResult {
     const out: ComponentDraft[] = [];
     for (const raw of text(input.bytes).split(/\r?\n/)) {
@@ -31,12 +34,34 @@ export const gradleLockCataloger: Cataloger = {
 };
 
 function tag(block: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block);
-  return m?.[1];
+  // Greedy `[^<]*` then trim: a lazy group before `\s*` is quadratic on a long run of spaces.
+  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(block);
+  return m?.[1]?.trim();
 }
 
 function stripComments(xml: string): string {
   return xml.replace(/<!--[\s\S]*?-->/g, '');
+}
+
+/**
+ * A concrete version for a Maven version requirement (maven.apache.org/pom.html "Dependency Version
+ * Requirement Specification"): a plain version is itself; a range `[1.0,2.0)`, `[1.5]` or `(,1.0]` is
+ * not a version, and Maven picks the highest match from the repository, which a POM alone cannot tell.
+ * The range's inclusive bound (lower first) is a version that satisfies it, the one mature scanners
+ * report; a range with no inclusive bound gives undefined. Only the first of several sets is read.
+ */
+export function versionInRange(spec: string): string | undefined {
+  const s = spec.trim();
+  if (!/^[[(]/.test(s)) return s;
+  // Real ranges are short; a long one is hostile or broken, and the pattern below is not linear in it.
+  if (s.length > 256) return undefined;
+  const m = /^([[(])\s*([^,\])]*?)\s*(?:,\s*([^\])]*?)\s*)?([\])])/.exec(s);
+  if (!m) return undefined;
+  const [, open, lower, upper, close] = m;
+  if (open === '[' && lower) return lower;
+  if (upper === undefined && open === '[' && close === ']') return lower || undefined;
+  if (close === ']' && upper) return upper;
+  return undefined;
 }
 
 export const mavenPomCataloger: Cataloger = {
@@ -46,8 +71,8 @@ export const mavenPomCataloger: Cataloger = {
     const xml = stripComments(text(input.bytes));
     const props = new Map<string, string>();
     const propsBlock = /<properties>([\s\S]*?)<\/properties>/.exec(xml)?.[1] ?? '';
-    for (const m of propsBlock.matchAll(/<([A-Za-z0-9_.-]+)>\s*([^<]*?)\s*<\/\1>/g)) {
-      if (m[1] && m[2] !== undefined) props.set(m[1], m[2]);
+    for (const m of propsBlock.matchAll(/<([A-Za-z0-9_.-]+)>([^<]*)<\/\1>/g)) {
+      if (m[1] && m[2] !== undefined) props.set(m[1], m[2].trim());
     }
     const project = xml.replace(/<parent>[\s\S]*?<\/parent>/, '').replace(/<dependencies>[\s\S]*$/, '');
     const projectVersion =
@@ -79,6 +104,13 @@ export const mavenPomCataloger: Cataloger = {
         warnings.push(`${input.path}: ${g}:${a} has no resolvable version (parent POM or BOM); not listed`);
         continue;
       }
+      const version = versionInRange(v);
+      if (version === undefined) {
+        warnings.push(`${input.path}: ${g}:${a} version range ${v} has no inclusive bound; not listed`);
+        continue;
+      }
+      if (version !== v)
+        warnings.push(`${input.path}: ${g}:${a} version range ${v} is listed at its bound ${version}`);
       const s = tag(block, 'scope');
       const scope: Scope =
         s === 'test'
@@ -86,7 +118,7 @@ export const mavenPomCataloger: Cataloger = {
           : s === 'provided' || tag(block, 'optional') === 'true'
             ? 'optional'
             : 'required';
-      out.push({ name: `${g}:${a}`, version: v, purl: mavenPurl(g, a, v), scope });
+      out.push({ name: `${g}:${a}`, version, purl: mavenPurl(g, a, version), scope });
     }
     return { components: out, warnings };
   },

@@ -5,10 +5,11 @@
  * `node_modules/a` is looked up in `node_modules/a/node_modules/<dep>` first, then up the tree.
  */
 import { VouchError } from '../../errors.js';
-import type { ComponentDraft, Scope } from '../model.js';
+import type { ComponentDraft, Origin, Scope } from '../model.js';
 import { isRecord, parseJsonFile, recordField, str } from '../parse-json.js';
 import { npmPurl } from '../purl.js';
 import { type CatalogInput, type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+import { versionOfSource } from './npm-source.js';
 import { hashesFromIntegrity } from './sri.js';
 
 const NM = 'node_modules/';
@@ -19,9 +20,10 @@ function scopeOf(e: Record<string, unknown>): Scope {
   return 'required';
 }
 
-function depNames(e: Record<string, unknown>, where: string): string[] {
+function depNames(e: Record<string, unknown>, where: string, withDev = false): string[] {
   const names: string[] = [];
-  for (const key of ['dependencies', 'optionalDependencies', 'peerDependencies', 'requires']) {
+  const sections = ['dependencies', 'optionalDependencies', 'peerDependencies', 'requires'];
+  for (const key of withDev ? [...sections, 'devDependencies'] : sections) {
     const v = e[key];
     if (v === undefined) continue;
     if (!isRecord(v)) throw new VouchError('INPUT_MALFORMED', `${where}: "${key}" must be an object`);
@@ -32,7 +34,8 @@ function depNames(e: Record<string, unknown>, where: string): string[] {
 
 /** `npm:real-name@1.2.3` alias specs (v1 `version`) split into the real name and version. */
 function unalias(name: string, version: string): { name: string; version: string } {
-  if (!version.startsWith('npm:')) return { name, version };
+  // A v1 `version` may be a git or tarball source; a source naming no commit keeps its (redacted) text.
+  if (!version.startsWith('npm:')) return { name, version: versionOfSource(name, version) ?? version };
   const spec = version.slice(4);
   const at = spec.lastIndexOf('@');
   return at > 0 ? { name: spec.slice(0, at), version: spec.slice(at + 1) } : { name, version };
@@ -57,7 +60,6 @@ function catalogV2(path: string, packages: Record<string, unknown>): ComponentDr
   for (const [key, raw] of Object.entries(packages)) {
     if (!isRecord(raw))
       throw new VouchError('INPUT_MALFORMED', `${path}: packages["${key}"] must be an object`);
-    if (key === '') continue;
     if (raw['link'] === true) {
       const target = str(raw['resolved']);
       if (target !== undefined) linkTarget.set(key, target);
@@ -67,7 +69,7 @@ function catalogV2(path: string, packages: Record<string, unknown>): ComponentDr
     if (!version) continue; // extraneous or not installed: nothing to name
     // Aliases (`"foo": "npm:bar@1"`) are installed under the alias key with `name` set to the real name.
     const name = str(raw['name']) ?? (key.includes(NM) ? nameFromKey(key) : undefined);
-    if (!name) continue;
+    if (!name) continue; // a root or member package.json without a name
     // The same name@version is often installed at many paths: build its purl once.
     const id = `${name}@${version}`;
     let purl = purlById.get(id);
@@ -89,14 +91,21 @@ function catalogV2(path: string, packages: Record<string, unknown>): ComponentDr
     }
     return undefined;
   };
+  const root = packages[''];
+  const rootIsWorkspace = isRecord(root) && root['workspaces'] !== undefined;
   const out: ComponentDraft[] = [];
   for (const [key, e] of entries) {
     const purl = purlByKey.get(key);
     if (!purl) continue;
     const version = str(e['version']) ?? '';
     const name = str(e['name']) ?? nameFromKey(key);
+    // The root (`""`) and workspace/local members (keys outside node_modules) are project code: their
+    // devDependencies are installed too, so they are edges.
+    const project = !key.includes(NM);
+    const origin: Origin | undefined =
+      key === '' ? 'root' : project ? (rootIsWorkspace ? 'workspace' : 'local') : undefined;
     const dependsOn: string[] = [];
-    for (const d of depNames(e, `${path}: packages["${key}"]`)) {
+    for (const d of depNames(e, `${path}: packages["${key}"]`, project)) {
       const p = resolve(key, d);
       if (p) dependsOn.push(p);
     }
@@ -109,6 +118,8 @@ function catalogV2(path: string, packages: Record<string, unknown>): ComponentDr
       hashes: hashesFromIntegrity(str(e['integrity'])),
       dependsOn,
       ...(license ? { license } : {}),
+      ...(origin ? { origin } : {}),
+      ...(origin === 'root' ? { type: 'application' as const } : {}),
     });
   }
   return out;
@@ -192,11 +203,14 @@ export const npmPackageLockCataloger: Cataloger = {
         },
       );
     }
-    // v2 carries both sections; `packages` is the complete one (v1 `dependencies` omits links).
-    const components =
-      v === 1
-        ? catalogV1(input.path, recordField(doc, 'dependencies', input.path))
-        : catalogV2(input.path, recordField(doc, 'packages', input.path));
+    // v2 carries both sections; `packages` is the complete one (v1 `dependencies` omits links). Some
+    // tools write `lockfileVersion: 2` with only the v1 `dependencies` section: the label is not the
+    // layout, so the section that is present is read.
+    const packages = recordField(doc, 'packages', input.path);
+    const useV1 = v === 1 || (Object.keys(packages).length === 0 && isRecord(doc['dependencies']));
+    const components = useV1
+      ? catalogV1(input.path, recordField(doc, 'dependencies', input.path))
+      : catalogV2(input.path, packages);
     return { components, warnings: [] };
   },
 };

@@ -4,10 +4,11 @@
  * it (`"a@^1.0.0", "a@^1.1.0":`), which is also how dependency edges are resolved.
  */
 import { VouchError } from '../../errors.js';
-import type { ComponentDraft } from '../model.js';
+import type { ComponentDraft, Origin } from '../model.js';
 import { isRecord, str } from '../parse-json.js';
 import { npmPurl } from '../purl.js';
 import { type CatalogInput, type CatalogResult, type Cataloger, baseName, text } from './cataloger.js';
+import { manifestIdentity, manifestPath } from './package-manifest.js';
 import { hashesFromIntegrity } from './sri.js';
 import { parseLockfileYaml } from './yaml-lockfile.js';
 
@@ -133,7 +134,30 @@ function catalogClassic(input: CatalogInput, source: string): ComponentDraft[] {
   }));
 }
 
-function catalogBerry(input: CatalogInput, source: string): ComponentDraft[] {
+/**
+ * A berry locator (the part after `name@` in `resolution`) that names code from outside the project:
+ * `npm:1.2.3`, `patch:...`, a git source (`https://github.com/o/r.git#commit=...`, `github:o/r#commit=`,
+ * `git+ssh://...`) or a remote tarball. `workspace:`, `link:`, `portal:`, `file:` and `exec:` are local.
+ */
+function isThirdPartyLocator(locator: string): boolean {
+  if (locator.startsWith('npm:') || locator.startsWith('patch:')) return true;
+  if (/^(?:workspace|link|portal|file|exec):/.test(locator)) return false;
+  return (
+    /^(?:git(?:\+[a-z]+)?:|https?:|ssh:|github:|gitlab:|bitbucket:)/.test(locator) ||
+    locator.includes('#commit=')
+  );
+}
+
+/** The workspace directory of a berry `workspace:` locator, or undefined for other locators. */
+function workspaceDir(locator: string): string | undefined {
+  return locator.startsWith('workspace:') ? locator.slice('workspace:'.length) : undefined;
+}
+
+function catalogBerry(
+  input: CatalogInput,
+  source: string,
+  companion: (path: string) => Uint8Array | undefined,
+): ComponentDraft[] {
   const doc = parseLockfileYaml(source, input.path);
   if (!isRecord(doc))
     throw new VouchError('INPUT_MALFORMED', `${input.path}: a yarn lockfile must be a mapping`);
@@ -149,19 +173,31 @@ function catalogBerry(input: CatalogInput, source: string): ComponentDraft[] {
       throw new VouchError('INPUT_MALFORMED', `${input.path}: entry "${key}" needs resolution and version`);
     }
     const { name, range: locator } = splitDescriptor(resolution);
-    // Only registry packages (and patched registry packages) are third-party components; workspaces,
-    // links, portals and local files are the project itself.
-    if (!locator.startsWith('npm:') && !locator.startsWith('patch:')) continue;
-    if (version === '0.0.0-use.local') continue;
-    const purl = npmPurl(name, version);
+    // Registry, patched, git and tarball packages are third-party components. Workspaces are the
+    // project and its members, listed under the name and version of their package.json; links,
+    // portals and local files are not listed.
+    const wsDir = workspaceDir(locator);
+    const wsPath = wsDir === undefined ? undefined : manifestPath(input.path, wsDir);
+    const ws = wsPath ? manifestIdentity(companion(wsPath)) : undefined;
+    if (!ws && (!isThirdPartyLocator(locator) || version === '0.0.0-use.local')) continue;
+    const purl = ws ? npmPurl(ws.name, ws.version) : npmPurl(name, version);
     for (const d of key.split(/,\s*/)) {
       const { name: n, range } = splitDescriptor(d.trim());
       purlByDescriptor.set(`${n}@${range}`, purl);
       if (range.startsWith('npm:')) purlByDescriptor.set(`${n}@${range.slice(4)}`, purl);
     }
+    const origin: Origin | undefined = ws ? (wsDir === '.' ? 'root' : 'workspace') : undefined;
     drafts.push({
       // berry's `checksum` hashes yarn's cache zip, not the published tarball: not a package hash.
-      draft: { name, version, purl },
+      draft: ws
+        ? {
+            name: ws.name,
+            version: ws.version,
+            purl,
+            origin,
+            ...(origin === 'root' ? { type: 'application' as const } : {}),
+          }
+        : { name, version, purl },
       deps: isRecord(raw['dependencies']) ? raw['dependencies'] : {},
     });
   }
@@ -177,10 +213,20 @@ function catalogBerry(input: CatalogInput, source: string): ComponentDraft[] {
 export const yarnLockCataloger: Cataloger = {
   name: 'javascript-lock-cataloger',
   matches: (path) => baseName(path) === 'yarn.lock',
-  catalog(input): CatalogResult {
+  // berry names workspaces by directory (`app@workspace:packages/a`): their package.json names them.
+  wants(input) {
+    const source = text(input.bytes);
+    if (!/^__metadata:/m.test(source)) return [];
+    return [...source.matchAll(/^ {2}resolution: "?(?:@[^@"]+|[^@"]+)@workspace:([^"\n]+)"?$/gm)].flatMap(
+      (m) => (m[1] === undefined ? [] : (manifestPath(input.path, m[1]) ?? [])),
+    );
+  },
+  catalog(input, ctx): CatalogResult {
     const source = text(input.bytes);
     const berry = /^__metadata:/m.test(source);
-    const components = berry ? catalogBerry(input, source) : catalogClassic(input, source);
+    const components = berry
+      ? catalogBerry(input, source, ctx.companion ?? (() => undefined))
+      : catalogClassic(input, source);
     return { components, warnings: [] };
   },
 };

@@ -41,6 +41,7 @@ function component(c: Component): Record<string, unknown> {
   const properties = [
     ...c.foundBy.map((f) => ({ name: 'vouch:cataloger', value: f })),
     ...c.locations.flatMap((l) => (l.layer ? [{ name: 'vouch:layer', value: `${l.layer} ${l.path}` }] : [])),
+    ...(c.origin ? [{ name: 'vouch:origin', value: c.origin }] : []),
   ];
   return {
     'bom-ref': c.purl,
@@ -99,6 +100,15 @@ function withoutSerial(result: SbomResult, opts: CycloneDxOptions): Record<strin
       timestamp: isoSeconds(opts.now),
       tools: { components: [{ type: 'application', name: 'vouch', version: VERSION }] },
       component: root,
+      // Warnings travel with the document: a reader of the SBOM alone can tell it may be incomplete.
+      ...(result.warnings.length > 0
+        ? {
+            properties: result.warnings.map((w) => ({
+              name: 'vouch:warning',
+              value: `${w.path}: ${w.message}`,
+            })),
+          }
+        : {}),
     },
     components,
     dependencies: deps,

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { VERSION } from '../../version.js';
 import type { SbomResult } from '../generate.js';
-import type { Component, ComponentType, HashAlgorithm } from '../model.js';
+import type { Component, ComponentType, HashAlgorithm, Origin } from '../model.js';
 import type { DocumentOptions } from './cyclonedx.js';
 import { documentUuid, isoSeconds } from './document-id.js';
 import { looksLikeSpdxExpression } from './license-expression.js';
@@ -55,8 +55,15 @@ function pkg(c: Component): Record<string, unknown> {
     sourceInfo: `found by ${c.foundBy.join(', ')} in ${c.locations.map((l) => (l.layer ? `${l.layer}:${l.path}` : l.path)).join(', ')}`,
     externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: c.purl }],
     primaryPackagePurpose: PURPOSE[c.type],
+    ...(c.origin ? { comment: `vouch:origin ${c.origin}: ${ORIGIN_TEXT[c.origin]}` } : {}),
   };
 }
+
+const ORIGIN_TEXT: Record<Origin, string> = {
+  root: 'the project the lockfile belongs to',
+  workspace: 'a workspace member of the project',
+  local: 'a package from a local path, not a registry',
+};
 
 function withoutNamespace(result: SbomResult, opts: DocumentOptions): Record<string, unknown> {
   const name = result.image ? `${result.image.name}@${result.image.digest}` : result.source;
@@ -113,7 +120,14 @@ function withoutNamespace(result: SbomResult, opts: DocumentOptions): Record<str
     SPDXID: 'SPDXRef-DOCUMENT',
     name,
     documentNamespace: '',
-    creationInfo: { created: isoSeconds(opts.now), creators: [`Tool: vouch-${VERSION}`] },
+    creationInfo: {
+      created: isoSeconds(opts.now),
+      creators: [`Tool: vouch-${VERSION}`],
+      // Warnings travel with the document: a reader of the SBOM alone can tell it may be incomplete.
+      ...(result.warnings.length > 0
+        ? { comment: result.warnings.map((w) => `vouch:warning ${w.path}: ${w.message}`).join('\n') }
+        : {}),
+    },
     packages,
     relationships,
   };

@@ -21,7 +21,13 @@ export interface DirTreeOptions {
 
 /** Version-control metadata holds no packages, and can be huge. */
 const ALWAYS_SKIPPED = new Set(['.git', '.hg', '.svn']);
-const NODE_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
+const NODE_LOCKFILES = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+];
 
 function isInside(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -41,6 +47,8 @@ export async function openDirTree(path: string, opts: DirTreeOptions = {}): Prom
   const nodeModules = opts.nodeModules ?? 'auto';
   return {
     description: `dir:${path}`,
+    ...(st.isDirectory() ? {} : { singleFile: true }),
+    rereadable: true,
     files: st.isDirectory()
       ? (want, o) => walkDir(root, nodeModules, want, o)
       : (want, o) => singleFile(root, st.size, st.mode, want, o),

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { VouchError } from '../../../src/errors.js';
 import { apkCataloger } from '../../../src/sbom/catalogers/apk.js';
+import { bunLockCataloger, bunLockbCataloger } from '../../../src/sbom/catalogers/bun-lock.js';
 import { cargoLockCataloger } from '../../../src/sbom/catalogers/cargo-lock.js';
 import { composerLockCataloger } from '../../../src/sbom/catalogers/composer-lock.js';
 import { dotnetDepsCataloger, nugetLockCataloger } from '../../../src/sbom/catalogers/dotnet.js';
@@ -17,9 +18,13 @@ import { goModCataloger, goSumCataloger } from '../../../src/sbom/catalogers/go-
 import { listZip, readZipEntry } from '../../../src/sbom/catalogers/jar-zip.js';
 import { javaArchiveCataloger } from '../../../src/sbom/catalogers/java-archive.js';
 import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
+import { mixLockCataloger } from '../../../src/sbom/catalogers/mix-lock.js';
 import { npmInstalledCataloger } from '../../../src/sbom/catalogers/npm-installed.js';
 import { npmPackageLockCataloger } from '../../../src/sbom/catalogers/npm-package-lock.js';
+import { pdmLockCataloger } from '../../../src/sbom/catalogers/pdm-lock.js';
 import { pnpmLockCataloger } from '../../../src/sbom/catalogers/pnpm-lock.js';
+import { pubspecLockCataloger } from '../../../src/sbom/catalogers/pubspec-lock.js';
+import { pythonArchiveCataloger } from '../../../src/sbom/catalogers/python-archive.js';
 import { pythonInstalledCataloger } from '../../../src/sbom/catalogers/python-installed.js';
 import {
   pipfileLockCataloger,
@@ -32,7 +37,7 @@ import { yarnLockCataloger } from '../../../src/sbom/catalogers/yarn-lock.js';
 import { type Cataloger, allCatalogers } from '../../../src/sbom/index.js';
 import { fixture } from '../fixtures.js';
 
-const INPUT_CODES = new Set(['INPUT_MALFORMED', 'UNSUPPORTED', 'INPUT_TOO_LARGE']);
+const INPUT_CODES = new Set(['INPUT_MALFORMED', 'UNSUPPORTED', 'INPUT_TOO_LARGE', 'UNSAFE_PATH']);
 
 // One real sample per cataloger (path as the tree would name it, fixture file), keyed by cataloger object:
 // the npm, yarn and pnpm catalogers share a name.
@@ -40,6 +45,8 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
   [npmPackageLockCataloger, ['package-lock.json', 'npm-v3/package-lock.json']],
   [yarnLockCataloger, ['yarn.lock', 'yarn-berry/yarn.lock']],
   [pnpmLockCataloger, ['pnpm-lock.yaml', 'pnpm-v9/pnpm-lock.yaml']],
+  [bunLockCataloger, ['bun.lock', 'bun/bun.lock']],
+  [bunLockbCataloger, ['bun.lockb', 'bun-binary/bun.lockb']],
   [
     npmInstalledCataloger,
     ['node_modules/debug/package.json', 'node-modules/node_modules/debug/package.json'],
@@ -49,7 +56,12 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
     ['x.dist-info/METADATA', 'python-site/site-packages/six-1.17.0.dist-info/METADATA'],
   ],
   [poetryLockCataloger, ['poetry.lock', 'poetry/poetry.lock']],
+  [
+    pythonArchiveCataloger,
+    ['six-1.17.0-py2.py3-none-any.whl', 'python-archives/six-1.17.0-py2.py3-none-any.whl'],
+  ],
   [uvLockCataloger, ['uv.lock', 'uv/uv.lock']],
+  [pdmLockCataloger, ['pdm.lock', 'pdm/pdm.lock']],
   [pipfileLockCataloger, ['Pipfile.lock', 'pipenv/Pipfile.lock']],
   [requirementsTxtCataloger, ['requirements.txt', 'requirements/requirements.txt']],
   [goModCataloger, ['go.mod', 'go/go.mod']],
@@ -58,6 +70,8 @@ const SAMPLES = new Map<Cataloger, [string, string]>([
   [cargoLockCataloger, ['Cargo.lock', 'cargo/Cargo.lock']],
   [gemfileLockCataloger, ['Gemfile.lock', 'ruby/Gemfile.lock']],
   [composerLockCataloger, ['composer.lock', 'composer/composer.lock']],
+  [mixLockCataloger, ['mix.lock', 'mix/mix.lock']],
+  [pubspecLockCataloger, ['pubspec.lock', 'pubspec/pubspec.lock']],
   [nugetLockCataloger, ['packages.lock.json', 'dotnet/packages.lock.json']],
   [dotnetDepsCataloger, ['a.deps.json', 'dotnet/StartupDiagnostics.deps.json']],
   [javaArchiveCataloger, ['app.jar', 'java/fat-app-1.0.0.jar']],
@@ -192,4 +206,28 @@ test('entry names with ../ are read as names only and never become paths', () =>
     r.components.map((c) => c.purl),
     ['pkg:maven/evil/evil@2.0'],
   );
+});
+
+test('a wheel whose metadata is a zip bomb is stopped at the metadata budget', () => {
+  const bomb = zip('x-1.0.dist-info/METADATA', Buffer.alloc(16 * 1024 * 1024), {
+    deflate: true,
+    declaredSize: 100,
+  });
+  assert.throws(
+    () =>
+      pythonArchiveCataloger.catalog({ path: 'x-1.0-py3-none-any.whl', bytes: bomb }, { maxBytes: 64 << 20 }),
+    { code: 'INPUT_TOO_LARGE' },
+  );
+});
+
+test('a wheel or egg with a path-traversal entry is UNSAFE_PATH', () => {
+  for (const [path, name] of [
+    ['evil-1.0-py3-none-any.whl', '../../evil-1.0.dist-info/METADATA'],
+    ['evil-1.0.egg', '/EGG-INFO/PKG-INFO'],
+  ] as const) {
+    const z = zip(name, Buffer.from('Name: evil\nVersion: 1.0\n'));
+    assert.throws(() => pythonArchiveCataloger.catalog({ path, bytes: z }, { maxBytes: 1 << 20 }), {
+      code: 'UNSAFE_PATH',
+    });
+  }
 });

@@ -5,13 +5,14 @@ import { goBinaryCataloger, readGoBuildInfo } from '../../../src/sbom/catalogers
 import { goModCataloger, goSumCataloger } from '../../../src/sbom/catalogers/go-mod.js';
 import { catalogFixture, catalogText, purls } from '../fixtures.js';
 
-test('go.mod: require block entries become golang purls split at the last slash', () => {
+test('go.mod: require block entries become golang purls split at the last slash, plus the stdlib', () => {
   const r = catalogFixture(goModCataloger, 'go/go.mod');
   assert.deepEqual(purls(r), [
     'pkg:golang/github.com/cpuguy83/go-md2man/v2@v2.0.6',
     'pkg:golang/github.com/inconshreveable/mousetrap@v1.1.0',
     'pkg:golang/github.com/spf13/pflag@v1.0.9',
     'pkg:golang/go.yaml.in/yaml/v3@v3.0.4',
+    'pkg:golang/stdlib@v1.15.0',
   ]);
 });
 

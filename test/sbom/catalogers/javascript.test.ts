@@ -41,9 +41,17 @@ const lockfiles: Array<[string, () => CatalogResult]> = [
   ['pnpm v9', () => catalogFixture(pnpmLockCataloger, 'pnpm-v9/pnpm-lock.yaml')],
 ];
 
+/** The third-party packages: the project itself (origin root) is listed by lockfiles that name it. */
+function thirdParty(r: CatalogResult): string[] {
+  return r.components
+    .filter((c) => c.origin === undefined)
+    .map((c) => c.purl)
+    .sort();
+}
+
 for (const [name, run] of lockfiles) {
   test(`${name}: lists every locked package once, aliases under their real name`, () => {
-    assert.deepEqual(purls(run()), EXPECTED);
+    assert.deepEqual(thirdParty(run()), EXPECTED);
   });
   test(`${name}: edges follow the lockfile (debug -> ms, string-width -> its three deps)`, () => {
     const r = run();
@@ -65,6 +73,21 @@ for (const [name, run] of lockfiles.filter(([n]) => !n.startsWith('yarn'))) {
   });
 }
 
+test('package-lock v2/v3: the project is a component with origin root and edges to its direct dependencies', () => {
+  for (const rel of ['npm-v3/package-lock.json', 'npm-v2/package-lock.json']) {
+    const r = catalogFixture(npmPackageLockCataloger, rel);
+    const root = byPurl(r, 'pkg:npm/vouch-fixture-npm@1.0.0');
+    assert.equal(root.origin, 'root');
+    assert.deepEqual([...(root.dependsOn ?? [])].sort(), [
+      'pkg:npm/%40sindresorhus/is@4.6.0',
+      'pkg:npm/debug@4.3.4',
+      'pkg:npm/is-number@7.0.0',
+      'pkg:npm/left-pad@1.3.0',
+      'pkg:npm/string-width@4.2.3',
+    ]);
+  }
+});
+
 test('integrity sha512 becomes a hex SHA-512 hash', () => {
   const r = catalogFixture(npmPackageLockCataloger, 'npm-v3/package-lock.json');
   const ms = byPurl(r, 'pkg:npm/ms@2.1.2');
@@ -82,7 +105,11 @@ test('package-lock workspaces: members are components, links resolve to them, ne
     'pkg:npm/%40fx/b@0.2.0',
     'pkg:npm/ms@2.0.0',
     'pkg:npm/ms@2.1.3',
+    'pkg:npm/ws-root@1.0.0',
   ]);
+  assert.equal(byPurl(r, 'pkg:npm/%40fx/a@0.1.0').origin, 'workspace');
+  assert.equal(byPurl(r, 'pkg:npm/ws-root@1.0.0').origin, 'root');
+  assert.equal(byPurl(r, 'pkg:npm/ms@2.1.3').origin, undefined);
   // b's own node_modules/ms@2.0.0 shadows the hoisted 2.1.3; its link to @fx/a resolves to the workspace.
   assert.deepEqual(byPurl(r, 'pkg:npm/%40fx/b@0.2.0').dependsOn, [
     'pkg:npm/%40fx/a@0.1.0',

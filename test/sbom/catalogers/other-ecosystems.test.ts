@@ -8,14 +8,17 @@ import { javaArchiveCataloger } from '../../../src/sbom/catalogers/java-archive.
 import { gradleLockCataloger, mavenPomCataloger } from '../../../src/sbom/catalogers/java-build-files.js';
 import { catalogFixture, catalogText, purls } from '../fixtures.js';
 
-test('Cargo.lock: registry crates with sha256 checksums; the workspace crates (no source) are skipped', () => {
+test('Cargo.lock: registry crates with sha256 checksums; the workspace crates (no source) are marked workspace', () => {
   const r = catalogFixture(cargoLockCataloger, 'cargo/Cargo.lock');
   const aho = r.components.find((c) => c.purl === 'pkg:cargo/aho-corasick@1.1.5');
   assert.deepEqual(aho?.hashes, [
     { alg: 'SHA-256', content: 'c982642fa9e8606056828ee9a8505737230110bb1099153c79efe865c59d12ba' },
   ]);
   assert.deepEqual(aho?.dependsOn, [r.components.find((c) => c.name === 'memchr')?.purl]);
-  assert.ok(!r.components.some((c) => c.name === 'ripgrep'));
+  const ripgrep = r.components.find((c) => c.name === 'ripgrep');
+  assert.equal(ripgrep?.origin, 'workspace');
+  assert.ok((ripgrep?.dependsOn ?? []).length > 0);
+  assert.equal(aho?.origin, undefined);
 });
 
 test('Cargo.lock: an unknown version is UNSUPPORTED', () => {

@@ -45,7 +45,7 @@ test('poetry.lock: every [[package]], with a sha256 and name-resolved edges', ()
   assert.ok(anyio.dependsOn?.some((d) => d.startsWith('pkg:pypi/idna@')));
 });
 
-test('uv.lock: registry packages are listed, the editable/virtual project is not', () => {
+test('uv.lock: registry packages are listed, the editable/virtual project is marked origin root', () => {
   const r = catalogFixture(uvLockCataloger, 'uv/uv.lock');
   assert.equal(r.components.length, 8);
   assert.ok(purls(r).includes('pkg:pypi/annotated-types@0.7.0'));
@@ -54,7 +54,10 @@ test('uv.lock: registry packages are listed, the editable/virtual project is not
     'uv.lock',
     'version = 1\n[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { editable = "." }\n',
   );
-  assert.deepEqual(project.components, []);
+  assert.deepEqual(
+    project.components.map((c) => [c.purl, c.origin]),
+    [['pkg:pypi/app@0.1.0', 'root']],
+  );
 });
 
 test('uv.lock: an unknown version is UNSUPPORTED', () => {
