@@ -5,7 +5,7 @@
  */
 import { parseYamlSource } from '../src/audit/index.js';
 import { parseAllDocuments } from 'yaml';
-import { auditK8s, parseJsonSource } from '../src/k8s-audit/index.js';
+import { auditK8s, parseJsonSource } from '../src/audit/k8s/index.js';
 import type { BenchFigure } from './figure.js';
 
 export function deployment(i: number): string {

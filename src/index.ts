@@ -7,7 +7,7 @@ export * as admission from './admission/index.js';
 export * as archive from './archive/index.js';
 export * as attest from './attest/index.js';
 export * as helm from './helm/index.js';
-export * as k8sAudit from './k8s-audit/index.js';
+export * as audit from './audit/index.js';
 export * as crypto from './crypto/index.js';
 export * as evidence from './evidence/index.js';
 export * as oci from './oci/index.js';

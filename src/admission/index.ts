@@ -87,3 +87,10 @@ export {
 } from '../policy/workload-images.js';
 export { type ApiResource, KubeResources, KubeStatusError, WatchEventSplitter } from './kube-resources.js';
 export { Reflector, type ReflectorOptions, type ReflectorState } from './kube-watch.js';
+export { type PolicyLoadOutcome, PolicyStore, policyFiles } from './policy-store.js';
+export {
+  reconcileWebhookCertificates,
+  startWebhookCertRotation,
+  type WebhookCertOptions,
+  type WebhookCertState,
+} from './webhook-certs.js';

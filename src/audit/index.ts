@@ -33,3 +33,6 @@ export {
   type SourceDocument,
   type YamlSyntaxError,
 } from './yaml-source.js';
+
+// The Kubernetes manifest audit (vouch audit k8s).
+export * from './k8s/index.js';

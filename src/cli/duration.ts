@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import { parseGoDuration } from '../policy/kyverno/conditions.js';
+import { parseGoDuration } from '../policy/index.js';
 
 /**
  * A duration flag in milliseconds: a bare non-negative number in the flag's own unit (`300` seconds for

@@ -99,3 +99,4 @@ export {
   workloadImageFields,
 } from './workload-images.js';
 export { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';
+export { parseGoDuration } from './kyverno/conditions.js';

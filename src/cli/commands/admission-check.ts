@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PolicyStore } from '../../admission/policy-store.js';
+import { PolicyStore } from '../../admission/index.js';
 import { describeCause, VouchError } from '../../errors.js';
 import { cueSetup } from '../../evidence/index.js';
 import type { CommandContext } from '../context.js';
@@ -14,7 +14,7 @@ import {
   repositoryOpener,
   type ServeFlags,
   tlsSource,
-} from './admission.js';
+} from './admission-serve-flags.js';
 
 /**
  * `vouch admission serve --check-config`: everything `serve` reads before it listens, read the same way

@@ -13,7 +13,7 @@ import {
   parsePssLevel,
   parsePssVersion,
   type PssLevel,
-} from '../../k8s-audit/index.js';
+} from '../../audit/index.js';
 import { defaultLimits } from '../../limits.js';
 import { readSmallFile } from '../../sign/index.js';
 import {

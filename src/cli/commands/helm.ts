@@ -1,7 +1,7 @@
 import { basename, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { VouchError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs/atomic-file.js';
+import { writeFileAtomic } from '../../fs/index.js';
 import {
   CHART_EXPANDED_MAX_BYTES,
   readKeyring,

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseYamlSource } from '../../src/audit/index.js';
-import { auditK8s } from '../../src/k8s-audit/index.js';
-import { runCli } from '../support/cli.js';
+import { parseYamlSource } from '../../../src/audit/index.js';
+import { auditK8s } from '../../../src/audit/k8s/index.js';
+import { runCli } from '../../support/cli.js';
 
 function run(yaml: string) {
   const parsed = parseYamlSource(yaml, 'm.yaml');

@@ -5,7 +5,7 @@
  * reader does not accept (YAML flow style, comments, duplicate keys) returns undefined and the caller
  * parses the text as YAML, which reports errors with their positions.
  */
-import type { Located, Position, SourceDocument } from '../audit/index.js';
+import type { Located, Position, SourceDocument } from '../yaml-source.js';
 import type { FieldPath } from './pss/pod-view.js';
 
 interface Span {

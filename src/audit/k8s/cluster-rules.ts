@@ -3,7 +3,7 @@
  * kube-system, rules on every resource, long timeouts, side effects), CRD conversion webhooks, and the
  * network: namespaces whose workloads no default-deny NetworkPolicy covers, and egress to 0.0.0.0/0.
  */
-import type { Finding, RuleInfo, Severity } from '../audit/index.js';
+import type { Finding, RuleInfo, Severity } from '../finding.js';
 import { apiGroup, isObj, type KubeObject, type Obj, objectFinding } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 import { hasPod } from './pss-audit.js';

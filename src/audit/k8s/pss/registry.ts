@@ -5,7 +5,7 @@
  * (capabilities_restricted overrides capabilities_baseline, and so on); a version newer than the newest
  * known one is evaluated as the newest, and `latest` is the newest.
  */
-import { VouchError } from '../../errors.js';
+import { VouchError } from '../../../errors.js';
 import * as c from './checks.js';
 import type { CheckFn, CheckOutcome } from './checks.js';
 import type { PodView } from './pod-view.js';

@@ -6,7 +6,7 @@
  * cluster-admin role). Rule ids follow kube-linter where it has the check (cluster-admin-role-binding,
  * access-to-secrets, access-to-create-pods, wildcard-in-rules).
  */
-import type { Finding, RuleInfo } from '../audit/index.js';
+import type { Finding, RuleInfo } from '../finding.js';
 import { isObj, type KubeObject, type Obj, objectFinding } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseYamlSource } from '../../src/audit/index.js';
+import { parseYamlSource } from '../../../src/audit/index.js';
 import {
   admissionWarning,
   collectObjects,
   evaluatePod,
   type PssLevel,
   readPodView,
-} from '../../src/k8s-audit/index.js';
+} from '../../../src/audit/k8s/index.js';
 
 function pod(yaml: string) {
   const body = yaml.startsWith('metadata:\n') ? yaml.slice('metadata:\n'.length) : yaml;

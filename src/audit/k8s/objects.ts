@@ -5,7 +5,8 @@
  * A document that is not an object with apiVersion, kind and metadata.name cannot be audited; it is
  * reported as "not evaluated", never counted as a pass.
  */
-import type { Finding, InputProblem, ObjectRef, Severity, SourceDocument } from '../audit/index.js';
+import type { Finding, InputProblem, ObjectRef, Severity } from '../finding.js';
+import type { SourceDocument } from '../yaml-source.js';
 import { type FieldPath, formatPath } from './pss/pod-view.js';
 
 export type Obj = Readonly<Record<string, unknown>>;

@@ -2,7 +2,7 @@
  * `vouch audit k8s` as a pure function: parsed manifest files in, findings, objects that could not be
  * evaluated, kinds skipped, and each service account's effective permissions out.
  */
-import type { Finding, InputProblem, RuleInfo } from '../audit/index.js';
+import type { Finding, InputProblem, RuleInfo } from '../finding.js';
 import { CLUSTER_RULES, auditCluster } from './cluster-rules.js';
 import { apiGroup, collectObjects, type KubeObject, type ManifestFile } from './objects.js';
 import { PSS_RULES, auditPodSecurity, hasPod } from './pss-audit.js';

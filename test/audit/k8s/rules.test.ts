@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseYamlSource } from '../../src/audit/index.js';
-import { auditK8s, type K8sAuditOptions, parseLabelSelector } from '../../src/k8s-audit/index.js';
+import { parseYamlSource } from '../../../src/audit/index.js';
+import { auditK8s, type K8sAuditOptions, parseLabelSelector } from '../../../src/audit/k8s/index.js';
 
 function run(yaml: string, opts: Partial<K8sAuditOptions> = {}) {
   const parsed = parseYamlSource(yaml, 'm.yaml');

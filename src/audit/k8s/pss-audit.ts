@@ -3,7 +3,7 @@
  * where pod-security-admission's DefaultPodSpecExtractor looks (admission/admission.go), evaluated at
  * one level and policy version. One finding per violated check, located at the first offending field.
  */
-import type { Finding, InputProblem, RuleInfo, Severity } from '../audit/index.js';
+import type { Finding, InputProblem, RuleInfo, Severity } from '../finding.js';
 import { apiGroup, type KubeObject, positionOf, valueAt } from './objects.js';
 import { type FieldPath, formatPath, readPodView } from './pss/pod-view.js';
 import { activeChecks, evaluatePod, formatPolicy, PSS_CHECKS, type PssPolicy } from './pss/registry.js';

@@ -5,8 +5,8 @@
  * workloads marked sensitive. Ids follow kube-linter where it has the check (latest-tag,
  * no-read-only-root-fs).
  */
-import type { Finding, InputProblem, RuleInfo } from '../audit/index.js';
-import { parseReference } from '../oci/index.js';
+import type { Finding, InputProblem, RuleInfo } from '../finding.js';
+import { parseReference } from '../../oci/index.js';
 import { apiGroup, isObj, type KubeObject, type Obj, objectFinding, positionOf, valueAt } from './objects.js';
 import type { FieldPath } from './pss/pod-view.js';
 import { podTemplatePath } from './pss-audit.js';

@@ -8,17 +8,17 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseYamlSource } from '../../src/audit/index.js';
-import { collectObjects } from '../../src/k8s-audit/objects.js';
-import { readPodView } from '../../src/k8s-audit/pss/pod-view.js';
+import { parseYamlSource } from '../../../src/audit/index.js';
+import { collectObjects } from '../../../src/audit/k8s/objects.js';
+import { readPodView } from '../../../src/audit/k8s/pss/pod-view.js';
 import {
   activeChecks,
   evaluatePod,
   PSS_LATEST_MINOR,
   type PssLevel,
-} from '../../src/k8s-audit/pss/registry.js';
+} from '../../../src/audit/k8s/pss/registry.js';
 
-const DIR = join(import.meta.dirname, '..', 'fixtures', 'k8s-audit', 'psa-testdata');
+const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'k8s-audit', 'psa-testdata');
 
 interface Row {
   level: PssLevel;
