@@ -19,6 +19,7 @@ export {
   type ObjectImageField,
   type ResourceRef,
   type RuleOutcome,
+  type RuleOwner,
   type RuleResult,
   verdictOf,
 } from './decider.js';
