@@ -1,4 +1,5 @@
-import { VouchError, describeCause, isVouchError } from '../errors.js';
+import { withAbortSignal } from '../abort-scope.js';
+import { describeCause, isVouchError, VouchError } from '../errors.js';
 import {
   ADMISSION_API_VERSION,
   type AdmissionRequest,
@@ -217,7 +218,8 @@ async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: nu
   });
   let running: Promise<T>;
   try {
-    running = work(controller.signal);
+    // Every request the work starts, however deep, reads this signal (src/abort-scope.ts).
+    running = withAbortSignal(controller.signal, () => work(controller.signal));
   } catch (e) {
     clearTimeout(timer);
     return { kind: 'error', error: e };
