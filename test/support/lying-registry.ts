@@ -7,7 +7,13 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Lie =
   /** Headers at once, then one byte every `intervalMs`; `contentLength` announced (absent: chunked). */
-  | { readonly kind: 'drip'; readonly intervalMs: number; readonly contentLength?: number }
+  | {
+      readonly kind: 'drip';
+      readonly intervalMs: number;
+      readonly contentLength?: number;
+      /** The ping (`/v2/`) drips too. */
+      readonly ping?: boolean;
+    }
   /** A chunked body of 4 KiB chunks that never ends. */
   | { readonly kind: 'endless-chunked' }
   /** This status on every request (the ping too), with this Retry-After. */
@@ -75,7 +81,7 @@ export async function startLyingRegistry(lie: Lie): Promise<LyingRegistry> {
       default:
         break;
     }
-    if (path === '/v2/' || path === '/v2') {
+    if ((path === '/v2/' || path === '/v2') && !(lie.kind === 'drip' && lie.ping)) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       return;
     }
