@@ -16,6 +16,15 @@ export function withAbortSignal<T>(signal: AbortSignal, fn: () => T): T {
   return scope.run(outer ? AbortSignal.any([outer, signal]) : signal, fn);
 }
 
+/**
+ * Runs `fn` with `signal` alone as the current abort signal, ignoring any enclosing one: for work with
+ * its own deadline inside a long-lived scope (each webhook review inside `admission serve`), where
+ * combining would tie every request's signal to the process's for as long as it runs.
+ */
+export function withOwnAbortSignal<T>(signal: AbortSignal, fn: () => T): T {
+  return scope.run(signal, fn);
+}
+
 /** The abort signal of the operation this code runs for, if any. */
 export function currentAbortSignal(): AbortSignal | undefined {
   return scope.getStore();

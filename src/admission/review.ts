@@ -1,4 +1,4 @@
-import { withAbortSignal } from '../abort-scope.js';
+import { withOwnAbortSignal } from '../abort-scope.js';
 import { describeCause, isVouchError, VouchError } from '../errors.js';
 import {
   ADMISSION_API_VERSION,
@@ -219,7 +219,7 @@ async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: nu
   let running: Promise<T>;
   try {
     // Every request the work starts, however deep, reads this signal (src/abort-scope.ts).
-    running = withAbortSignal(controller.signal, () => work(controller.signal));
+    running = withOwnAbortSignal(controller.signal, () => work(controller.signal));
   } catch (e) {
     clearTimeout(timer);
     return { kind: 'error', error: e };

@@ -2,6 +2,7 @@
 // chunked body, answers 429 forever, redirects in a loop, or names a token realm on another host.
 // Every route of the distribution API answers with the one lie it was started with; /v2/ (the ping)
 // answers 200 unless the lie is about the ping. Intervals are short: tests set small limits to match.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -14,6 +15,11 @@ export type Lie =
       /** The ping (`/v2/`) drips too. */
       readonly ping?: boolean;
     }
+  /**
+   * A real image (manifest `v1`, config) whose one layer is announced at LAYER_BYTES and dripped one
+   * byte every `intervalMs`: a copy gets as far as writing the layer, then waits.
+   */
+  | { readonly kind: 'slow-layer'; readonly intervalMs: number }
   /** A chunked body of 4 KiB chunks that never ends. */
   | { readonly kind: 'endless-chunked' }
   /** This status on every request (the ping too), with this Retry-After. */
@@ -22,6 +28,33 @@ export type Lie =
   | { readonly kind: 'redirect-loop' }
   /** The ping asks for a Bearer token from `realm` (a function of this server's port). */
   | { readonly kind: 'realm'; readonly realm: (port: number) => string };
+
+const LAYER_BYTES = 1_000_000;
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** The image a slow-layer registry serves as `app:v1`. */
+export const SLOW_IMAGE = (() => {
+  const config = Buffer.from(
+    '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+  );
+  const layerDigest = sha256(Buffer.alloc(LAYER_BYTES));
+  const configDigest = sha256(config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.byteLength,
+      },
+      layers: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: LAYER_BYTES },
+      ],
+    }),
+  );
+  return { config, configDigest, layerDigest, manifest };
+})();
 
 export interface SeenRequest {
   readonly method: string;
@@ -80,6 +113,41 @@ export async function startLyingRegistry(lie: Lie): Promise<LyingRegistry> {
         return;
       default:
         break;
+    }
+    if (lie.kind === 'slow-layer' && !path.startsWith('/v2/app/blobs/' + SLOW_IMAGE.layerDigest)) {
+      const body = path.includes('/manifests/')
+        ? SLOW_IMAGE.manifest
+        : path.includes(SLOW_IMAGE.configDigest)
+          ? SLOW_IMAGE.config
+          : path === '/v2/'
+            ? Buffer.from('{}')
+            : undefined;
+      if (body === undefined) {
+        res.writeHead(404).end();
+        return;
+      }
+      res
+        .writeHead(200, {
+          'content-type': path.includes('/manifests/')
+            ? 'application/vnd.oci.image.manifest.v1+json'
+            : 'application/json',
+          'content-length': body.byteLength,
+        })
+        .end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (lie.kind === 'slow-layer') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': LAYER_BYTES });
+      const t = setInterval(() => {
+        if (res.destroyed) {
+          clearInterval(t);
+          timers.delete(t);
+          return;
+        }
+        res.write(Buffer.alloc(1));
+      }, lie.intervalMs);
+      timers.add(t);
+      return;
     }
     if ((path === '/v2/' || path === '/v2') && !(lie.kind === 'drip' && lie.ping)) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
