@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   vuln: async () => (await import('./vuln.js')).benchVuln,
   policy: async () => (await import('./policy.js')).benchPolicy,
   sbom: async () => (await import('./sbom.js')).benchSbom,
+  'sbom-stream': async () => (await import('./sbom-stream.js')).benchSbomStream,
   dsse: async () => {
     const { benchDsse } = await import('./dsse.js');
     return async () => {
