@@ -24,7 +24,7 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomic(
   path: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | Iterable<string>,
   opts: AtomicWriteOptions = {},
 ): Promise<void> {
   const overwrite = opts.overwrite ?? true;
@@ -33,7 +33,9 @@ export async function writeFileAtomic(
   try {
     const handle = await open(temp, 'wx', opts.mode ?? 0o644);
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      // Chunks (a document too large to hold as one string) are written one after another.
+      else for (const chunk of data) await handle.writeFile(chunk);
       await handle.sync();
     } finally {
       await handle.close();

@@ -1,7 +1,12 @@
 // SBOMs are written as chunks (src/sbom/formats/json-chunks.ts) and the text is byte for byte what the
 // one-string serializers give, deterministic serial numbers and namespaces included.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { writeFileAtomic } from '../../../src/fs/atomic-file.js';
 import { cycloneDxChunks, serializeCycloneDx } from '../../../src/sbom/formats/cyclonedx.js';
 import { jsonChunks } from '../../../src/sbom/formats/json-chunks.js';
 import { serializeSpdx, spdxChunks } from '../../../src/sbom/formats/spdx.js';
@@ -76,4 +81,21 @@ test('200,000 components are written without building the document as one string
   // The whole is hundreds of MB; no chunk is more than a batch plus one component.
   assert.ok(chars > 100_000_000, `${chars} characters`);
   assert.ok(largest < 128 * 1024, `largest chunk ${largest} characters`);
+});
+
+test('jsonChunks gives JSON.stringify(value, null, 2) for any JSON value at every streaming depth', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 6 }), (v, depth) => {
+      assert.equal([...jsonChunks(v, depth)].join(''), JSON.stringify(v, null, 2));
+    }),
+    { seed: 20261208, numRuns: 500, interruptAfterTimeLimit: 10_000 },
+  );
+});
+
+test('an atomic write of chunks is the joined text', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vouch-chunks-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const chunks = [...cycloneDxChunks(RESULT, { now: NOW, deterministic: true })];
+  await writeFileAtomic(join(dir, 'bom.json'), chunks);
+  assert.equal(readFileSync(join(dir, 'bom.json'), 'utf8'), chunks.join(''));
 });
