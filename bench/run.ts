@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   'in-toto': async () => (await import('./in-toto.js')).benchInToto,
   'audit-k8s': async () => (await import('./audit-k8s.js')).benchAuditK8s,
   'sbom-accuracy': async () => (await import('./sbom-accuracy.js')).benchSbomAccuracy,
+  'sbom-stream': async () => (await import('./sbom-stream.js')).benchSbomStream,
   dsse: async () => {
     const { benchDsse } = await import('./dsse.js');
     return async () => {

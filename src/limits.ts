@@ -51,6 +51,18 @@ export interface Limits {
   osvRecordMaxBytes: number;
   /** One manifest file or stdin for `vouch audit k8s` (a whole cluster export). */
   k8sManifestMaxBytes: number;
+  /**
+   * One HTTP request from its start to the last byte of a small body (see fetchSmallBodyMaxBytes), or
+   * to the response head of a large one, redirects and all: a server that drips cannot stretch it.
+   */
+  fetchTotalTimeoutMs: number;
+  /** Bodies up to this size (manifests, configs, signatures) must arrive within fetchTotalTimeoutMs. */
+  fetchSmallBodyMaxBytes: number;
+  /** Larger bodies (layers) must arrive at least this fast, averaged over each fetchRateWindowMs. */
+  fetchMinBytesPerSecond: number;
+  fetchRateWindowMs: number;
+  /** Total time one request may spend waiting between its retries (Retry-After included). */
+  fetchRetryBudgetMs: number;
 }
 
 export const defaultLimits: Readonly<Limits> = Object.freeze({
@@ -77,6 +89,11 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   zipExpandedMaxBytes: 8 * 1024 * 1024 * 1024,
   osvRecordMaxBytes: 16 * 1024 * 1024,
   k8sManifestMaxBytes: 256 * 1024 * 1024,
+  fetchTotalTimeoutMs: 120_000,
+  fetchSmallBodyMaxBytes: 8 * 1024 * 1024,
+  fetchMinBytesPerSecond: 1024,
+  fetchRateWindowMs: 30_000,
+  fetchRetryBudgetMs: 60_000,
 });
 
 export function withLimits(overrides: Partial<Limits> | undefined): Limits {

@@ -7,6 +7,7 @@ import type {
   ImageDecision,
   ObjectImageField,
   RequestFacts,
+  RuleOwner,
 } from './decider.js';
 import { workloadImageFields } from '../policy/workload-images.js';
 import { VerdictCache, type CacheEvent } from './verdict-cache.js';
@@ -54,6 +55,11 @@ export class CachingDecider implements ImageDecider {
   /** Not cached: finding images is pure and cheap next to verifying them. */
   images(kind: string, object: Readonly<Record<string, unknown>>): readonly ObjectImageField[] {
     return this.inner.images ? this.inner.images(kind, object) : workloadImageFields(kind, object);
+  }
+
+  /** Not cached: who owns an image is read from the policies alone, and only asked after a failure. */
+  owners(req: ImageCheckRequest): readonly RuleOwner[] {
+    return this.inner.owners?.(req) ?? [];
   }
 
   decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {

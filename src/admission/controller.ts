@@ -140,6 +140,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const resolver = new TagResolver((ref) => opts.openRepository(repositoryName(ref)), {
     ttlMs: opts.tagTtlMs ?? 30_000,
+    failureTtlMs: 5_000,
     maxEntries: 10_000,
     clock: () => opts.now().getTime(),
   });

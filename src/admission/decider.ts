@@ -107,6 +107,12 @@ export interface RuleOutcome {
   readonly severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
 }
 
+/**
+ * A policy rule that selects an image, known before anything is fetched: a failure that happens before
+ * the rule could judge the image (deadline, unreachable registry) belongs to it and acts in its mode.
+ */
+export type RuleOwner = Pick<RuleOutcome, 'policy' | 'rule' | 'mode'>;
+
 /** One finding of a verified vulnerability attestation. */
 export interface VulnerabilityFact {
   readonly id: string;
@@ -154,6 +160,13 @@ export interface ImageDecider {
    * read anything in the request, so a cache keys on all of it.
    */
   inputs?(): DecisionInputs;
+  /**
+   * The rules that select the image of `req`, computed without I/O. The webhook asks only when the
+   * decision did not come back (error, deadline): each owner then gets an `error` outcome in its own
+   * mode, so a policy in Enforce denies whatever the server's mode. Absent or empty: no policy owns the
+   * image and the server's mode applies. Never throws: an image it cannot read has no owners.
+   */
+  owners?(req: ImageCheckRequest): readonly RuleOwner[];
 }
 
 /** The verdict of one outcome: a failing or erroring rule denies in Enforce and warns in Audit. */

@@ -27,6 +27,7 @@ export {
   type ObjectImageField,
   type ResourceRef,
   type RuleOutcome,
+  type RuleOwner,
   type RuleResult,
   verdictOf,
 } from './decider.js';

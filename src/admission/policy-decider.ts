@@ -6,6 +6,7 @@ import {
   type Check,
   type ConfigMapLookup,
   configMapsToRead,
+  evaluate,
   type Evidence,
   type EvidenceCollector,
   type EvaluateOptions,
@@ -31,8 +32,10 @@ import type {
   ImageDecision,
   ObjectImageField,
   RuleOutcome,
+  RuleOwner,
   VulnerabilityFact,
 } from './decider.js';
+import { imageView } from '../policy/image-under-review.js';
 
 /** Resolves an image reference as written in a pod spec to the digest it names right now. */
 export interface ImageResolver {
@@ -78,6 +81,46 @@ export class PolicyDecider implements ImageDecider {
   /** The object's images as the active set finds them: pod specs, plus its Kyverno imageExtractors. */
   images(kind: string, object: Readonly<Record<string, unknown>>): readonly ObjectImageField[] {
     return objectImages(this.opts.policies(), kind, object, { strict: false });
+  }
+
+  /**
+   * The rules that select the image, from the policies alone (no digest, no evidence, no ConfigMap):
+   * each policy result of an evidence-free evaluation names a rule that would have judged the image.
+   * An image no policy selects is owned by the no-match policy when that denies or warns; a reference
+   * that does not parse has no owner.
+   */
+  owners(req: ImageCheckRequest): readonly RuleOwner[] {
+    try {
+      imageView(req.image);
+      const policies = this.opts.policies();
+      const verdict = evaluate(
+        { policies, images: [{ ref: req.image }], resource: resourceOf(req), evidence: new Map() },
+        { ...this.opts.evaluate, now: new Date(0) },
+      ).images[0];
+      if (verdict === undefined) return [];
+      if (verdict.policies.length === 0) {
+        if (verdict.outcome === 'allow') return [];
+        return [
+          {
+            policy: 'vouch-no-match',
+            rule: 'no-match-policy',
+            mode: verdict.outcome === 'deny' ? 'enforce' : 'audit',
+          },
+        ];
+      }
+      const seen = new Map<string, RuleOwner>();
+      for (const p of verdict.policies) {
+        const owner: RuleOwner = {
+          policy: p.policy,
+          rule: p.rule ?? p.policy,
+          mode: p.onFailure === 'deny' ? 'enforce' : 'audit',
+        };
+        seen.set(JSON.stringify([owner.policy, owner.rule, owner.mode]), owner);
+      }
+      return [...seen.values()];
+    } catch {
+      return [];
+    }
   }
 
   async decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {

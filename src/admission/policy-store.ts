@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { describeCause, VouchError } from '../errors.js';
-import type { Limits } from '../limits.js';
+import { type Limits, withLimits } from '../limits.js';
+import { readSmallFile } from '../sign/key-ref.js';
 import {
   type CueEngine,
   cueSubset,
@@ -65,7 +66,15 @@ export class PolicyStore {
     let outcome: PolicyLoadOutcome;
     try {
       const files = await policyFiles(this.paths);
-      const texts = await Promise.all(files.map(async (f) => ({ f, text: await readFile(f, 'utf8') })));
+      // Each file's size is checked before it is read: a 100 MB file in the policy directory costs a
+      // stat, not 100 MB of memory per replica on every reload.
+      const max = withLimits(this.opts.limits).yamlMaxBytes;
+      const texts = await Promise.all(
+        files.map(async (f) => ({
+          f,
+          text: (await readSmallFile(f, '/', max, 'policy file')).toString('utf8'),
+        })),
+      );
       const loadOpts = {
         ...(this.opts.limits ? { limits: this.opts.limits } : {}),
         ...(this.opts.cue ? { cue: this.opts.cue.engine } : {}),

@@ -1,4 +1,5 @@
-import { describeCause, isVouchError } from '../errors.js';
+import { withOwnAbortSignal } from '../abort-scope.js';
+import { describeCause, isVouchError, VouchError } from '../errors.js';
 import {
   ADMISSION_API_VERSION,
   type AdmissionRequest,
@@ -16,6 +17,7 @@ import {
   isVerified,
   type ResourceRef,
   type RuleOutcome,
+  type RuleOwner,
   type VulnerabilityFact,
   verdictOf,
 } from './decider.js';
@@ -151,60 +153,37 @@ async function decideAll(
   facts: ObjectFacts,
   deps: ReviewDeps,
 ): Promise<ReviewedImage[]> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve('deadline');
-    }, deps.deadlineMs);
-  });
-  const work = (async () => {
-    const labels = deps.namespaceLabels ? await deps.namespaceLabels(resource.namespace) : {};
-    return Promise.all(
-      [...byImage.keys()].map(async (image): Promise<[string, ImageDecision]> => {
-        if (image === '') return [image, { outcomes: [missingImageOutcome(deps.mode)] }];
-        const d = await deps.decider.decide(
-          { image, namespace: resource.namespace, namespaceLabels: labels, resource, ...facts },
-          { now: deps.now, signal: controller.signal },
-        );
-        return [image, d];
-      }),
-    );
-  })();
-  let decided: Array<[string, ImageDecision]> | 'deadline' | { error: unknown };
-  try {
-    decided = await Promise.race([work, deadline]);
-  } catch (e) {
-    decided = { error: e };
-  } finally {
-    clearTimeout(timer);
-  }
-  // A late rejection of the abandoned work must not become an unhandled rejection.
-  work.catch(() => undefined);
-
+  const started = Date.now();
   const limit = deps.deadlineMs >= 1000 ? `${deps.deadlineMs / 1000}s` : `${deps.deadlineMs}ms`;
-  return [...byImage.entries()].map(([image, where]): ReviewedImage => {
-    let decision: ImageDecision;
-    if (decided === 'deadline') {
-      decision = {
-        outcomes: [
-          {
-            policy: VOUCH_POLICY,
-            rule: 'verification-deadline',
-            result: 'error',
-            mode: deps.mode,
-            reason: 'timeout',
-            message: `verification did not finish in ${limit}`,
-            fix: 'retry; if it persists check registry reachability and the vouch_verifications_in_flight metric',
-          },
-        ],
+  // Namespace labels are shared by every image; they get the request's deadline like everything else.
+  const nsLabels = deps.namespaceLabels;
+  const labels: Settled<Readonly<Record<string, string>>> = nsLabels
+    ? await withDeadline(() => nsLabels(resource.namespace), deps.deadlineMs)
+    : { kind: 'done', value: {} };
+  const images = [...byImage.entries()];
+  // Every image is settled on its own, with its own deadline (what is left of the request's) and its own
+  // abort signal: one image that errors or hangs never decides, explains or times out another.
+  const decided = await Promise.all(
+    images.map(async ([image]): Promise<ImageDecision> => {
+      if (image === '') return { outcomes: [missingImageOutcome(deps.mode)] };
+      const req: ImageCheckRequest = {
+        image,
+        namespace: resource.namespace,
+        namespaceLabels: labels.kind === 'done' ? labels.value : {},
+        resource,
+        ...facts,
       };
-    } else if ('error' in decided) {
-      decision = { outcomes: [errorOutcome(decided.error, deps.mode)] };
-    } else {
-      decision = decided.find(([i]) => i === image)?.[1] ?? { outcomes: [] };
-    }
+      if (labels.kind !== 'done') return failedDecision(req, labels, limit, deps);
+      const left = Math.max(0, deps.deadlineMs - (Date.now() - started));
+      const settled = await withDeadline(
+        (signal) => deps.decider.decide(req, { now: deps.now, signal }),
+        left,
+      );
+      return settled.kind === 'done' ? settled.value : failedDecision(req, settled, limit, deps);
+    }),
+  );
+  return images.map(([image, where], i): ReviewedImage => {
+    const decision = decided[i] ?? { outcomes: [] };
     return {
       image,
       pointers: where.pointers,
@@ -220,6 +199,74 @@ async function decideAll(
         : {}),
     };
   });
+}
+
+type Settled<T> = { kind: 'done'; value: T } | { kind: 'deadline' } | { kind: 'error'; error: unknown };
+
+/**
+ * Runs `work` against its own timer: past `ms` its signal is aborted (so every request it has in flight
+ * is cancelled) and the answer is `deadline`, whatever the work does later.
+ */
+async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<Settled<T>> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Settled<T>>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new VouchError('TIMEOUT', 'verification deadline passed'));
+      resolve({ kind: 'deadline' });
+    }, ms);
+  });
+  let running: Promise<T>;
+  try {
+    // Every request the work starts, however deep, reads this signal (src/abort-scope.ts).
+    running = withOwnAbortSignal(controller.signal, () => work(controller.signal));
+  } catch (e) {
+    clearTimeout(timer);
+    return { kind: 'error', error: e };
+  }
+  // A late rejection of abandoned work must not become an unhandled rejection.
+  running.catch(() => undefined);
+  try {
+    return await Promise.race([running.then((value): Settled<T> => ({ kind: 'done', value })), deadline]);
+  } catch (e) {
+    return { kind: 'error', error: e };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The decision for an image whose rules never got to judge it: each policy rule that selects it gets an
+ * `error` outcome in its own mode (an Enforce policy denies even when the server runs in Audit); an
+ * image no policy owns gets vouch's own outcome in the server's mode.
+ */
+function failedDecision(
+  req: ImageCheckRequest,
+  failure: { kind: 'deadline' } | { kind: 'error'; error: unknown },
+  limit: string,
+  deps: ReviewDeps,
+): ImageDecision {
+  let owners: readonly RuleOwner[] = [];
+  try {
+    owners = deps.decider.owners?.(req) ?? [];
+  } catch {
+    // owners() never throws by contract; if it does, no policy can be named and the server's mode applies.
+    owners = [];
+  }
+  const what: Omit<RuleOutcome, 'policy' | 'rule' | 'mode'> =
+    failure.kind === 'deadline'
+      ? {
+          result: 'error',
+          reason: 'timeout',
+          message: `verification did not finish in ${limit}`,
+          fix: 'retry; if it persists check registry reachability and the vouch_verifications_in_flight metric',
+        }
+      : errorOutcome(failure.error);
+  if (owners.length === 0) {
+    const rule = failure.kind === 'deadline' ? 'verification-deadline' : 'verification';
+    return { outcomes: [{ policy: VOUCH_POLICY, rule, mode: deps.mode, ...what }] };
+  }
+  return { outcomes: owners.map((o) => ({ policy: o.policy, rule: o.rule, mode: o.mode, ...what })) };
 }
 
 function respond(
@@ -300,13 +347,10 @@ function explain(img: ReviewedImage, o: RuleOutcome): string {
   return `${parts.join('; ')}.`;
 }
 
-function errorOutcome(e: unknown, mode: EnforcementMode): RuleOutcome {
+function errorOutcome(e: unknown): Omit<RuleOutcome, 'policy' | 'rule' | 'mode'> {
   const vouch = isVouchError(e);
   return {
-    policy: VOUCH_POLICY,
-    rule: 'verification',
     result: 'error',
-    mode,
     reason: vouch ? e.code.toLowerCase().replaceAll('_', '-') : 'internal',
     message: vouch
       ? `${e.code}: ${e.message}`

@@ -119,6 +119,8 @@ export async function startAdmissionServer(opts: AdmissionServerOptions): Promis
     ...(opts.decider.inputs ? { inputs: opts.decider.inputs.bind(opts.decider) } : {}),
     // Which images an object has depends on the active policies (imageExtractors): pass that through too.
     ...(opts.decider.images ? { images: opts.decider.images.bind(opts.decider) } : {}),
+    // A failure is owned by the policies that select the image, whatever the server's mode: pass it on.
+    ...(opts.decider.owners ? { owners: opts.decider.owners.bind(opts.decider) } : {}),
   };
   const caching =
     opts.cache === false

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { withAbortSignal } from '../abort-scope.js';
 import { VouchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
@@ -27,6 +28,10 @@ export async function run(io: Io): Promise<number> {
   const program = new Command('vouch')
     .description('only verifiable artifacts may run')
     .version(VERSION, '-V, --version')
+    .option(
+      '--timeout <duration>',
+      'stop the command after this long (30s, 5m, 1h; plain numbers are seconds); exit 3 with TIMEOUT',
+    )
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({
@@ -41,8 +46,30 @@ export async function run(io: Io): Promise<number> {
 
   const json = wantsJson(io.argv);
   const debug = io.env['VOUCH_DEBUG'] === '1';
+  // The command's cancellation: the caller's signal (SIGINT/SIGTERM in bin/vouch.js) or --timeout. Every
+  // registry request the command starts reads it (src/abort-scope.ts), so either ends the command
+  // through its normal error path, which removes its partial output.
+  const cancel = new AbortController();
+  const onStop = () => cancel.abort(io.signal?.reason);
+  io.signal?.addEventListener('abort', onStop, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  program.hook('preAction', () => {
+    const given = program.opts<{ timeout?: string }>().timeout;
+    if (given === undefined) return;
+    const ms = parseDuration(given);
+    timer = setTimeout(
+      () =>
+        cancel.abort(
+          new VouchError('TIMEOUT', `the command did not finish within ${given} (--timeout)`, {
+            hint: 'raise --timeout, or check what the command waits for (VOUCH_DEBUG=1)',
+          }),
+        ),
+      ms,
+    );
+    timer.unref();
+  });
   try {
-    await program.parseAsync([...io.argv], { from: 'user' });
+    await withAbortSignal(cancel.signal, () => program.parseAsync([...io.argv], { from: 'user' }));
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -58,5 +85,24 @@ export async function run(io: Io): Promise<number> {
     const err = toVouchError(e);
     io.stderr.write(renderError(err, json, debug));
     return err.exitCode;
+  } finally {
+    clearTimeout(timer);
+    io.signal?.removeEventListener('abort', onStop);
   }
+}
+
+/**
+ * `--timeout` values: `500ms`, `30s`, `5m`, `1h`, or a plain number of seconds.
+ * @throws USAGE
+ */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  const ms = m ? Number(m[1]) * unit[(m[2] as keyof typeof unit | undefined) ?? 's'] : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 2_147_483_647) {
+    throw new VouchError('USAGE', `--timeout: "${text}" is not a duration`, {
+      hint: 'write a positive number with a unit: 500ms, 30s, 5m, 1h',
+    });
+  }
+  return ms;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeCause, VouchError } from '../errors.js';
+import { trackPartialFile, untrackPartialFile } from './partial-output.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the result (default 0o644; keys use 0o600). */
@@ -23,15 +24,18 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomic(
   path: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | Iterable<string>,
   opts: AtomicWriteOptions = {},
 ): Promise<void> {
   const overwrite = opts.overwrite ?? true;
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  trackPartialFile(temp);
   try {
     const handle = await open(temp, 'wx', opts.mode ?? 0o644);
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      // Chunks (a document too large to hold as one string) are written one after another.
+      else for (const chunk of data) await handle.writeFile(chunk);
       await handle.sync();
     } finally {
       await handle.close();
@@ -51,6 +55,8 @@ export async function writeFileAtomic(
     }
     const why = code === 'ENOENT' ? `directory ${dirname(path)} does not exist` : describeCause(e);
     throw new VouchError('IO_ERROR', `cannot write ${path}: ${why}`, { cause: e });
+  } finally {
+    untrackPartialFile(temp);
   }
   // After link(2) the temp name is a second link to the same file.
   if (!overwrite) await unlink(temp).catch(() => undefined);

@@ -12,7 +12,7 @@ import type { FetchedManifest, ImageReader } from './image-store.js';
 import type { Descriptor } from './manifest.js';
 import { MediaType } from './media-types.js';
 import { formatReference, parseReference } from './reference.js';
-import { readBounded, readVerified, verifyingStream } from './verified-read.js';
+import { readBounded, readVerified, verifiedReadable } from './verified-read.js';
 
 export interface DockerArchiveOptions {
   /** Which image of a multi-image archive: one of its RepoTags (`app:1.0`); the only image when omitted. */
@@ -204,17 +204,27 @@ export class DockerArchiveReader implements ImageReader {
 
   async fetchBlob(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
     const slice = this.slice(desc);
-    const check = verifyingStream({
+    const { file, location } = this;
+    // Lazy, like the layout reader: nothing is read until the consumer reads, so a layer whose bytes do
+    // not match its diff_id fails as the consumer's error. `source.pipe(check)` started flowing at once
+    // and raised the mismatch on a stream nobody listened to yet: an unhandled 'error' and a crash.
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      if (slice.size === 0) return;
+      const source = createReadStream(file, { start: slice.offset, end: slice.offset + slice.size - 1 });
+      try {
+        for await (const chunk of source) yield chunk as Buffer;
+      } catch (e) {
+        throw fileError(e, location);
+      } finally {
+        source.destroy();
+      }
+    }
+    return verifiedReadable(chunks, {
       digest: desc.digest,
       size: desc.size,
       maxBytes: desc.size,
-      what: `blob ${desc.digest} in ${this.location}`,
+      what: `blob ${desc.digest} in ${location}`,
     });
-    if (slice.size === 0) return Readable.from([]).pipe(check);
-    const source = createReadStream(this.file, { start: slice.offset, end: slice.offset + slice.size - 1 });
-    source.on('error', (e) => check.destroy(fileError(e, this.location)));
-    check.on('close', () => source.destroy());
-    return source.pipe(check);
   }
 
   async fetchBlobBytes(desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes?: number): Promise<Buffer> {

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { currentAbortSignal } from '../abort-scope.js';
 import { describeCause, VouchError } from '../errors.js';
 import type { Limits } from '../limits.js';
 
@@ -21,6 +22,8 @@ export interface HttpRequest {
   streamLength?: number;
   /** Names the target in messages: `manifest 127.0.0.1:5000/app:v1`. */
   what: string;
+  /** Cancels the request and its retries; absent: the operation's (src/abort-scope.ts), if any. */
+  signal?: AbortSignal;
 }
 
 /** A response whose body has not been read yet. Read it with body() or release it with discard(). */
@@ -36,7 +39,18 @@ export interface HttpResponse {
 }
 
 export interface HttpTransportOptions {
-  limits: Pick<Limits, 'fetchTimeoutMs' | 'fetchRetries' | 'fetchRetryBaseMs' | 'fetchRetryMaxDelayMs'>;
+  limits: Pick<
+    Limits,
+    | 'fetchTimeoutMs'
+    | 'fetchRetries'
+    | 'fetchRetryBaseMs'
+    | 'fetchRetryMaxDelayMs'
+    | 'fetchRetryBudgetMs'
+    | 'fetchTotalTimeoutMs'
+    | 'fetchSmallBodyMaxBytes'
+    | 'fetchMinBytesPerSecond'
+    | 'fetchRateWindowMs'
+  >;
   /** The clock, for Retry-After dates. */
   now: () => Date;
   /** Debug log line per retry; never called with credentials. */
@@ -67,43 +81,99 @@ export class HttpTransport {
    * @throws REGISTRY_UNREACHABLE, TIMEOUT
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const signal = req.signal ?? currentAbortSignal();
     const retries = IDEMPOTENT.has(req.method) && !req.stream ? this.opts.limits.fetchRetries : 0;
+    // The retry budget: one request never waits longer than this in total between its attempts, so a
+    // server answering 429 with Retry-After forever cannot hold an operation for retries x max delay.
+    let budget = this.opts.limits.fetchRetryBudgetMs;
     for (let attempt = 0; ; attempt++) {
+      throwIfAborted(signal, req);
       let res: HttpResponse;
       try {
-        res = await this.once(req);
+        res = await this.once(req, signal);
       } catch (e) {
         if (!(e instanceof VouchError) || e.code !== 'REGISTRY_UNREACHABLE' || attempt >= retries) throw e;
-        await this.wait(req, attempt, undefined, e.message);
+        const waited = await this.wait(req, attempt, undefined, e.message, budget, signal);
+        if (waited === undefined) throw e;
+        budget -= waited;
         continue;
       }
       if (attempt < retries && isRetryableStatus(res.status)) {
         const retryAfter = res.headers.get('retry-after');
+        const ms = this.delayMs(attempt, retryAfter, budget);
+        if (ms === undefined) return res;
         await res.discard();
-        await this.wait(req, attempt, retryAfter, `HTTP ${res.status}`);
+        await this.wait(req, attempt, retryAfter, `HTTP ${res.status}`, budget, signal);
+        budget -= ms;
         continue;
       }
       return res;
     }
   }
 
-  private async wait(req: HttpRequest, attempt: number, retryAfter: string | null | undefined, why: string) {
+  /** The wait before retry `attempt + 1`, or undefined when the retry budget has run out. */
+  private delayMs(
+    attempt: number,
+    retryAfter: string | null | undefined,
+    budget: number,
+  ): number | undefined {
     const { fetchRetryBaseMs, fetchRetryMaxDelayMs } = this.opts.limits;
+    if (budget <= 0) return undefined;
     const backoff = fetchRetryBaseMs * 2 ** attempt;
     const asked = retryAfter ? retryAfterMs(retryAfter, this.opts.now()) : undefined;
-    const ms = Math.min(Math.max(backoff, asked ?? 0), fetchRetryMaxDelayMs);
-    this.opts.debug?.(`${req.method} ${redactUrl(req.url)}: ${why}; retry ${attempt + 1} in ${ms} ms`);
-    await delay(ms);
+    return Math.min(Math.max(backoff, asked ?? 0), fetchRetryMaxDelayMs, budget);
   }
 
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  /** Waits before a retry; undefined (without waiting) when the budget has run out. */
+  private async wait(
+    req: HttpRequest,
+    attempt: number,
+    retryAfter: string | null | undefined,
+    why: string,
+    budget: number,
+    signal: AbortSignal | undefined,
+  ): Promise<number | undefined> {
+    const ms = this.delayMs(attempt, retryAfter, budget);
+    if (ms === undefined) return undefined;
+    this.opts.debug?.(`${req.method} ${redactUrl(req.url)}: ${why}; retry ${attempt + 1} in ${ms} ms`);
+    try {
+      await delay(ms, undefined, signal ? { signal } : {});
+    } catch (e) {
+      throw abortedError(signal, req, e);
+    }
+    return ms;
+  }
+
+  private async once(req: HttpRequest, outer: AbortSignal | undefined): Promise<HttpResponse> {
     // An idle timeout rather than AbortSignal.timeout for the whole exchange: a multi-gigabyte layer
     // may stream for longer than fetchTimeoutMs, but a server that stops sending for that long is dead.
     // The timer is refreshed on every chunk and cleared once the body is consumed or dropped.
     const controller = new AbortController();
-    const timeout = new TimeoutSignal(req, this.opts.limits.fetchTimeoutMs);
-    const timer = setTimeout(() => controller.abort(timeout), this.opts.limits.fetchTimeoutMs);
+    const limits = this.opts.limits;
+    const timeout = new TimeoutSignal(req, limits.fetchTimeoutMs);
+    const timer = setTimeout(() => controller.abort(timeout), limits.fetchTimeoutMs);
     timer.unref();
+    // The total deadline: to the response head always, and to the last byte of a small body. The idle
+    // timer alone lets a server that sends one byte just before it fires keep a request open forever.
+    const total = setTimeout(
+      () => controller.abort(new TotalTimeout(req, limits.fetchTotalTimeoutMs)),
+      limits.fetchTotalTimeoutMs,
+    );
+    total.unref();
+    // The operation's cancellation (webhook deadline, SIGTERM, --timeout) aborts this request too.
+    const onAbort = () =>
+      controller.abort(
+        outer?.reason instanceof VouchError
+          ? outer.reason
+          : new VouchError('TIMEOUT', `${req.what}: cancelled`, { cause: outer?.reason }),
+      );
+    outer?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      clearTimeout(total);
+      outer?.removeEventListener('abort', onAbort);
+    };
+    if (outer?.aborted) onAbort();
     let res: IncomingMessage;
     let url = req.url;
     try {
@@ -133,10 +203,14 @@ export class HttpTransport {
         res = await this.exchange(current, url, controller.signal);
       }
     } catch (e) {
-      clearTimeout(timer);
+      settle();
       throw toTransportError(controller.signal.aborted ? (controller.signal.reason ?? e) : e, req);
     }
     const message = res;
+    const length = Number(message.headers['content-length'] ?? 'NaN');
+    // A large (or unannounced) body is bounded by a minimum transfer rate instead of the total deadline.
+    const small = Number.isFinite(length) && length <= limits.fetchSmallBodyMaxBytes;
+    if (!small) clearTimeout(total);
     const headers = new Headers();
     for (const [k, v] of Object.entries(message.headers)) {
       if (v === undefined) continue;
@@ -151,23 +225,39 @@ export class HttpTransport {
       async *body() {
         if (consumed) throw new VouchError('INTERNAL', `${req.what}: response body read twice`);
         consumed = true;
+        let windowStart = Date.now();
+        let windowBytes = 0;
         try {
           for await (const chunk of message) {
             timer.refresh();
+            if (!small) {
+              windowBytes += (chunk as Buffer).byteLength;
+              const elapsed = Date.now() - windowStart;
+              if (elapsed >= limits.fetchRateWindowMs) {
+                if ((windowBytes * 1000) / elapsed < limits.fetchMinBytesPerSecond) {
+                  controller.abort(
+                    new SlowTransfer(req, windowBytes, elapsed, limits.fetchMinBytesPerSecond),
+                  );
+                  break;
+                }
+                windowStart = Date.now();
+                windowBytes = 0;
+              }
+            }
             yield chunk as Buffer;
           }
+          if (controller.signal.aborted) throw controller.signal.reason;
         } catch (e) {
           throw toTransportError(controller.signal.aborted ? (controller.signal.reason ?? e) : e, req);
         } finally {
-          clearTimeout(timer);
+          settle();
         }
       },
       async discard() {
-        clearTimeout(timer);
+        settle();
         if (consumed) return;
         consumed = true;
         // A small body is drained so the connection can be reused; a large one is not worth reading.
-        const length = Number(message.headers['content-length'] ?? 'NaN');
         if (Number.isFinite(length) && length <= DRAIN_MAX_BYTES) {
           message.resume();
           await new Promise<void>((done) => {
@@ -234,6 +324,39 @@ class TimeoutSignal extends Error {
   }
 }
 
+/** The total deadline of one request passed (a server that drips its answer). */
+class TotalTimeout extends Error {
+  constructor(
+    readonly req: HttpRequest,
+    readonly ms: number,
+  ) {
+    super(`no complete answer within ${ms} ms`);
+  }
+}
+
+/** A large body arrived slower than the minimum transfer rate. */
+class SlowTransfer extends Error {
+  constructor(
+    readonly req: HttpRequest,
+    readonly bytes: number,
+    readonly ms: number,
+    readonly minBytesPerSecond: number,
+  ) {
+    super(`${bytes} bytes in ${ms} ms, below ${minBytesPerSecond} bytes/s`);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, req: HttpRequest): void {
+  if (signal?.aborted) throw abortedError(signal, req, signal.reason);
+}
+
+/** The operation was cancelled: its own reason when that is a VouchError (deadline, signal), else TIMEOUT. */
+function abortedError(signal: AbortSignal | undefined, req: HttpRequest, e: unknown): VouchError {
+  const reason = signal?.reason ?? e;
+  if (reason instanceof VouchError) return reason;
+  return new VouchError('TIMEOUT', `${req.what}: cancelled`, { cause: reason });
+}
+
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
@@ -252,6 +375,23 @@ export function retryAfterMs(value: string, now: Date): number | undefined {
 /** Turns what fetch throws into REGISTRY_UNREACHABLE or TIMEOUT, keeping the cause. */
 function toTransportError(e: unknown, req: HttpRequest): VouchError {
   if (e instanceof VouchError) return e;
+  if (e instanceof TotalTimeout) {
+    return new VouchError(
+      'TIMEOUT',
+      `${req.what}: no complete answer from ${originOf(req.url)} within ${e.ms} ms`,
+      {
+        cause: e,
+        hint: 'the server answers too slowly; retry later, or raise the timeout',
+      },
+    );
+  }
+  if (e instanceof SlowTransfer) {
+    return new VouchError(
+      'TIMEOUT',
+      `${req.what}: ${originOf(req.url)} sent ${e.bytes} bytes in ${e.ms} ms, below the minimum of ${e.minBytesPerSecond} bytes/s`,
+      { cause: e, hint: 'the server or the network is too slow; retry later' },
+    );
+  }
   if (e instanceof TimeoutSignal || (e instanceof Error && e.cause instanceof TimeoutSignal)) {
     return new VouchError(
       'TIMEOUT',

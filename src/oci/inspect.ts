@@ -2,6 +2,7 @@ import { VouchError } from '../errors.js';
 import { defaultLimits, type Limits } from '../limits.js';
 import { type Digest, digestTag } from './digest.js';
 import type { ImageReader } from './image-store.js';
+import { parseImageConfig } from './resolve.js';
 import {
   type Descriptor,
   formatPlatform,
@@ -156,7 +157,7 @@ async function inspectManifest(
   };
   if (m.config.mediaType.includes('config') && m.config.size <= limits.configMaxBytes) {
     const raw = await reader.fetchBlobBytes(m.config, limits.configMaxBytes);
-    const cfg = safeJson(raw);
+    const cfg = parseImageConfig(raw, `config ${m.config.digest} in ${reader.location}`);
     image.config = {
       digest: m.config.digest,
       mediaType: m.config.mediaType,
@@ -172,16 +173,6 @@ async function inspectManifest(
     image.config = { digest: m.config.digest, mediaType: m.config.mediaType };
   }
   return image;
-}
-
-function safeJson(raw: Buffer): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(raw.toString('utf8'));
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    // An unparseable config is reported as "no details", not a failure: inspect only describes.
-    return {};
-  }
 }
 
 function pickString(

@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import {
+  trackPartialDir,
+  trackPartialFile,
+  untrackPartialDir,
+  untrackPartialFile,
+} from '../fs/partial-output.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -332,6 +338,8 @@ export class OciLayoutWriter implements ImageWriter {
     /** The top-most directory this writer created, removed again by abort(). */
     private readonly createdDir: string | undefined,
   ) {
+    // Until commit, a directory this writer created is partial output: gone if the process is stopped.
+    if (createdDir !== undefined) trackPartialDir(createdDir);
     const { manifests, ...rest } = existing ?? {};
     this.entries = Array.isArray(manifests) ? (manifests as Record<string, unknown>[]) : [];
     this.extra = rest;
@@ -358,6 +366,7 @@ export class OciLayoutWriter implements ImageWriter {
     });
     const temp = join(dir, `.tmp-${randomUUID()}`);
     this.temps.add(temp);
+    trackPartialFile(temp);
     try {
       if (!Buffer.isBuffer(content) && isVerifiedFor(content, desc.digest)) {
         // Already checked by the reader it came from: it errors before its end on a mismatch.
@@ -378,6 +387,7 @@ export class OciLayoutWriter implements ImageWriter {
       throw e instanceof VouchError ? e : fsError(e, what);
     } finally {
       this.temps.delete(temp);
+      untrackPartialFile(temp);
     }
   }
 
@@ -430,6 +440,7 @@ export class OciLayoutWriter implements ImageWriter {
     await this.writeAtomically(INDEX_FILE, JSON.stringify(index));
     this.added.clear();
     this.committed = true;
+    if (this.createdDir !== undefined) untrackPartialDir(this.createdDir);
   }
 
   /** Removes every blob this writer added (and the directory, if this writer created it). */
@@ -438,19 +449,24 @@ export class OciLayoutWriter implements ImageWriter {
     this.temps.clear();
     this.added.clear();
     await Promise.all(doomed.map((p) => rm(p, { force: true })));
-    if (this.createdDir !== undefined && !this.committed)
+    if (this.createdDir !== undefined && !this.committed) {
       await rm(this.createdDir, { recursive: true, force: true });
+      untrackPartialDir(this.createdDir);
+    }
   }
 
   private async writeAtomically(name: string, text: string): Promise<void> {
     const final = join(this.dir, name);
     const temp = join(this.dir, `.${name}.tmp-${randomUUID()}`);
+    trackPartialFile(temp);
     try {
       await writeFile(temp, text, { flag: 'wx' });
       await rename(temp, final);
     } catch (e) {
       await rm(temp, { force: true });
       throw fsError(e, `${this.location}: ${name}`);
+    } finally {
+      untrackPartialFile(temp);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { registryApiHost } from './reference.js';
 import { assertNever, VouchError } from '../errors.js';
 import type { HttpResponse, HttpTransport } from './http-transport.js';
 import {
@@ -129,11 +130,18 @@ export class RegistryAuth {
     const realmUrl = new URL(realm);
     // Sending a password in clear to a token server is only acceptable when the registry itself is
     // plain HTTP by the user's choice; otherwise a tampered challenge could harvest credentials.
-    if (realmUrl.protocol === 'http:' && !this.opts.insecure && cred.kind !== 'anonymous') {
+    // And even then only to the host named insecure: a registry on a trusted network must not be able to
+    // send our password in clear to any host it names.
+    const sameHost = realmUrl.hostname === hostnameOf(registryApiHost(this.opts.registry));
+    if (realmUrl.protocol === 'http:' && (!this.opts.insecure || !sameHost) && cred.kind !== 'anonymous') {
       throw new VouchError(
         'AUTH_FAILED',
         `${this.opts.registry} sends its token requests to ${realmUrl.origin} over plain HTTP; refusing to send credentials there`,
-        { hint: 'use an HTTPS token realm, or mark the registry insecure only on a trusted network' },
+        {
+          hint: this.opts.insecure
+            ? 'plain-HTTP credentials go only to the host marked --insecure-registry; use an HTTPS token realm'
+            : 'use an HTTPS token realm, or mark the registry insecure only on a trusted network',
+        },
       );
     }
     const scopeText = scopes.join(' ');
@@ -211,5 +219,14 @@ export class RegistryAuth {
         scope.endsWith('push') ? 'to push' : 'to pull'
       }`,
     });
+  }
+}
+
+/** The hostname of `host[:port]` (IPv6 literals keep their brackets, as URL.hostname does). */
+function hostnameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return host; // not a URL host; compared as written
   }
 }

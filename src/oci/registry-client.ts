@@ -143,7 +143,9 @@ export class RegistryClient {
       await res.discard();
       return;
     }
-    if (res.status >= 500) throw await registryError(res, what);
+    // A 429 still there after the retry budget is an answer too: going on would only start the same
+    // retries again on the next request.
+    if (res.status >= 500 || res.status === 429) throw await registryError(res, what);
     // 200, and also 404 from servers that do not implement the ping: the calls themselves will tell.
     await res.discard();
   }

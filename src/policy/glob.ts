@@ -1,4 +1,5 @@
 import { VouchError } from '../errors.js';
+import { compileGoRegexp, type LinearRegexp } from './go-regexp.js';
 
 /**
  * ClusterImagePolicy `images[].glob` semantics, as policy-controller's pkg/apis/glob: `*` is any run of
@@ -10,7 +11,7 @@ import { VouchError } from '../errors.js';
  */
 const VALID_GLOB = /^[a-zA-Z0-9\-_:/*.]+$/;
 
-export type CompiledGlob = { ok: true; glob: string; re: RegExp } | { ok: false; error: string };
+export type CompiledGlob = { ok: true; glob: string; re: LinearRegexp } | { ok: false; error: string };
 
 export function compileGlob(input: string): CompiledGlob {
   let glob = input;
@@ -29,7 +30,11 @@ export function compileGlob(input: string): CompiledGlob {
     } else if (c === '.') src += '\\.';
     else src += c;
   }
-  return { ok: true, glob: input, re: new RegExp(`^${src}$`) };
+  // policy-controller compiles the same translation with Go's regexp: RE2 here too, so a glob of many
+  // `**` cannot make a long attacker-chosen reference backtrack.
+  const c = compileGoRegexp(`^${src}$`);
+  if (!c.ok) return { ok: false, error: `invalid glob "${input}": ${c.error}` };
+  return { ok: true, glob: input, re: c.re };
 }
 
 /**

@@ -29,7 +29,35 @@ export class IssueList {
   }
 }
 
-/** Formats issues one per line: `source: path: message`. */
+/** Issue lines shown per file before the rest are only counted. */
+export const ISSUES_SHOWN_PER_FILE = 20;
+
+/** Formats issues one per line: `source: path: message`, at most ISSUES_SHOWN_PER_FILE per file. */
 export function formatIssues(issues: readonly PolicyIssue[]): string {
-  return issues.map((i) => `${i.source}: ${i.path}: ${i.message}`).join('\n');
+  return boundedIssueLines(issues, (i) => `${i.source}: ${i.path}: ${i.message}`).join('\n');
+}
+
+/**
+ * One rendered line per issue, at most `perFile` per file (the documents of a multi-document file,
+ * `file#N`, count as one file), then one line per file saying how many more there were: a file of
+ * 100,000 broken documents is a screenful of examples and a count, not 100,000 lines.
+ */
+export function boundedIssueLines(
+  issues: readonly PolicyIssue[],
+  render: (i: PolicyIssue) => string,
+  perFile: number = ISSUES_SHOWN_PER_FILE,
+): string[] {
+  const shown = new Map<string, number>();
+  const hidden = new Map<string, number>();
+  const lines: string[] = [];
+  for (const i of issues) {
+    const file = i.source.replace(/#\d+$/, '');
+    const n = shown.get(file) ?? 0;
+    if (n < perFile) {
+      shown.set(file, n + 1);
+      lines.push(render(i));
+    } else hidden.set(file, (hidden.get(file) ?? 0) + 1);
+  }
+  for (const [file, n] of hidden) lines.push(`${file}: ... and ${n} more issue(s) not shown`);
+  return lines;
 }

@@ -3,7 +3,7 @@ import type { Limits } from '../limits.js';
 import { PREDICATE_SHORTHANDS } from './cip/model.js';
 import type { CueEngine } from './cue/evaluator.js';
 import { cueSubset, usesTimeNow } from './cue/subset.js';
-import { isAnchored } from './go-regexp.js';
+import { anchored, compileGoRegexp, isAnchored } from './go-regexp.js';
 import { isObj, type Obj } from './field-reader.js';
 import { IssueList, type PolicyIssue } from './issues.js';
 import { type PolicySet, readPolicies } from './load.js';
@@ -139,11 +139,11 @@ function lintKyverno(list: IssueList, doc: Obj, edit: Document.Parsed): boolean 
               }
               for (const f of ['subjectRegExp', 'issuerRegExp']) {
                 const re = kl[f];
-                if (typeof re === 'string' && !isAnchored(re)) {
+                if (typeof re === 'string' && !isAnchored(re) && compileGoRegexp(re).ok) {
                   list.warn(
                     `${p}.keyless.${f}`,
                     `regexp "${re}" is unanchored: it also matches inside a longer identity`,
-                    `anchor it: ^${re}$`,
+                    `anchor it: ${anchored(re)}`,
                   );
                 }
               }
@@ -235,11 +235,11 @@ function lintCip(list: IssueList, doc: Obj, cue: CueEngine): void {
         if (!isObj(id)) return;
         for (const f of ['subjectRegExp', 'issuerRegExp']) {
           const re = id[f];
-          if (typeof re === 'string' && !isAnchored(re)) {
+          if (typeof re === 'string' && !isAnchored(re) && compileGoRegexp(re).ok) {
             list.warn(
               `${path}.keyless.identities[${k}].${f}`,
               `regexp "${re}" is unanchored: it also matches inside a longer identity (cosign matches unanchored)`,
-              `anchor it: ^${re}$`,
+              `anchor it: ${anchored(re)}`,
             );
           }
         }

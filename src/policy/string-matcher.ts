@@ -1,11 +1,11 @@
-import { compileGoRegexp } from './go-regexp.js';
+import { compileGoRegexp, type LinearRegexp } from './go-regexp.js';
 import type { IssueList } from './issues.js';
 import { wildcardMatch } from './kyverno/wildcard.js';
 
 /** How an identity field (issuer, subject) is constrained. */
 export type StringMatcher =
   | { readonly kind: 'exact'; readonly value: string }
-  | { readonly kind: 'regexp'; readonly source: string; readonly re: RegExp }
+  | { readonly kind: 'regexp'; readonly source: string; readonly re: LinearRegexp }
   | { readonly kind: 'wildcard'; readonly pattern: string }
   | { readonly kind: 'any' };
 

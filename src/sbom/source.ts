@@ -12,7 +12,7 @@ import type { LayerSource } from '../archive/index.js';
 import { formatPlatform, type Platform } from '../oci/manifest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { type OpenContext, openImageReader } from '../oci/open.js';
-import { resolveImageDigest } from '../oci/resolve.js';
+import { parseImageConfig, resolveImageDigest } from '../oci/resolve.js';
 import { type ImageSourceSpec, parseSourceSpec, type SourceSpec } from '../oci/source-spec.js';
 import type { Limits } from '../limits.js';
 import type { FileTree, ImageIdentity } from './file-tree.js';
@@ -85,12 +85,20 @@ export async function openSbomSource(
   if (opts.platform || isIndexMediaType(top.mediaType)) {
     const want = opts.platform ?? opts.defaultPlatform;
     defaultPlatformUsed = opts.platform === undefined;
-    const chosen = await resolveImageDigest(reader, top.digest, { platform: want });
+    const chosen = await resolveImageDigest(reader, top.digest, {
+      platform: want,
+      ...(opts.limits?.indexDepthMax !== undefined ? { indexDepthMax: opts.limits.indexDepthMax } : {}),
+    });
     digest = chosen.digest;
     platform = chosen.platform ?? formatPlatform(want);
     if (chosen.indexDigest) indexDigest = chosen.indexDigest;
   }
-  const { layers } = await imageLayers(reader, digest);
+  const { manifest, layers } = await imageLayers(reader, digest);
+  // The config must be what the image-spec says it is, even though the catalogers never read it.
+  parseImageConfig(
+    await reader.fetchBlobBytes(manifest.config),
+    `config ${manifest.config.digest} in ${reader.location}`,
+  );
   const verified = verifiedToEnd(layers);
   const description = `${spec.kind}:${name.replace(/^(oci-dir|docker-archive):/, '')}@${digest}`;
   const walk = openImageLayersTree(verified.sources, {

@@ -1,6 +1,7 @@
 import type { X509Certificate as NodeX509 } from 'node:crypto';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { describeCause, VouchError } from '../errors.js';
+import { compileGoRegexp, type LinearRegexp } from '../go-regexp.js';
 
 /**
  * Fulcio certificate extension OIDs (sigstore/fulcio docs/oid-info.md). The 1.1-1.6 extensions hold
@@ -119,12 +120,10 @@ function derUtf8String(b: Buffer, what: string): string {
  * semantics so policies port unchanged (write ^…$ to anchor, as cosign's docs advise).
  * @throws USAGE
  */
-function compile(pattern: string, flag: string): RegExp {
-  try {
-    return new RegExp(pattern, 'u');
-  } catch (e) {
-    throw new VouchError('USAGE', `${flag}: invalid regular expression: ${describeCause(e)}`, { cause: e });
-  }
+function compile(pattern: string, flag: string): LinearRegexp {
+  const c = compileGoRegexp(pattern);
+  if (!c.ok) throw new VouchError('USAGE', `${flag}: invalid regular expression: ${c.error}`);
+  return c.re;
 }
 
 /**

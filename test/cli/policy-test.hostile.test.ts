@@ -102,3 +102,17 @@ test('a missing policy file is FILE_NOT_FOUND (exit 3)', async (t) => {
   assert.equal(r.code, 3);
   assert.equal((JSON.parse(r.stderr) as { error: { code: string } }).error.code, 'FILE_NOT_FOUND');
 });
+
+test('a file of 100,000 invalid documents prints a screenful of examples and a count, not 100,000 lines', async (t) => {
+  const dir = tempDir(t, 'policy-hostile');
+  const bad = 'kind: X\n';
+  writeFileSync(join(dir, 'p.yaml'), Array.from({ length: 100_000 }, () => bad).join('---\n'));
+  const r = await runCli(['policy', 'test', '-f', 'p.yaml', 'registry.example.com/app:1'], { cwd: dir });
+  assert.equal(r.code, 2, r.stderr.slice(0, 2000));
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.ok(lines.length <= 25, `${lines.length} lines`);
+  assert.match(r.stderr, /p\.yaml: \.\.\. and \d+ more issue\(s\) not shown/);
+  // The count covers every document: 20 shown + the rest counted.
+  const more = Number(/and (\d+) more/.exec(r.stderr)?.[1]);
+  assert.ok(more + 20 >= 100_000, `${more} counted`);
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import { openDockerArchive } from '../../src/oci/docker-archive.js';
 import { composeImage } from '../../src/oci/image-builder.js';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
+import { runCli } from '../support/cli.js';
 import { dockerSave } from '../support/docker-save.js';
 
 function tempFile(t: { after(fn: () => void): void }, bytes: Buffer): string {
@@ -77,6 +78,17 @@ test('a config whose diff_ids lie about a layer fails that layer read with DIGES
   const layer = m.layers[0];
   assert.ok(layer);
   await assert.rejects(drain(await reader.fetchBlob(layer)), { code: 'DIGEST_MISMATCH' });
+});
+
+test('copy of an archive whose diff_ids lie about a layer fails with DIGEST_MISMATCH and leaves no output', async (t) => {
+  const tampered = Buffer.concat([layerTar.subarray(0, 600), Buffer.from('X'), layerTar.subarray(601)]);
+  const file = tempFile(t, archive([{ path: 'layer.tar', type: 'file', content: tampered }]));
+  const dst = join(file, '..', 'out');
+  const r = await runCli(['copy', `docker-archive:${file}`, `oci-dir:${dst}`]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /content hashes to sha256:/);
+  assert.doesNotMatch(r.stderr, /Unhandled|at .*\.ts:\d+/);
+  assert.equal(existsSync(dst), false);
 });
 
 test('an archive without manifest.json is INPUT_MALFORMED', async (t) => {

@@ -98,7 +98,7 @@ const INVALID: [what: string, spec: string, field: string, message: RegExp][] = 
     'a backreference RE2 does not have',
     '  images: [{ glob: "**" }]\n  authorities: [{ keyless: { identities: [{ issuer: "https://i", subjectRegExp: "(a)\\\\1" }] } }]\n',
     'spec.authorities[0].keyless.identities[0].subjectRegExp',
-    /backreferences/,
+    /error parsing regexp: invalid escape sequence: `\\1`/,
   ],
   [
     'an invalid mode',

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { VouchError } from '../../src/errors.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type {
   DecideContext,
@@ -6,6 +8,7 @@ import type {
   ImageDecider,
   ImageDecision,
   RuleOutcome,
+  RuleOwner,
 } from '../../src/admission/index.js';
 
 /** What the table knows about one image. */
@@ -104,5 +107,60 @@ export class ThrowingDecider implements ImageDecider {
   constructor(private readonly error: unknown) {}
   async decide(_req: ImageCheckRequest, _ctx: DecideContext): Promise<ImageDecision> {
     throw this.error;
+  }
+}
+
+/** How a ScriptedDecider answers for one image. */
+export type ScriptedBehaviour = 'pass' | 'deny' | 'error' | 'deadline';
+
+export interface ScriptedImage {
+  readonly behaviour: ScriptedBehaviour;
+  /** The policy that selects the image and its mode; absent: no policy owns the image. */
+  readonly policy?: { readonly name: string; readonly mode: EnforcementMode };
+}
+
+/**
+ * A decider scripted per image, for the per-image webhook tests: `pass` and `deny` answer with the
+ * owning policy's outcome, `error` rejects with a REGISTRY_UNREACHABLE naming the image, `deadline`
+ * never answers until its signal aborts. `owners()` names the policy the script gives the image.
+ */
+export class ScriptedDecider implements ImageDecider {
+  readonly aborted: string[] = [];
+
+  constructor(private readonly script: ReadonlyMap<string, ScriptedImage>) {}
+
+  owners(req: ImageCheckRequest): readonly RuleOwner[] {
+    const p = this.script.get(req.image)?.policy;
+    return p ? [{ policy: p.name, rule: 'verify', mode: p.mode }] : [];
+  }
+
+  decide(req: ImageCheckRequest, ctx: DecideContext): Promise<ImageDecision> {
+    const s = this.script.get(req.image);
+    if (s === undefined) return Promise.reject(new Error(`unscripted image ${req.image}`));
+    const digest = `sha256:${createHash('sha256').update(req.image).digest('hex')}` as Digest;
+    const owner = this.owners(req)[0] ?? { policy: 'none', rule: 'verify', mode: 'enforce' as const };
+    switch (s.behaviour) {
+      case 'pass':
+        return Promise.resolve({
+          digest,
+          outcomes: [{ ...owner, result: 'pass', message: `${req.image} is signed` }],
+        });
+      case 'deny':
+        return Promise.resolve({
+          digest,
+          outcomes: [
+            { ...owner, result: 'fail', reason: 'no-signatures', message: `${req.image} has no signature` },
+          ],
+        });
+      case 'error':
+        return Promise.reject(new VouchError('REGISTRY_UNREACHABLE', `${req.image}: connection refused`));
+      case 'deadline':
+        return new Promise<ImageDecision>((_, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            this.aborted.push(req.image);
+            reject(ctx.signal.reason);
+          });
+        });
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Decision, ImageVerdict, PolicyIssue, PolicyResult } from '../../policy/index.js';
+import { boundedIssueLines } from '../../policy/issues.js';
 
 /** How each image of a `policy test` run was named and what it resolved to. */
 export interface ResolvedImage {
@@ -52,10 +53,9 @@ export function renderDecision(d: Decision, resolved: ReadonlyMap<string, Resolv
 
 /** Lint issues one per line with the fix under each. */
 export function renderIssues(issues: readonly PolicyIssue[]): string {
-  return issues
-    .map((i) => {
-      const head = `${i.severity}: ${i.source}: ${i.path || '(document)'}: ${i.message}`;
-      return i.fix ? `${head}\n  fix: ${i.fix}` : head;
-    })
-    .join('\n');
+  // At most a screenful per file, then a count (-o json keeps every issue).
+  return boundedIssueLines(issues, (i) => {
+    const head = `${i.severity}: ${i.source}: ${i.path || '(document)'}: ${i.message}`;
+    return i.fix ? `${head}\n  fix: ${i.fix}` : head;
+  }).join('\n');
 }

@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { describeCause, VouchError } from '../../errors.js';
 import type { Platform } from '../../oci/manifest.js';
 import { generateSbom } from '../../sbom/generate.js';
 import type { CycloneDxVersion } from '../../sbom/formats/cyclonedx.js';
-import { parseSbomOutputs, renderSbom, type SbomFormat, type SbomOutput } from '../../sbom/formats/output.js';
+import {
+  parseSbomOutputs,
+  renderSbom,
+  renderSbomChunks,
+  type SbomFormat,
+  type SbomOutput,
+} from '../../sbom/formats/output.js';
+import { trackPartialFile, untrackPartialFile } from '../../fs/partial-output.js';
 import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/source.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
@@ -96,20 +106,37 @@ async function runSbom(ctx: CommandContext, source: string, flags: SbomFlags): P
   // reproducible-builds.org: a tool that sees SOURCE_DATE_EPOCH is asked for reproducible output, so the
   // serial number / namespace come from the content too, as with --deterministic.
   const deterministic = flags.deterministic === true || (ctx.io.env['SOURCE_DATE_EPOCH'] ?? '') !== '';
-  const render = (format: SbomFormat): string =>
-    renderSbom(result, format, {
-      now,
-      ...(deterministic ? { deterministic: true } : {}),
-      ...(flags.cyclonedxVersion ? { cyclonedxVersion: flags.cyclonedxVersion } : {}),
-    });
-  const rendered = outputs.map((o) => ({ output: o, text: render(o.format) }));
-  await writeOutputsAtomically(ctx, rendered);
-  for (const r of rendered) if (r.output.file === undefined) ctx.io.stdout.write(r.text);
+  const renderOpts = {
+    now,
+    ...(deterministic ? { deterministic: true } : {}),
+    ...(flags.cyclonedxVersion ? { cyclonedxVersion: flags.cyclonedxVersion } : {}),
+  };
+  // The attested document is the one written (same serial number): that one format is rendered whole.
+  const attestFormat: SbomFormat | undefined =
+    key && opened.kind === 'image'
+      ? flags.attestType === 'spdxjson'
+        ? 'spdx-json'
+        : 'cyclonedx-json'
+      : undefined;
+  const attestText = attestFormat ? renderSbom(result, attestFormat, renderOpts) : undefined;
+  // Everything else is written as chunks, never as one string: a million components stay within memory
+  // and V8's string limit (docs/benchmarks.md, "SBOM output").
+  const chunksOf = (format: SbomFormat): Iterable<string> =>
+    format === attestFormat && attestText !== undefined
+      ? [attestText]
+      : renderSbomChunks(result, format, renderOpts);
+  await writeOutputsAtomically(
+    ctx,
+    outputs.map((o) => ({ output: o, chunks: () => chunksOf(o.format) })),
+  );
+  for (const o of outputs) {
+    if (o.file !== undefined) continue;
+    for (const chunk of chunksOf(o.format)) ctx.io.stdout.write(chunk);
+  }
   ctx.io.stderr.write(`${result.components.length} components in ${result.source}\n`);
 
-  if (key && opened.kind === 'image') {
-    const format: SbomFormat = flags.attestType === 'spdxjson' ? 'spdx-json' : 'cyclonedx-json';
-    const doc = rendered.find((r) => r.output.format === format)?.text ?? render(format);
+  if (key && opened.kind === 'image' && attestText !== undefined) {
+    const doc = attestText;
     await attachSbom(ctx, flags, opened, key, flags.attestType, JSON.parse(doc) as unknown, now);
   }
 }
@@ -147,31 +174,37 @@ function machinePlatform(): Platform {
  */
 async function writeOutputsAtomically(
   ctx: CommandContext,
-  rendered: ReadonlyArray<{ output: SbomOutput; text: string }>,
+  rendered: ReadonlyArray<{ output: SbomOutput; chunks: () => Iterable<string> }>,
 ): Promise<void> {
   const staged: Array<{ tmp: string; final: string }> = [];
   let current = '';
   try {
-    for (const { output, text } of rendered) {
+    for (const { output, chunks } of rendered) {
       if (output.file === undefined) continue;
       current = output.file;
       const final = resolvePath(ctx.io.cwd, output.file);
       const tmp = join(dirname(final), `.${basename(final)}.${randomBytes(6).toString('hex')}.tmp`);
       staged.push({ tmp, final });
-      await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
+      trackPartialFile(tmp);
+      await pipeline(Readable.from(chunks()), createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
     }
     for (const s of staged) {
       current = s.final;
       await rename(s.tmp, s.final);
     }
+    for (const s of staged) untrackPartialFile(s.tmp);
   } catch (e) {
     const leftovers: string[] = [];
     await Promise.all(
       staged.map((s) =>
-        unlink(s.tmp).catch((u: unknown) => {
-          // ENOENT: never created, or already renamed into place. Anything else is reported below.
-          if ((u as NodeJS.ErrnoException).code !== 'ENOENT') leftovers.push(s.tmp);
-        }),
+        unlink(s.tmp).then(
+          () => untrackPartialFile(s.tmp),
+          (u: unknown) => {
+            // ENOENT: never created, or already renamed into place. Anything else is reported below.
+            if ((u as NodeJS.ErrnoException).code !== 'ENOENT') leftovers.push(s.tmp);
+            else untrackPartialFile(s.tmp);
+          },
+        ),
       ),
     );
     throw new VouchError('IO_ERROR', `writing ${current}: ${describeCause(e)}`, {

@@ -19,8 +19,8 @@ import {
   renderCosignVuln,
 } from '../../vuln/report/cosign-vuln.js';
 import { renderCycloneDxVex } from '../../vuln/report/cyclonedx-vex.js';
-import { renderScanJson } from '../../vuln/report/json.js';
-import { renderSarif } from '../../vuln/report/sarif.js';
+import { renderScanJson, scanJsonChunks } from '../../vuln/report/json.js';
+import { renderSarif, sarifChunks } from '../../vuln/report/sarif.js';
 import { renderScanTable } from '../../vuln/report/table.js';
 import { readSbomInput, type SbomProblem } from '../../vuln/sbom-input.js';
 import { failsAt, type ScanResult, scanComponents, type ScanTarget } from '../../vuln/scan.js';
@@ -260,8 +260,14 @@ async function runScan(ctx: CommandContext, target: string, flags: ScanFlags): P
       predicate: { parameters: ctx.io.argv, startedOn, finishedOn },
     };
     for (const o of outputs) {
-      const text = render(result, o.format, rc);
-      if (o.file === undefined) ctx.io.stdout.write(text);
+      // JSON and SARIF are written as chunks: a scan of a huge SBOM never builds its report as one string.
+      const text: Iterable<string> =
+        o.format === 'sarif'
+          ? sarifChunks(result)
+          : o.format === 'json'
+            ? scanJsonChunks(result)
+            : [render(result, o.format, rc)];
+      if (o.file === undefined) for (const chunk of text) ctx.io.stdout.write(chunk);
       else await writeFileAtomic(resolvePath(ctx.io.cwd, o.file), text);
     }
     reportCounts(ctx, result);

@@ -1,4 +1,4 @@
-import { compileGoRegexp } from '../go-regexp.js';
+import { compileGoRegexp, type LinearRegexp } from '../go-regexp.js';
 import type { CueCompiled, CueEngine, CueResult } from './evaluator.js';
 
 /**
@@ -138,7 +138,7 @@ type Val =
   | { k: 'top' }
   | { k: 'type'; type: 'int' | 'number' | 'float' | 'string' | 'bool' | 'null' }
   | { k: 'concrete'; v: Scalar }
-  | { k: 'bound'; op: '<' | '<=' | '>' | '>=' | '!=' | '=~' | '!~'; v: Scalar; re?: RegExp }
+  | { k: 'bound'; op: '<' | '<=' | '>' | '>=' | '!=' | '=~' | '!~'; v: Scalar; re?: LinearRegexp }
   | { k: 'and'; parts: Val[] }
   | { k: 'struct'; fields: Map<string, Val[]> }
   | { k: 'list'; elems: Val[]; tail?: Val };

@@ -5,6 +5,7 @@
  * than the whole scan, and our model is already sorted and deduplicated. The library still supplies the
  * schemas the tests validate every document against.
  */
+import { jsonChunks, uuidOfChunks } from './json-chunks.js';
 import { VERSION } from '../../version.js';
 import type { SbomResult } from '../generate.js';
 import type { Component, Scope } from '../model.js';
@@ -128,6 +129,16 @@ export function toCycloneDx(result: SbomResult, opts: CycloneDxOptions): Record<
  * CycloneDX JSON text, with a trailing newline. Stringified once: the content-derived serial number is
  * the hash of the text with an empty serial, patched in afterwards (same value as toCycloneDx gives).
  */
+export function* cycloneDxChunks(result: SbomResult, opts: CycloneDxOptions): Generator<string> {
+  const bom = withoutSerial(result, opts);
+  // Deterministic: the serial is the hash of the text with an empty serial, as serializeCycloneDx gives,
+  // computed over the chunks in a first pass.
+  bom['serialNumber'] =
+    `urn:uuid:${opts.deterministic ? uuidOfChunks(jsonChunks(bom)) : documentUuid(undefined)}`;
+  yield* jsonChunks(bom);
+  yield '\n';
+}
+
 export function serializeCycloneDx(result: SbomResult, opts: CycloneDxOptions): string {
   const bom = withoutSerial(result, opts);
   const text = JSON.stringify(bom, null, 2);

@@ -9,7 +9,11 @@ import { createHash, randomUUID } from 'node:crypto';
 /** A UUID string; content-derived when `content` is given. */
 export function documentUuid(content: string | undefined): string {
   if (content === undefined) return randomUUID();
-  const h = createHash('sha256').update(content).digest();
+  return documentUuidOfHash(createHash('sha256').update(content).digest());
+}
+
+/** The content-derived UUID from the sha256 of the content. */
+export function documentUuidOfHash(h: Buffer): string {
   h[6] = ((h[6] ?? 0) & 0x0f) | 0x50; // version 5 (name-based, SHA)
   h[8] = ((h[8] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
   const x = h.subarray(0, 16).toString('hex');

@@ -4,8 +4,8 @@
  */
 import { VouchError } from '../../errors.js';
 import type { SbomResult } from '../generate.js';
-import { type CycloneDxVersion, serializeCycloneDx } from './cyclonedx.js';
-import { serializeSpdx } from './spdx.js';
+import { type CycloneDxVersion, cycloneDxChunks, serializeCycloneDx } from './cyclonedx.js';
+import { serializeSpdx, spdxChunks } from './spdx.js';
 import { renderTable } from './table.js';
 
 export type SbomFormat = 'cyclonedx-json' | 'spdx-json' | 'table';
@@ -44,6 +44,26 @@ export interface RenderOptions {
   now: Date;
   deterministic?: boolean;
   cyclonedxVersion?: CycloneDxVersion;
+}
+
+/** The text of one output format as chunks, never one string (JSON formats of any size). */
+export function renderSbomChunks(
+  result: SbomResult,
+  format: SbomFormat,
+  opts: RenderOptions,
+): Iterable<string> {
+  switch (format) {
+    case 'cyclonedx-json':
+      return cycloneDxChunks(result, {
+        now: opts.now,
+        ...(opts.deterministic ? { deterministic: true } : {}),
+        ...(opts.cyclonedxVersion ? { specVersion: opts.cyclonedxVersion } : {}),
+      });
+    case 'spdx-json':
+      return spdxChunks(result, { now: opts.now, ...(opts.deterministic ? { deterministic: true } : {}) });
+    case 'table':
+      return [renderTable(result)];
+  }
 }
 
 /** The text of one output format. */

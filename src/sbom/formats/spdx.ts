@@ -4,6 +4,7 @@
  * the scanned source is the package the document DESCRIBES. SPDXIDs are derived from the purl, so they
  * are stable across runs and unique within the document.
  */
+import { jsonChunks, uuidOfChunks } from './json-chunks.js';
 import { createHash } from 'node:crypto';
 import { VERSION } from '../../version.js';
 import type { SbomResult } from '../generate.js';
@@ -149,6 +150,17 @@ export function toSpdx(result: SbomResult, opts: DocumentOptions): Record<string
     documentUuid(opts.deterministic ? JSON.stringify(doc, null, 2) : undefined),
   );
   return doc;
+}
+
+/** SPDX JSON text as chunks (src/sbom/formats/json-chunks.ts): the text serializeSpdx gives. */
+export function* spdxChunks(result: SbomResult, opts: DocumentOptions): Generator<string> {
+  const doc = withoutNamespace(result, opts);
+  doc['documentNamespace'] = namespace(
+    doc,
+    opts.deterministic ? uuidOfChunks(jsonChunks(doc)) : documentUuid(undefined),
+  );
+  yield* jsonChunks(doc);
+  yield '\n';
 }
 
 /** SPDX JSON text, with a trailing newline; stringified once, as serializeCycloneDx. */

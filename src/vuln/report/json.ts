@@ -1,4 +1,5 @@
 import type { VulnFinding } from '../match.js';
+import { jsonChunks } from '../../sbom/formats/json-chunks.js';
 import type { ActiveFinding, ScanResult } from '../scan.js';
 
 /** The `-o json` document type; `vouch vex filter` reads it back. */
@@ -60,4 +61,10 @@ export function scanJsonDocument(result: ScanResult): Record<string, unknown> {
 /** `-o json`. */
 export function renderScanJson(result: ScanResult): string {
   return `${JSON.stringify(scanJsonDocument(result), null, 2)}\n`;
+}
+
+/** renderScanJson's text as chunks (its top-level lists one entry at a time), never one string. */
+export function* scanJsonChunks(result: ScanResult): Generator<string> {
+  yield* jsonChunks(scanJsonDocument(result), 2);
+  yield '\n';
 }

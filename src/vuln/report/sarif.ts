@@ -1,4 +1,5 @@
 import { VERSION } from '../../version.js';
+import { jsonChunks } from '../../sbom/formats/json-chunks.js';
 import type { SeverityLevel } from '../cvss.js';
 import type { ActiveFinding, ScanResult } from '../scan.js';
 
@@ -39,6 +40,16 @@ function helpUri(id: string): string {
 
 /** Renders a scan as a SARIF 2.1.0 log (one run). */
 export function renderSarif(result: ScanResult): string {
+  return `${JSON.stringify(sarifLog(result), null, 2)}\n`;
+}
+
+/** renderSarif's text as chunks (runs[].results one by one), never one string. */
+export function* sarifChunks(result: ScanResult): Generator<string> {
+  yield* jsonChunks(sarifLog(result), 4);
+  yield '\n';
+}
+
+function sarifLog(result: ScanResult): Record<string, unknown> {
   const rules: Array<Record<string, unknown>> = [];
   const ruleIndex = new Map<string, number>();
   for (const f of result.findings) {
@@ -95,5 +106,5 @@ export function renderSarif(result: ScanResult): string {
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return log;
 }
