@@ -461,3 +461,45 @@ export function identityToken(ctx: CommandContext, flags: KeylessFlags): string 
   }
   return token;
 }
+
+export interface CosignSigningFlags {
+  /** cosign's `-y, --yes`: vouch asks no confirmation, so it changes nothing. */
+  yes?: boolean;
+  /** cosign's `--tlog-upload` (true/false; undefined when not given). */
+  tlogUpload?: boolean;
+}
+
+/** cosign's `-y, --yes` and `--tlog-upload[=true|false]` on the signing commands. */
+export function addCosignSigningFlags(cmd: Command): Command {
+  return cmd
+    .option('-y, --yes', 'skip confirmation prompts (vouch never asks; accepted for cosign scripts)')
+    .option(
+      '--tlog-upload',
+      'upload to the transparency log: keyless signing always does; key signing never does (offline)',
+    )
+    .option('--no-tlog-upload', 'do not upload to the transparency log (the default for key signing)');
+}
+
+/**
+ * Checks `--tlog-upload` against the signer. Key signing in vouch is offline, so `--tlog-upload=false`
+ * (cosign's flag for private infrastructure) is what it already does, and an explicit `--tlog-upload`
+ * is refused rather than silently ignored. Keyless signing needs the Rekor entry: a Fulcio certificate
+ * lives ten minutes, and only the log's timestamp proves the signature was made inside that window.
+ * @throws UNSUPPORTED, USAGE
+ */
+export function checkTlogUpload(flags: CosignSigningFlags, keyed: boolean): void {
+  if (keyed && flags.tlogUpload === true) {
+    throw new VouchError('UNSUPPORTED', '--tlog-upload with --key: vouch signs with a key offline', {
+      hint: 'drop --tlog-upload (or pass --tlog-upload=false); sign keylessly for a transparency-log entry',
+    });
+  }
+  if (!keyed && flags.tlogUpload === false) {
+    throw new VouchError(
+      'USAGE',
+      '--tlog-upload=false without --key: keyless signing needs the Rekor entry',
+      {
+        hint: 'sign with --key to sign offline',
+      },
+    );
+  }
+}
