@@ -8,6 +8,7 @@ import { schemaErrors } from '../sbom/fixtures.js';
 import { runCli } from '../support/cli.js';
 import { EPOCH, OSV_DIR, SBOMS, scanEnv } from './scan-setup.js';
 import { ENV, keyPair, type Scope } from './sign-setup.js';
+import { statementOfLine } from '../support/envelope.js';
 
 const LOCK = JSON.stringify({
   name: 'app',
@@ -99,7 +100,7 @@ test('scan --attest signs the vuln predicate and attaches it to the scanned imag
     { env: ENV, cwd: dir },
   );
   assert.equal(v.code, 0, v.stderr);
-  const statement = JSON.parse(v.stdout.trim().split('\n')[0] ?? '') as {
+  const statement = statementOfLine(v.stdout.trim().split('\n')[0]) as {
     predicateType: string;
     predicate: { scanner: { result: { Summary: Record<string, number> } } };
   };
