@@ -28,6 +28,7 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'triangulate', load: async () => (await import('./triangulate.js')).registerTriangulate },
   { name: 'public-key', load: async () => (await import('./public-key.js')).registerPublicKey },
   { name: 'attach', load: async () => (await import('./attach.js')).registerAttach },
+  { name: 'login', load: async () => (await import('./login.js')).registerLogin },
   { name: 'download', load: async () => (await import('./download.js')).registerDownload },
   { name: 'provenance', load: async () => (await import('./provenance.js')).registerProvenance },
   { name: 'sbom', load: async () => (await import('./sbom.js')).registerSbom },
