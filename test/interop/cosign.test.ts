@@ -170,3 +170,46 @@ test('cosign public-key and vouch public-key print the same PEM', async () => {
   assert.equal(v.code, 0, v.stderr);
   assert.equal(v.stdout, c.stdout);
 });
+
+test('a key imported by cosign import-key-pair signs with vouch; one imported by vouch signs with cosign', async (t) => {
+  const dir = tempDir(t, 'interop-import');
+  const { generateKeyPairSync } = await import('node:crypto');
+  writeFileSync(
+    join(dir, 'key.pem'),
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'sec1', format: 'pem' }),
+  );
+  writeFileSync(join(dir, 'blob.txt'), 'imported\n');
+  const c = await runPeer('cosign', ['import-key-pair', '--key', 'key.pem', '-o', 'by-cosign'], {
+    env: COSIGN_ENV,
+    cwd: dir,
+  });
+  assert.equal(c.code, 0, c.stderr);
+  const v = await runCli(['import-key-pair', '--key', 'key.pem', '-o', 'by-vouch'], { env: ENV, cwd: dir });
+  assert.equal(v.code, 0, v.stderr);
+  const s = await runCli(['sign-blob', '--key', 'by-cosign.key', '--output-signature', 'v.sig', 'blob.txt'], {
+    env: ENV,
+    cwd: dir,
+  });
+  assert.equal(s.code, 0, s.stderr);
+  const cs = await runPeer(
+    'cosign',
+    [
+      'sign-blob',
+      '-y',
+      '--tlog-upload=false',
+      '--key',
+      'by-vouch.key',
+      '--output-signature',
+      'c.sig',
+      'blob.txt',
+    ],
+    { env: COSIGN_ENV, cwd: dir },
+  );
+  assert.equal(cs.code, 0, cs.stderr);
+  for (const sig of ['v.sig', 'c.sig']) {
+    for (const pub of ['by-cosign.pub', 'by-vouch.pub']) {
+      const r = await runCli(['verify-blob', '--key', pub, '--signature', sig, 'blob.txt'], { cwd: dir });
+      assert.equal(r.code, 0, `${sig} with ${pub}: ${r.stderr}`);
+    }
+  }
+});

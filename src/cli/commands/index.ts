@@ -15,6 +15,10 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
     name: 'generate-key-pair',
     load: async () => (await import('./generate-key-pair.js')).registerGenerateKeyPair,
   },
+  {
+    name: 'import-key-pair',
+    load: async () => (await import('./import-key-pair.js')).registerImportKeyPair,
+  },
   { name: 'sign', load: async () => (await import('./sign.js')).registerSign },
   { name: 'verify', load: async () => (await import('./verify.js')).registerVerify },
   { name: 'attest', load: async () => (await import('./attest.js')).registerAttest },
