@@ -213,3 +213,64 @@ test('a key imported by cosign import-key-pair signs with vouch; one imported by
     }
   }
 });
+
+test('cosign attest-blob -> vouch verify-blob-attestation, and vouch attest-blob -> cosign verify-blob-attestation', async (t) => {
+  const dir = tempDir(t, 'interop-attest-blob');
+  writeFileSync(join(dir, 'artifact.tgz'), 'release bytes\n');
+  writeFileSync(join(dir, 'predicate.json'), JSON.stringify(PREDICATE));
+  const common = ['--key', keys.key, '--predicate', 'predicate.json', '--type', 'slsaprovenance'];
+  const c = await runPeer(
+    'cosign',
+    [
+      'attest-blob',
+      '-y',
+      '--tlog-upload=false',
+      ...common,
+      '--output-signature',
+      'by-cosign.json',
+      'artifact.tgz',
+    ],
+    { env: COSIGN_ENV, cwd: dir },
+  );
+  assert.equal(c.code, 0, c.stderr);
+  const v = await runCli(
+    ['attest-blob', '-y', ...common, '--output-signature', 'by-vouch.json', 'artifact.tgz'],
+    {
+      env: ENV,
+      cwd: dir,
+    },
+  );
+  assert.equal(v.code, 0, v.stderr);
+  for (const sig of ['by-cosign.json', 'by-vouch.json']) {
+    const byVouch = await runCli(
+      [
+        'verify-blob-attestation',
+        '--key',
+        keys.pub,
+        '--signature',
+        sig,
+        '--type',
+        'slsaprovenance',
+        'artifact.tgz',
+      ],
+      { cwd: dir },
+    );
+    assert.equal(byVouch.code, 0, `vouch on ${sig}: ${byVouch.stderr}`);
+    const byCosign = await runPeer(
+      'cosign',
+      [
+        'verify-blob-attestation',
+        '--insecure-ignore-tlog=true',
+        '--key',
+        keys.pub,
+        '--signature',
+        sig,
+        '--type',
+        'slsaprovenance',
+        'artifact.tgz',
+      ],
+      { env: COSIGN_ENV, cwd: dir },
+    );
+    assert.equal(byCosign.code, 0, `cosign on ${sig}: ${byCosign.stderr}`);
+  }
+});

@@ -33,6 +33,11 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'public-key', load: async () => (await import('./public-key.js')).registerPublicKey },
   { name: 'attach', load: async () => (await import('./attach.js')).registerAttach },
   { name: 'login', load: async () => (await import('./login.js')).registerLogin },
+  { name: 'attest-blob', load: async () => (await import('./attest-blob.js')).registerAttestBlob },
+  {
+    name: 'verify-blob-attestation',
+    load: async () => (await import('./verify-blob-attestation.js')).registerVerifyBlobAttestation,
+  },
   { name: 'download', load: async () => (await import('./download.js')).registerDownload },
   { name: 'provenance', load: async () => (await import('./provenance.js')).registerProvenance },
   { name: 'sbom', load: async () => (await import('./sbom.js')).registerSbom },
