@@ -198,3 +198,30 @@ test('attach sbom stores the document under the .sbom tag with cosign media type
   );
   assert.equal(bad.code, 2);
 });
+
+test('clean deletes the signature, attestation and SBOM tags, and verify then finds nothing', async (t) => {
+  const ref = `${reg.host}/clean/app:v1`;
+  await pushImage(t, ref, 'clean\n');
+  const dir = tempDir(t, 'clean');
+  writeFileSync(join(dir, 'sbom.cdx.json'), CDX);
+  for (const argv of [
+    ['sign', '--key', keys.key, ref],
+    ['attest', '--predicate', join(dir, 'sbom.cdx.json'), '--key', keys.key, ref],
+    ['attach', 'sbom', '--type', 'cyclonedx', '--sbom', join(dir, 'sbom.cdx.json'), ref],
+  ]) {
+    assert.equal((await runCli(argv, { env: ENV })).code, 0, argv.join(' '));
+  }
+  const sigOnly = await runCli(['clean', '--type', 'signature', '-f', ref]);
+  assert.equal(sigOnly.code, 0, sigOnly.stderr);
+  const tags = async (): Promise<string[]> =>
+    (JSON.parse((await runCli(['tree', '-o', 'json', ref])).stdout) as { tags: { kind: string }[] }).tags.map(
+      (x) => x.kind,
+    );
+  assert.deepEqual(await tags(), ['attestations', 'sboms']);
+  assert.equal((await runCli(['verify', '--key', keys.pub, ref])).code, 1);
+  const all = await runCli(['clean', '--force', ref]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.deepEqual(await tags(), []);
+  // The image itself stays.
+  assert.equal((await runCli(['digest', ref])).code, 0);
+});

@@ -38,6 +38,7 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
     name: 'verify-blob-attestation',
     load: async () => (await import('./verify-blob-attestation.js')).registerVerifyBlobAttestation,
   },
+  { name: 'clean', load: async () => (await import('./clean.js')).registerClean },
   { name: 'download', load: async () => (await import('./download.js')).registerDownload },
   { name: 'provenance', load: async () => (await import('./provenance.js')).registerProvenance },
   { name: 'sbom', load: async () => (await import('./sbom.js')).registerSbom },
