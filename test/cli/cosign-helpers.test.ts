@@ -11,7 +11,7 @@ import { buildSimpleSigningPayload } from '../../src/sign/simple-signing.js';
 import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { statementOfLine } from '../support/envelope.js';
-import { ENV, fileScope, keyPair, PASSWORD, pushImage, tempDir } from './sign-setup.js';
+import { ENV, fileScope, keyPair, layoutWith, PASSWORD, pushImage, tempDir } from './sign-setup.js';
 
 const reg = await startRegistry(fileScope);
 const keys = await keyPair(fileScope);
@@ -224,4 +224,44 @@ test('clean deletes the signature, attestation and SBOM tags, and verify then fi
   assert.deepEqual(await tags(), []);
   // The image itself stays.
   assert.equal((await runCli(['digest', ref])).code, 0);
+});
+
+test("save writes cosign's layout (kind annotations, no tags); load pushes it elsewhere and it still verifies", async (t) => {
+  const ref = `${reg.host}/save/app:v1`;
+  const digest = await pushImage(t, ref, 'save\n');
+  const dir = tempDir(t, 'save');
+  writeFileSync(join(dir, 'sbom.cdx.json'), CDX);
+  assert.equal((await runCli(['sign', '--key', keys.key, ref], { env: ENV })).code, 0);
+  const att = await runCli(['attest', '--predicate', join(dir, 'sbom.cdx.json'), '--key', keys.key, ref], {
+    env: ENV,
+  });
+  assert.equal(att.code, 0, att.stderr);
+  const s = await runCli(['save', '--dir', join(dir, 'saved'), ref]);
+  assert.equal(s.code, 0, s.stderr);
+  const index = JSON.parse(readFileSync(join(dir, 'saved', 'index.json'), 'utf8')) as {
+    manifests: { digest: string; annotations?: Record<string, string> }[];
+  };
+  assert.deepEqual(index.manifests.map((m) => m.annotations?.['kind']).sort(), [
+    'dev.cosignproject.cosign/atts',
+    'dev.cosignproject.cosign/image',
+    'dev.cosignproject.cosign/sigs',
+  ]);
+  assert.equal(
+    index.manifests.find((m) => m.annotations?.['kind'] === 'dev.cosignproject.cosign/image')?.digest,
+    digest,
+  );
+  const target = `${reg.host}/loaded/app:v2`;
+  const l = await runCli(['load', '--dir', join(dir, 'saved'), target]);
+  assert.equal(l.code, 0, l.stderr);
+  assert.equal(l.stdout, `${reg.host}/loaded/app@${digest}\n`);
+  assert.equal((await runCli(['verify', '--key', keys.pub, target])).code, 0);
+  assert.equal((await runCli(['verify-attestation', '--key', keys.pub, target])).code, 0);
+});
+
+test('load refuses a directory that is not a saved image', async (t) => {
+  const dir = tempDir(t, 'load-bad');
+  const plain = await layoutWith(t, 'plain\n');
+  const r = await runCli(['load', '--dir', plain.dir, `${reg.host}/load-bad/app:v1`], { cwd: dir });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /kind dev\.cosignproject\.cosign\/image/);
 });

@@ -274,3 +274,25 @@ test('cosign attest-blob -> vouch verify-blob-attestation, and vouch attest-blob
     assert.equal(byCosign.code, 0, `cosign on ${sig}: ${byCosign.stderr}`);
   }
 });
+
+test('cosign save -> vouch load, and vouch save -> cosign load: signatures travel with the image', async (t) => {
+  const ref = `${reg.host}/interop/save:v1`;
+  await pushImage(t, ref, 'save\n');
+  assert.equal((await runCli(['sign', '--key', keys.key, ref], { env: ENV })).code, 0);
+  const dir = tempDir(t, 'interop-save');
+  const c = await cosign(['save', '--dir', join(dir, 'by-cosign'), ref]);
+  assert.equal(c.code, 0, c.stderr);
+  const v = await runCli(['save', '--dir', join(dir, 'by-vouch'), ref]);
+  assert.equal(v.code, 0, v.stderr);
+  const intoVouch = `${reg.host}/interop/loaded-by-vouch:v1`;
+  const intoCosign = `${reg.host}/interop/loaded-by-cosign:v1`;
+  const lv = await runCli(['load', '--dir', join(dir, 'by-cosign'), intoVouch]);
+  assert.equal(lv.code, 0, lv.stderr);
+  const lc = await cosign(['load', '--dir', join(dir, 'by-vouch'), intoCosign]);
+  assert.equal(lc.code, 0, lc.stderr);
+  for (const target of [intoVouch, intoCosign]) {
+    const r = await cosign(['verify', '--insecure-ignore-tlog=true', '--key', keys.pub, target]);
+    assert.equal(r.code, 0, `${target}: ${r.stderr}`);
+    assert.equal((await runCli(['verify', '--key', keys.pub, target])).code, 0);
+  }
+});

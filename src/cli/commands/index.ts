@@ -39,6 +39,8 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
     load: async () => (await import('./verify-blob-attestation.js')).registerVerifyBlobAttestation,
   },
   { name: 'clean', load: async () => (await import('./clean.js')).registerClean },
+  { name: 'save', load: async () => (await import('./save-load.js')).registerSave },
+  { name: 'load', load: async () => (await import('./save-load.js')).registerLoad },
   { name: 'download', load: async () => (await import('./download.js')).registerDownload },
   { name: 'provenance', load: async () => (await import('./provenance.js')).registerProvenance },
   { name: 'sbom', load: async () => (await import('./sbom.js')).registerSbom },
