@@ -172,6 +172,7 @@ async function loadComponents(
         format: `${input.format} ${input.specVersion}`,
         subject: input.subject,
         location: target === '-' ? 'sbom.json' : relative(ctx.io.cwd, abs).split('\\').join('/'),
+        ...(input.bom ? { bom: input.bom } : {}),
       },
     };
   }
