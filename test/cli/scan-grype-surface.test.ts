@@ -58,3 +58,19 @@ test('--by-cve names each finding by its single CVE alias and keeps the original
     assert.ok(!f.aliases.includes(f.id));
   }
 });
+
+test("-o cyclonedx-json (grype's name) writes the CycloneDX 1.6 document with components and vulnerabilities", async (t) => {
+  const { vouch } = await scanEnv(t);
+  const cdx = await vouch(['scan', SYFT_CDX, '-o', 'cyclonedx-json']);
+  assert.equal(cdx.code, 0, cdx.stderr);
+  const vex = await vouch(['scan', SYFT_CDX, '-o', 'cyclonedx-vex']);
+  assert.equal(cdx.stdout, vex.stdout);
+  const doc = JSON.parse(cdx.stdout) as {
+    bomFormat: string;
+    components: unknown[];
+    vulnerabilities: unknown[];
+  };
+  assert.equal(doc.bomFormat, 'CycloneDX');
+  assert.equal(doc.vulnerabilities.length, 4);
+  assert.ok(doc.components.length > 0);
+});

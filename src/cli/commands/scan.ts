@@ -37,7 +37,7 @@ import {
 } from './signing-options.js';
 import { commandTime, databasePath, readJsonInput } from './vuln-common.js';
 
-const FORMATS = ['table', 'json', 'sarif', 'cyclonedx-vex', 'cosign-vuln'] as const;
+const FORMATS = ['table', 'json', 'sarif', 'cyclonedx-json', 'cyclonedx-vex', 'cosign-vuln'] as const;
 type ScanFormat = (typeof FORMATS)[number];
 
 interface ScanFlags extends ImageFlags {
@@ -223,6 +223,9 @@ function render(result: ScanResult, format: ScanFormat, r: RenderContext): strin
   switch (format) {
     case 'table':
       return renderScanTable(result, { showSuppressed: r.showSuppressed });
+    // grype's `-o cyclonedx-json` is the scanned components with their vulnerabilities: the same
+    // CycloneDX 1.6 document as cyclonedx-vex.
+    case 'cyclonedx-json':
     case 'cyclonedx-vex':
       return renderCycloneDxVex(result, r.now);
     case 'cosign-vuln':
