@@ -48,6 +48,7 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'scan', load: async () => (await import('./scan.js')).registerScan },
   { name: 'db', load: async () => (await import('./db.js')).registerDb },
   { name: 'vex', load: async () => (await import('./vex.js')).registerVex },
+  { name: 'completion', load: async () => (await import('./completion.js')).registerCompletion },
   { name: 'admission', load: async () => (await import('./admission.js')).registerAdmission },
 ];
 
