@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { DSSE_ENVELOPE_MAX_BYTES, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../attest/dsse.js';
 import { resolvePredicateType } from '../../attest/predicate-types.js';
 import { buildStatement, STATEMENT_V01, STATEMENT_V1 } from '../../attest/statement.js';
-import { describeCause, VouchError } from '../../errors.js';
+import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
 import { sha256Digest } from '../../oci/digest.js';
 import { keyHintOf } from '../../sign/keys/key-material.js';
@@ -14,6 +14,7 @@ import {
   checkTlogUpload,
   type CosignSigningFlags,
   readInput,
+  readPredicate,
   signingKey,
   writeOutputFile,
 } from './signing-options.js';
@@ -54,19 +55,7 @@ export function registerAttestBlob(program: Command, ctx: CommandContext): void 
   addCosignSigningFlags(cmd).action(async (file: string, flags: AttestBlobFlags) => {
     checkTlogUpload(flags, flags.key !== undefined);
     const predicateType = resolvePredicateType(flags.type);
-    const raw = await readInput(ctx, flags.predicate, DSSE_ENVELOPE_MAX_BYTES, '--predicate');
-    let predicate: unknown;
-    try {
-      predicate = JSON.parse(raw.toString('utf8'));
-    } catch (e) {
-      throw new VouchError(
-        'INPUT_MALFORMED',
-        `--predicate ${flags.predicate}: not JSON: ${describeCause(e)}`,
-        {
-          cause: e,
-        },
-      );
-    }
+    const predicate = await readPredicate(ctx, flags.predicate, DSSE_ENVELOPE_MAX_BYTES);
     if (file === '-') throw new VouchError('USAGE', 'attest-blob needs a file: its name is the subject');
     const blob = await readInput(ctx, file, defaultLimits.jsonMaxBytes, 'blob');
     const statement = buildStatement({

@@ -3,7 +3,7 @@ import { DSSE_ENVELOPE_MAX_BYTES } from '../../attest/dsse.js';
 import { SLSA_PROVENANCE_V1, resolvePredicateType } from '../../attest/predicate-types.js';
 import { assertSlsaProvenanceV1 } from '../../attest/slsa-provenance.js';
 import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../attest/statement.js';
-import { describeCause, VouchError } from '../../errors.js';
+import { VouchError } from '../../errors.js';
 import { attachAttestation, attachKeylessAttestation } from '../../sign/attach.js';
 import { signKeyless } from '../../sign/keyless/sign-keyless.js';
 import type { SignatureFormat } from '../../sign/cosign-storage.js';
@@ -17,7 +17,7 @@ import {
   identityToken,
   type KeylessFlags,
   openSignatureWriter,
-  readInput,
+  readPredicate,
   resolveImage,
   signingKey,
 } from './signing-options.js';
@@ -56,17 +56,7 @@ export function registerAttest(program: Command, ctx: CommandContext): void {
     async (ref: string, flags: AttestFlags) => {
       checkTlogUpload(flags, flags.key !== undefined);
       const predicateType = resolvePredicateType(flags.type);
-      const raw = await readInput(ctx, flags.predicate, DSSE_ENVELOPE_MAX_BYTES, '--predicate');
-      let predicate: unknown;
-      try {
-        predicate = JSON.parse(raw.toString('utf8'));
-      } catch (e) {
-        throw new VouchError(
-          'INPUT_MALFORMED',
-          `--predicate ${flags.predicate}: not JSON: ${describeCause(e)}`,
-          { cause: e },
-        );
-      }
+      const predicate = await readPredicate(ctx, flags.predicate, DSSE_ENVELOPE_MAX_BYTES);
       if (predicateType === SLSA_PROVENANCE_V1) {
         try {
           assertSlsaProvenanceV1(predicate, `--predicate ${flags.predicate}`);

@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { VouchError } from '../../errors.js';
+import { describeCause, VouchError } from '../../errors.js';
 import type { Digest } from '../../oci/digest.js';
 import type { ImageReader, ImageWriter } from '../../oci/image-store.js';
 import { openOciLayout } from '../../oci/layout-dir.js';
@@ -501,5 +501,20 @@ export function checkTlogUpload(flags: CosignSigningFlags, keyed: boolean): void
         hint: 'sign with --key to sign offline',
       },
     );
+  }
+}
+
+/**
+ * Reads `--predicate` (a file, or - for stdin) as JSON, for attest and attest-blob.
+ * @throws INPUT_MALFORMED, INPUT_TOO_LARGE, FILE_NOT_FOUND
+ */
+export async function readPredicate(ctx: CommandContext, path: string, maxBytes: number): Promise<unknown> {
+  const raw = await readInput(ctx, path, maxBytes, '--predicate');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new VouchError('INPUT_MALFORMED', `--predicate ${path}: not JSON: ${describeCause(e)}`, {
+      cause: e,
+    });
   }
 }

@@ -10,7 +10,10 @@ import { verifyArtifactBundle } from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { isDigest } from '../../oci/digest.js';
 import type { BundleArtifact } from '../../sign/keyless/verify-sigstore-bundle.js';
-import { verifySigstoreBundle } from '../../sign/keyless/verify-sigstore-bundle.js';
+import {
+  type SigstoreBundleVerification,
+  verifySigstoreBundle,
+} from '../../sign/keyless/verify-sigstore-bundle.js';
 import { parseTrustedRoot, type TrustedRootMaterial } from '../../sign/keyless/trusted-root.js';
 import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/keyless/public-good-root.js';
 import type { TrustPolicy } from '../../sign/trust.js';
@@ -85,16 +88,7 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
         now: new Date(),
         what: flags.bundle,
       });
-      if (flags.output === 'json') {
-        writeJson(ctx, {
-          file,
-          verified: true,
-          signer: v.signer,
-          ...(v.identity ? { identity: v.identity } : {}),
-          ...(v.tlog ? { tlog: v.tlog } : {}),
-          ...(v.rfc3161Time ? { rfc3161Time: v.rfc3161Time } : {}),
-        });
-      }
+      if (flags.output === 'json') writeBundleJson(ctx, file, v);
       ctx.io.stderr.write(`Verified OK (${describeVerification(verification)})\n`);
       return;
     }
@@ -176,15 +170,19 @@ async function verifyKeyBundleWithRoot(
     now: new Date(),
     what: flags.bundle,
   });
-  if (flags.output === 'json') {
-    writeJson(ctx, {
-      file,
-      verified: true,
-      signer: v.signer,
-      ...(v.tlog ? { tlog: v.tlog } : {}),
-      ...(v.rfc3161Time ? { rfc3161Time: v.rfc3161Time } : {}),
-    });
-  }
+  if (flags.output === 'json') writeBundleJson(ctx, file, v);
+}
+
+/** `-o json` for a verified bundle: the same shape for keyless and key-with-tlog verification. */
+function writeBundleJson(ctx: CommandContext, file: string, v: SigstoreBundleVerification): void {
+  writeJson(ctx, {
+    file,
+    verified: true,
+    signer: v.signer,
+    ...(v.identity ? { identity: v.identity } : {}),
+    ...(v.tlog ? { tlog: v.tlog } : {}),
+    ...(v.rfc3161Time ? { rfc3161Time: v.rfc3161Time } : {}),
+  });
 }
 
 /**
