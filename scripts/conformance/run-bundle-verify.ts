@@ -2,11 +2,19 @@
 // offline, in-process, building exactly the command lines the suite's client (test/client.py
 // build_verify_args) would pass to the adapter: once with the artifact path, once with its sha256 digest.
 // A case directory whose name ends in `_fail` must fail verification; any other must pass.
-// Usage: npx tsx scripts/conformance/run-bundle-verify.ts <sigstore-conformance checkout> [--verbose] [--only substring]
+// With `--via verify-blob` the same cases go through the vouch CLI as cosign's conformance adapter
+// (sigstore/cosign cmd/conformance/main.go) invokes cosign:
+//   verify-blob [--use-signed-timestamps] --bundle B --new-bundle-format [--certificate-identity ID
+//   --certificate-oidc-issuer URL] [--trusted-root T] [--key K] FILE_OR_DIGEST
+// and a `_fail` case must end with exit 1 (verification failed) or 2 (the bundle is malformed), never 0.
+// Usage: npx tsx scripts/conformance/run-bundle-verify.ts <sigstore-conformance checkout> [--via verify-blob] [--verbose] [--only substring]
 // Exit 0 when every case passes, 1 otherwise. Nothing from the checkout is copied into this repository.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { run } from '../../src/cli/main.js';
+import { StringSink } from '../../src/cli/io.js';
 import { runConformanceCli } from './vouch-conformance.js';
 
 const DEFAULT_IDENTITY =
@@ -14,7 +22,10 @@ const DEFAULT_IDENTITY =
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
 const args = process.argv.slice(2);
-const checkout = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--only');
+const checkout = args.find(
+  (a) => !a.startsWith('--') && !['--only', '--via'].includes(args[args.indexOf(a) - 1] ?? ''),
+);
+const viaCli = args.includes('--via') && args[args.indexOf('--via') + 1] === 'verify-blob';
 const verbose = args.includes('--verbose');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 if (!checkout) {
@@ -47,19 +58,33 @@ for (const name of cases) {
   const trustedRoot = file('trusted_root.json');
   const expectFail = name.endsWith('_fail');
   for (const mode of ['path', 'digest'] as const) {
-    const argv = ['verify-bundle', '--bundle', join(dir, 'bundle.sigstore.json')];
-    argv.push(
-      ...(key ? ['--key', key] : ['--certificate-identity', identity, '--certificate-oidc-issuer', issuer]),
-    );
-    if (trustedRoot) argv.push('--trusted-root', trustedRoot);
-    argv.push(
+    const input =
       mode === 'path'
         ? artifact
-        : `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`,
-    );
+        : `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`;
+    const bundle = join(dir, 'bundle.sigstore.json');
     const err: string[] = [];
-    const code = runConformanceCli(argv, { stdout: () => {}, stderr: (l) => err.push(l), now });
-    const ok = expectFail ? code === 1 : code === 0;
+    let code: number;
+    if (viaCli) {
+      const argv = ['verify-blob', ...(hasTimestamps(bundle) ? ['--use-signed-timestamps'] : [])];
+      argv.push('--bundle', bundle, '--new-bundle-format');
+      if (!key) argv.push('--certificate-identity', identity, '--certificate-oidc-issuer', issuer);
+      if (trustedRoot) argv.push('--trusted-root', trustedRoot);
+      if (key) argv.push('--key', key);
+      argv.push(input);
+      code = await runVouch(argv, err);
+    } else {
+      const argv = ['verify-bundle', '--bundle', bundle];
+      argv.push(
+        ...(key ? ['--key', key] : ['--certificate-identity', identity, '--certificate-oidc-issuer', issuer]),
+      );
+      if (trustedRoot) argv.push('--trusted-root', trustedRoot);
+      argv.push(input);
+      code = runConformanceCli(argv, { stdout: () => {}, stderr: (l) => err.push(l), now });
+    }
+    const ok = expectFail
+      ? code === 1 || (viaCli && code === 2 && !/unknown option|usage/i.test(err.join('')))
+      : code === 0;
     total++;
     if (ok) passed++;
     const line = `${ok ? 'PASS' : 'FAIL'} ${name} [${mode}] exit ${code}${err.length ? `: ${err.join(' | ')}` : ''}`;
@@ -71,3 +96,33 @@ process.stdout.write(
   `\n${passed} of ${total} bundle-verify case runs pass (${cases.length} cases x path/digest)\n`,
 );
 process.exitCode = passed === total ? 0 : 1;
+
+/** cosign's adapter adds --use-signed-timestamps when the bundle carries RFC 3161 timestamps. */
+function hasTimestamps(bundle: string): boolean {
+  let doc: { verificationMaterial?: { timestampVerificationData?: { rfc3161Timestamps?: unknown[] } } };
+  try {
+    doc = JSON.parse(readFileSync(bundle, 'utf8')) as typeof doc;
+  } catch (e) {
+    // A deliberately broken bundle (a `_fail` case): the adapter stops there; vouch gets it unflagged.
+    if (e instanceof SyntaxError) return false;
+    throw e;
+  }
+  return (doc.verificationMaterial?.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0;
+}
+
+/** The vouch CLI in-process, as a shell would run it; stderr lines go to `err`. */
+async function runVouch(argv: string[], err: string[]): Promise<number> {
+  const stderr = new StringSink();
+  const code = await run({
+    argv,
+    env: {},
+    cwd: process.cwd(),
+    stdin: Readable.from([]),
+    stdout: new StringSink(),
+    stderr,
+    isTTY: false,
+  });
+  const text = stderr.text().trim();
+  if (text !== '') err.push(text.replace(/\n/g, ' | '));
+  return code;
+}

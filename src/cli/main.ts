@@ -4,7 +4,10 @@ import { VouchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './context.js';
 import { commandsFor } from './commands/index.js';
-import type { Io } from './io.js';
+import { normalizeArgv } from './argv-normalize.js';
+import { type Io, StringSink } from './io.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
+import { resolve as resolvePath } from 'node:path';
 import { renderError, toVouchError } from './render-error.js';
 
 function wantsJson(argv: readonly string[]): boolean {
@@ -69,7 +72,13 @@ export async function run(io: Io): Promise<number> {
     timer.unref();
   });
   try {
-    await withAbortSignal(cancel.signal, () => program.parseAsync([...io.argv], { from: 'user' }));
+    const normalized = normalizeArgv(program, io.argv);
+    const captured = normalized.outputFile !== undefined ? new StringSink() : undefined;
+    if (captured) ctx.io = { ...io, stdout: captured };
+    await withAbortSignal(cancel.signal, () => program.parseAsync(normalized.argv, { from: 'user' }));
+    // A result (exit 0, or 1 for a negative verdict) goes to --output-file whole; an error leaves none.
+    if (captured && normalized.outputFile !== undefined)
+      await writeFileAtomic(resolvePath(io.cwd, normalized.outputFile), captured.text());
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -1,5 +1,6 @@
 import { VouchError } from '../errors.js';
 import { removePartialOutputsSync } from '../fs/partial-output.js';
+import { guardBrokenPipe } from './broken-pipe.js';
 import { run } from './main.js';
 
 /** The exit status of a process ended by a signal, as shells report it: 128 + the signal number. */
@@ -17,6 +18,8 @@ const GRACE_MS = 10_000;
  * Long-running servers (admission serve) stop cleanly on the same signal and exit with their own code.
  */
 export async function main(): Promise<void> {
+  // `vouch … | head -1`: a reader that leaves early ends the command quietly, exit 0 (broken-pipe.ts).
+  const pipe = guardBrokenPipe([process.stdout, process.stderr]);
   const stop = new AbortController();
   let received: StopSignal | undefined;
   const onSignal = (sig: StopSignal) => {
@@ -47,7 +50,7 @@ export async function main(): Promise<void> {
   });
   // A command that failed because it was interrupted exits as the signal; one that finished anyway
   // (a server that stopped cleanly, work that completed as the signal came) keeps its own code.
-  process.exitCode = received !== undefined && code !== 0 ? SIGNAL_EXIT[received] : code;
+  process.exitCode = pipe.closed() ? 0 : received !== undefined && code !== 0 ? SIGNAL_EXIT[received] : code;
   // Nothing may keep a finished command alive (open handles of an aborted server, stdin).
   process.stdin.unref?.();
 }

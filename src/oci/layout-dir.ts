@@ -328,6 +328,8 @@ export class OciLayoutWriter implements ImageWriter {
   private readonly untagged = new Map<Digest, Descriptor>();
   private readonly children = new Set<string>();
   private readonly tagged = new Map<string, Descriptor>();
+  /** Annotations for the index.json entries of untagged manifests (cosign's `kind` in `cosign save`). */
+  private readonly entryAnnotations = new Map<Digest, Record<string, string>>();
   private committed = false;
 
   constructor(
@@ -416,6 +418,14 @@ export class OciLayoutWriter implements ImageWriter {
   }
 
   /**
+   * Gives the index.json entry of an untagged manifest written here these annotations at commit(), as
+   * cosign save marks the image and its signature manifests with `kind`.
+   */
+  annotateEntry(digest: Digest, annotations: Record<string, string>): void {
+    this.entryAnnotations.set(digest, { ...this.entryAnnotations.get(digest), ...annotations });
+  }
+
+  /**
    * Publishes what was written: tagged manifests replace earlier entries with the same ref.name, and
    * untagged manifests that nothing written here points to (a copied image, a referrer) are listed so
    * they stay reachable. index.json and oci-layout are each replaced by temp file + rename.
@@ -433,7 +443,10 @@ export class OciLayoutWriter implements ImageWriter {
       listed.add(d.digest);
     }
     for (const [digest, d] of this.untagged) {
-      if (!this.children.has(digest) && !listed.has(digest)) entries.push({ ...d });
+      if (this.children.has(digest) || listed.has(digest)) continue;
+      const annotations = this.entryAnnotations.get(digest);
+      entries.push(annotations ? { ...d, annotations } : { ...d });
+      listed.add(digest);
     }
     const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, ...this.extra, manifests: entries };
     await this.writeAtomically(LAYOUT_FILE, JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));

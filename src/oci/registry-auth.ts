@@ -22,7 +22,7 @@ export type CredentialSource = (registry: string) => Promise<RegistryCredential>
 export const anonymousCredentials: CredentialSource = () => Promise.resolve({ kind: 'anonymous' });
 
 /** `repository:<name>:pull` or `repository:<name>:pull,push` (docs/spec/auth/scope.md). */
-export function repositoryScope(repository: string, actions: 'pull' | 'pull,push'): string {
+export function repositoryScope(repository: string, actions: 'pull' | 'pull,push' | 'delete'): string {
   return `repository:${repository}:${actions}`;
 }
 

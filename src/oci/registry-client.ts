@@ -605,6 +605,29 @@ export class RegistryRepository implements ImageReader, ImageWriter {
     return { digest, subjectHeader: res.headers.get('oci-subject') };
   }
 
+  /**
+   * Deletes a manifest by digest (distribution-spec "Deleting manifests"), which also drops every tag
+   * that pointed at it. A registry without deletion enabled answers 405: UNSUPPORTED.
+   * @throws UNSUPPORTED, NOT_FOUND, AUTH_FAILED, REGISTRY_ERROR, REGISTRY_UNREACHABLE, TIMEOUT
+   */
+  async deleteManifest(digest: Digest): Promise<void> {
+    const what = `manifest ${this.location}@${digest}`;
+    const res = await this.request({ method: 'DELETE', url: `${this.base}/manifests/${digest}`, what }, [
+      repositoryScope(this.repository, 'delete'),
+    ]);
+    if (res.status === 202 || res.status === 200) {
+      await res.discard();
+      return;
+    }
+    if (res.status === 405) {
+      await res.discard();
+      throw new VouchError('UNSUPPORTED', `${what}: the registry does not allow deletes`, {
+        hint: 'distribution needs storage.delete.enabled: true',
+      });
+    }
+    throw await registryError(res, what);
+  }
+
   /** Registry writes are visible as soon as each request succeeds: nothing to publish. */
   async commit(): Promise<void> {}
 

@@ -60,7 +60,10 @@ function isCandidateError(e: unknown): e is VouchError {
  * The manifest under a cosign tag, or undefined when the tag does not exist.
  * @throws MEDIA_TYPE_UNSUPPORTED (an index under the tag), and as ImageReader.fetchManifest
  */
-async function fetchCosignManifest(reader: ImageReader, tag: string): Promise<ImageManifest | undefined> {
+export async function fetchCosignManifest(
+  reader: ImageReader,
+  tag: string,
+): Promise<ImageManifest | undefined> {
   let fetched: Awaited<ReturnType<ImageReader['fetchManifest']>>;
   try {
     fetched = await reader.fetchManifest(tag);

@@ -201,6 +201,17 @@ export function parseOsv(input: unknown): OsvParse {
         else problems.push(`$.severity[${i}]`);
       });
   }
+  // RustSec records carry their CVSS vector in database_specific.cvss rather than in `severity`: a
+  // severity source like any other, used when the record names no CVSS of its own.
+  const dbCvss = isObject(input.database_specific) ? input.database_specific['cvss'] : undefined;
+  if (str(dbCvss, 1024) && !severity.some((s) => s.type.startsWith('CVSS_'))) {
+    const type = dbCvss.startsWith('CVSS:4')
+      ? 'CVSS_V4'
+      : dbCvss.startsWith('CVSS:3')
+        ? 'CVSS_V3'
+        : undefined;
+    if (type !== undefined) severity.push({ type, score: dbCvss });
+  }
   const affected: OsvAffected[] = [];
   if (input.affected !== undefined && input.affected !== null) {
     if (!Array.isArray(input.affected) || input.affected.length > MAX_LIST) problems.push('$.affected');

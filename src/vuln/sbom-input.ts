@@ -26,6 +26,11 @@ export interface SbomInput {
   readonly subject: string | undefined;
   readonly components: readonly PurlComponent[];
   readonly problems: readonly SbomProblem[];
+  /**
+   * A CycloneDX document's identity (`serialNumber` urn:uuid + `version`), when it has one: what a
+   * separate VEX document's BOM-Links (`urn:cdx:<uuid>/<version>#<bom-ref>`) point into.
+   */
+  readonly bom?: { readonly serialNumber: string; readonly version: number };
 }
 
 const CDX_VERSIONS = new Set(['1.4', '1.5', '1.6', '1.7']);
@@ -119,7 +124,16 @@ function readCycloneDx(doc: Obj, where: string): SbomInput {
   walk(doc['components'], 'components', 0);
   const meta = doc['metadata'];
   const subject = isObj(meta) && isObj(meta['component']) ? describe(meta['component']) : undefined;
-  return { format: 'cyclonedx', specVersion, subject, components, problems };
+  const serial = str(doc['serialNumber']);
+  const version = doc['version'] ?? 1;
+  const bom =
+    serial !== undefined &&
+    /^urn:uuid:[0-9a-fA-F-]{36}$/.test(serial) &&
+    Number.isSafeInteger(version) &&
+    Number(version) >= 1
+      ? { serialNumber: serial, version: Number(version) }
+      : undefined;
+  return { format: 'cyclonedx', specVersion, subject, components, problems, ...(bom ? { bom } : {}) };
 }
 
 function describe(c: Obj): string | undefined {

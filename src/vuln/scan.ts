@@ -28,6 +28,8 @@ export interface ScanTarget {
   readonly subject: string | undefined;
   /** The file a finding points at in SARIF (the SBOM file; undefined for a directly-scanned source). */
   readonly location: string | undefined;
+  /** The scanned CycloneDX SBOM's serialNumber and version, for BOM-Links back into it. */
+  readonly bom?: { readonly serialNumber: string; readonly version: number };
 }
 
 export interface ActiveFinding extends VulnFinding {

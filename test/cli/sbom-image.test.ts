@@ -20,6 +20,7 @@ import { dockerSave } from '../support/docker-save.js';
 import { ENV, keyPair } from './sign-setup.js';
 import { startRegistry } from '../support/registry.js';
 import { fixture, schemaErrors } from '../sbom/fixtures.js';
+import { statementOfLine } from '../support/envelope.js';
 
 interface CdxDoc {
   metadata: { component: { type: string; name: string; version: string } };
@@ -207,7 +208,7 @@ test('sbom --attest signs the CycloneDX document and attaches it to the image di
     { env: ENV },
   );
   assert.equal(v.code, 0, v.stderr);
-  const statement = JSON.parse(v.stdout.trim().split('\n')[0] ?? '') as {
+  const statement = statementOfLine(v.stdout.trim().split('\n')[0]) as {
     subject: Array<{ digest: { sha256: string } }>;
     predicate: CdxDoc;
   };
@@ -242,7 +243,7 @@ test('sbom --attest-type spdxjson attaches the SPDX document as an spdxjson atte
     },
   );
   assert.equal(v.code, 0, v.stderr);
-  const statement = JSON.parse(v.stdout.trim().split('\n')[0] ?? '') as {
+  const statement = statementOfLine(v.stdout.trim().split('\n')[0]) as {
     predicate: { spdxVersion: string };
   };
   assert.equal(statement.predicate.spdxVersion, 'SPDX-2.3');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildImage } from '../../src/oci/image-builder.js';
@@ -8,6 +8,7 @@ import { schemaErrors } from '../sbom/fixtures.js';
 import { runCli } from '../support/cli.js';
 import { EPOCH, OSV_DIR, SBOMS, scanEnv } from './scan-setup.js';
 import { ENV, keyPair, type Scope } from './sign-setup.js';
+import { statementOfLine } from '../support/envelope.js';
 
 const LOCK = JSON.stringify({
   name: 'app',
@@ -75,6 +76,41 @@ test('-o cyclonedx-vex writes a schema-valid CycloneDX 1.6 VEX that scan --vex r
   );
 });
 
+test('CycloneDX VEX output joins back to its SBOM: affects[].ref is a BOM-Link to the input serial, version and bom-ref', async (t) => {
+  const { vouch, dir } = await scanEnv(t);
+  const sbom = JSON.parse(await readFile(join(SBOMS, 'syft-cdx-1.4.json'), 'utf8')) as {
+    serialNumber: string;
+    version: number;
+    components: Array<{ 'bom-ref'?: string; name: string }>;
+  };
+  const a = await vouch(['scan', join(SBOMS, 'syft-cdx-1.4.json'), '-o', 'cyclonedx-vex=vex.json']);
+  assert.equal(a.code, 0, a.stderr);
+  const vex = JSON.parse(await readFile(join(dir, 'vex.json'), 'utf8')) as {
+    components: Array<{ 'bom-ref': string }>;
+    vulnerabilities: Array<{ id: string; affects: Array<{ ref: string }> }>;
+  };
+  const inputRefs = new Set(sbom.components.map((c) => c['bom-ref']));
+  const uuid = sbom.serialNumber.slice('urn:uuid:'.length);
+  for (const v of vex.vulnerabilities) {
+    for (const { ref } of v.affects) {
+      const m = /^urn:cdx:([0-9a-f-]{36})\/(\d+)#(.+)$/.exec(ref);
+      assert.ok(m, `${v.id}: ${ref} is a BOM-Link`);
+      assert.equal(m[1], uuid);
+      assert.equal(Number(m[2]), sbom.version);
+      assert.ok(inputRefs.has(decodeURIComponent(m[3] ?? '')), `${ref} names a bom-ref of the SBOM`);
+    }
+  }
+  for (const c of vex.components) assert.ok(inputRefs.has(c['bom-ref']), c['bom-ref']);
+  // An SBOM without a serialNumber gets plain bom-refs (same document semantics).
+  const { serialNumber: _drop, ...anonymous } = sbom;
+  await writeFile(join(dir, 'anon.json'), JSON.stringify(anonymous));
+  const b = await vouch(['scan', 'anon.json', '-o', 'cyclonedx-vex=anon-vex.json']);
+  assert.equal(b.code, 0, b.stderr);
+  const anonVex = JSON.parse(await readFile(join(dir, 'anon-vex.json'), 'utf8')) as typeof vex;
+  for (const v of anonVex.vulnerabilities)
+    for (const { ref } of v.affects) assert.ok(inputRefs.has(ref), ref);
+});
+
 test('scan --attest signs the vuln predicate and attaches it to the scanned image', async (t) => {
   const scope: Scope = { after: (fn) => t.after(async () => void (await fn())) };
   const { dir } = await scanEnv(t);
@@ -99,7 +135,7 @@ test('scan --attest signs the vuln predicate and attaches it to the scanned imag
     { env: ENV, cwd: dir },
   );
   assert.equal(v.code, 0, v.stderr);
-  const statement = JSON.parse(v.stdout.trim().split('\n')[0] ?? '') as {
+  const statement = statementOfLine(v.stdout.trim().split('\n')[0]) as {
     predicateType: string;
     predicate: { scanner: { result: { Summary: Record<string, number> } } };
   };

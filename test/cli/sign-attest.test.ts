@@ -8,6 +8,7 @@ import { buildCosignManifest } from '../../src/sign/cosign-manifest.js';
 import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { ENV, fileScope, keyPair, layoutWith, pushImage, tempDir } from './sign-setup.js';
+import { statementOfLine } from '../support/envelope.js';
 
 const reg = await startRegistry(fileScope);
 const keys = await keyPair(fileScope);
@@ -69,7 +70,11 @@ for (const format of ['legacy', 'bundle'] as const) {
       ref,
     ]);
     assert.equal(sbom.code, 0, sbom.stderr);
-    const st = JSON.parse(sbom.stdout.trim()) as {
+    // cosign's shape: one DSSE envelope per line, signed, with the statement base64 in `payload`.
+    const envelope = JSON.parse(sbom.stdout.trim()) as { signatures: { sig: string }[] };
+    assert.equal(envelope.signatures.length, 1);
+    assert.ok((envelope.signatures[0]?.sig ?? '').length > 0);
+    const st = statementOfLine(sbom.stdout.trim()) as {
       predicateType: string;
       subject: { digest: { sha256: string } }[];
       predicate: typeof SBOM;

@@ -22,6 +22,7 @@ import { startRegistry } from '../support/registry.js';
 import { startLoopbackSigstore, testIdentityToken } from '../sign/keyless/loopback-sigstore.js';
 import { FULCIO_URL } from '../sign/keyless/test-log.js';
 import { fileScope, pushImage, tempDir } from './sign-setup.js';
+import { statementOfLine } from '../support/envelope.js';
 
 const ISSUER = 'https://oidc.vouch.test';
 const EMAIL = 'alice@example.com';
@@ -154,7 +155,7 @@ test('a keyless attestation verifies with --trusted-root', async (t) => {
   ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(
-    (JSON.parse(ok.stdout.trim()) as { predicateType: string }).predicateType,
+    (statementOfLine(ok.stdout.trim()) as { predicateType: string }).predicateType,
     'https://openvex.dev/ns',
   );
   const wrong = await runCli([

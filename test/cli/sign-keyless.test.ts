@@ -9,6 +9,7 @@ import { runCli } from '../support/cli.js';
 import { startRegistry } from '../support/registry.js';
 import { startLoopbackSigstore, testIdentityToken } from '../sign/keyless/loopback-sigstore.js';
 import { fileScope, pushImage, tempDir } from './sign-setup.js';
+import { statementOfLine } from '../support/envelope.js';
 
 const ISSUER = 'https://oidc.vouch.test';
 const EMAIL = 'alice@example.com';
@@ -138,7 +139,7 @@ test('a keyless attestation verifies by identity and yields its statement', asyn
     ref,
   ]);
   assert.equal(v.code, 0, v.stderr);
-  const st = JSON.parse(v.stdout.trim()) as {
+  const st = statementOfLine(v.stdout.trim()) as {
     predicateType: string;
     subject: { digest: { sha256: string } }[];
   };

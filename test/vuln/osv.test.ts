@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertOsv, parseOsv } from '../../src/vuln/index.js';
+import { severityOf } from '../../src/vuln/cvss.js';
 import { rawFixtures } from './fixture-records.js';
 
 const base = { id: 'GHSA-aaaa-bbbb-cccc', modified: '2024-01-01T00:00:00Z' };
@@ -104,4 +105,25 @@ test('a record without a usable id or modified time is refused with the fields l
 
 test('an alias equal to the record id is not reported as an alias', () => {
   assert.deepEqual(assertOsv({ ...base, aliases: [base.id, 'CVE-2024-1'] }).aliases, ['CVE-2024-1']);
+});
+
+test("a RustSec record's database_specific.cvss vector is a CVSS severity source", () => {
+  const r = assertOsv({
+    ...base,
+    id: 'RUSTSEC-2021-0078',
+    database_specific: {
+      cvss: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+      categories: ['memory-corruption'],
+    },
+    affected: [
+      {
+        package: { ecosystem: 'crates.io', name: 'hyper' },
+        ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }],
+      },
+    ],
+  });
+  assert.deepEqual(r.severity, [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }]);
+  const s = severityOf(r);
+  assert.equal(s.level, 'critical');
+  assert.equal(s.source, 'CVSS:3.1');
 });

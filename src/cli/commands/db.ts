@@ -1,6 +1,8 @@
 import { resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
+import { VouchError } from '../../errors.js';
 import { buildDatabase } from '../../vuln/db/build.js';
+import { importDatabase } from '../../vuln/db/import.js';
 import { openDatabase } from '../../vuln/db/open.js';
 import { DEFAULT_ECOSYSTEMS, OSV_BUCKET_URL, updateDatabase } from '../../vuln/db-update.js';
 import type { BuildResult } from '../../vuln/db/build.js';
@@ -57,6 +59,56 @@ export function registerDb(program: Command, ctx: CommandContext): void {
       } finally {
         d.close();
       }
+    });
+  db.command('import')
+    .description('install a database file built elsewhere (checked whole before it replaces the current one)')
+    .argument('<file>', 'a database written by `vouch db build` or `vouch db update`')
+    .option('--db <path>', 'database to replace')
+    .action(async (file: string, flags: { db?: string }) => {
+      const meta = await importDatabase(resolvePath(ctx.io.cwd, file), databasePath(ctx, flags.db));
+      ctx.io.stderr.write(`imported ${file}: built ${meta.builtAt}, ${meta.records} records\n`);
+    });
+  db.command('check')
+    .description(
+      'exit 1 when the database is missing, corrupt or older than --max-age (an update is due), as grype db check',
+    )
+    .option('--db <path>', 'database to check')
+    .option('--max-age <hours>', 'oldest acceptable build age in hours (grype: 120)', '120')
+    .action((flags: { db?: string; maxAge: string }) => {
+      const maxHours = Number(flags.maxAge);
+      if (!Number.isFinite(maxHours) || maxHours <= 0) {
+        throw new VouchError('USAGE', `--max-age ${flags.maxAge}: expected a positive number of hours`);
+      }
+      let d: ReturnType<typeof openDatabase>;
+      try {
+        d = openDatabase(databasePath(ctx, flags.db));
+      } catch (e) {
+        if (!(e instanceof VouchError) || !['DB_MISSING', 'DB_CORRUPT'].includes(e.code)) throw e;
+        ctx.io.stdout.write(`Update available: ${e.message}\n`);
+        ctx.setExitCode(1);
+        return;
+      }
+      try {
+        const ageHours = (commandTime(ctx).getTime() - Date.parse(d.meta.builtAt)) / 3_600_000;
+        if (ageHours > maxHours) {
+          ctx.io.stdout.write(
+            `Update available: built ${d.meta.builtAt}, ${Math.floor(ageHours)}h ago (max ${maxHours}h)\n`,
+          );
+          ctx.setExitCode(1);
+        } else {
+          ctx.io.stdout.write(`No update available: built ${d.meta.builtAt}, ${Math.floor(ageHours)}h ago\n`);
+        }
+      } finally {
+        d.close();
+      }
+    });
+  db.command('list')
+    .description('list the OSV ecosystems `vouch db update` can fetch, and where from')
+    .option('--source <url>', 'base URL serving <ecosystem>/all.zip', OSV_BUCKET_URL)
+    .action((flags: { source: string }) => {
+      const base = flags.source.replace(/\/+$/, '');
+      for (const eco of DEFAULT_ECOSYSTEMS)
+        ctx.io.stdout.write(`${eco}\t${base}/${encodeURIComponent(eco)}/all.zip\n`);
     });
   db.command('update')
     .description(`download OSV exports and rebuild the database (default source ${OSV_BUCKET_URL})`)

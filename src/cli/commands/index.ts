@@ -15,6 +15,10 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
     name: 'generate-key-pair',
     load: async () => (await import('./generate-key-pair.js')).registerGenerateKeyPair,
   },
+  {
+    name: 'import-key-pair',
+    load: async () => (await import('./import-key-pair.js')).registerImportKeyPair,
+  },
   { name: 'sign', load: async () => (await import('./sign.js')).registerSign },
   { name: 'verify', load: async () => (await import('./verify.js')).registerVerify },
   { name: 'attest', load: async () => (await import('./attest.js')).registerAttest },
@@ -24,6 +28,19 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   },
   { name: 'sign-blob', load: async () => (await import('./sign-blob.js')).registerSignBlob },
   { name: 'verify-blob', load: async () => (await import('./verify-blob.js')).registerVerifyBlob },
+  { name: 'tree', load: async () => (await import('./tree.js')).registerTree },
+  { name: 'triangulate', load: async () => (await import('./triangulate.js')).registerTriangulate },
+  { name: 'public-key', load: async () => (await import('./public-key.js')).registerPublicKey },
+  { name: 'attach', load: async () => (await import('./attach.js')).registerAttach },
+  { name: 'login', load: async () => (await import('./login.js')).registerLogin },
+  { name: 'attest-blob', load: async () => (await import('./attest-blob.js')).registerAttestBlob },
+  {
+    name: 'verify-blob-attestation',
+    load: async () => (await import('./verify-blob-attestation.js')).registerVerifyBlobAttestation,
+  },
+  { name: 'clean', load: async () => (await import('./clean.js')).registerClean },
+  { name: 'save', load: async () => (await import('./save-load.js')).registerSave },
+  { name: 'load', load: async () => (await import('./save-load.js')).registerLoad },
   { name: 'download', load: async () => (await import('./download.js')).registerDownload },
   { name: 'provenance', load: async () => (await import('./provenance.js')).registerProvenance },
   { name: 'sbom', load: async () => (await import('./sbom.js')).registerSbom },
@@ -34,6 +51,7 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'in-toto', load: async () => (await import('./in-toto.js')).registerInToto },
   { name: 'audit', load: async () => (await import('./audit.js')).registerAudit },
   { name: 'helm', load: async () => (await import('./helm.js')).registerHelm },
+  { name: 'completion', load: async () => (await import('./completion.js')).registerCompletion },
   { name: 'admission', load: async () => (await import('./admission.js')).registerAdmission },
 ];
 

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { describeCause, VouchError } from '../../errors.js';
 import type { Platform } from '../../oci/manifest.js';
+import { excludeFromTree } from '../../sbom/exclude-glob.js';
 import { generateSbom } from '../../sbom/generate.js';
 import type { CycloneDxVersion } from '../../sbom/formats/cyclonedx.js';
 import {
@@ -34,6 +35,9 @@ interface SbomFlags extends ImageFlags {
   attest?: boolean;
   attestType: 'cyclonedx' | 'spdxjson';
   key?: string;
+  exclude?: string[];
+  quiet?: boolean;
+  scope: 'squashed' | 'all-layers';
 }
 
 export function registerSbom(program: Command, ctx: CommandContext): void {
@@ -57,7 +61,18 @@ export function registerSbom(program: Command, ctx: CommandContext): void {
         .choices(['cyclonedx', 'spdxjson'])
         .default('cyclonedx'),
     )
-    .option('--key <file|env://VAR>', 'private key for --attest (cosign.key, PKCS#8 PEM)');
+    .option('--key <file|env://VAR>', 'private key for --attest (cosign.key, PKCS#8 PEM)')
+    .option(
+      '--exclude <glob>',
+      "leave out matching paths, as syft: './node_modules/**', '**/*.json'; repeatable",
+      collect,
+    )
+    .addOption(
+      new Option('--scope <scope>', 'image layers to catalog: squashed (the final filesystem)')
+        .choices(['squashed', 'all-layers'])
+        .default('squashed'),
+    )
+    .option('-q, --quiet', 'no notes, warnings or counts on stderr (errors still are)');
   addImageFlags(cmd).action(async (source: string, flags: SbomFlags) => {
     await runSbom(ctx, source, flags);
   });
@@ -69,8 +84,16 @@ async function runSbom(ctx: CommandContext, source: string, flags: SbomFlags): P
     throw new VouchError('USAGE', '--attest needs --key <file|env://VAR>');
   if (!flags.attest && flags.key !== undefined)
     throw new VouchError('USAGE', '--key is only used with --attest');
+  if (flags.scope === 'all-layers') {
+    throw new VouchError('UNSUPPORTED', '--scope all-layers: vouch catalogs the squashed filesystem only', {
+      hint: 'drop --scope (squashed is the default, as in syft)',
+    });
+  }
   const now = documentTime(ctx);
   const spec = parseSbomSource(source, ctx.io.cwd);
+  const note = (line: string): void => {
+    if (!flags.quiet) ctx.io.stderr.write(line);
+  };
   // Checked before the scan: attestations live in a registry or an OCI layout, next to the image.
   if (flags.attest && (spec.kind === 'dir' || spec.kind === 'docker-archive')) {
     throw new VouchError(
@@ -94,14 +117,20 @@ async function runSbom(ctx: CommandContext, source: string, flags: SbomFlags): P
     defaultPlatform: machinePlatform(),
   });
   if (opened.kind === 'image' && opened.defaultPlatformUsed) {
-    ctx.io.stderr.write(
+    note(
       `note: ${source} is a multi-platform image; cataloging ${opened.platform ?? '?'} (this machine's platform), choose another with --platform\n`,
     );
   }
-  const result = await generateSbom(opened.tree, {
+  const result = await generateSbom(excludeFromTree(opened.tree, flags.exclude ?? []), {
     ...(opened.kind === 'image' ? { image: opened.image, onBadFile: 'warn' as const } : {}),
   });
-  for (const w of result.warnings) ctx.io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+  for (const w of result.warnings) note(`warning: ${w.path}: ${w.message}\n`);
+  if (result.components.length === 0 && spec.kind === 'dir' && (await isRegularFile(ctx, spec.path))) {
+    // A single file no cataloger recognises is an empty SBOM, as in syft; say why rather than nothing.
+    note(
+      `note: ${spec.path}: no cataloger recognises this file (lockfiles, manifests, archives, binaries)\n`,
+    );
+  }
 
   // reproducible-builds.org: a tool that sees SOURCE_DATE_EPOCH is asked for reproducible output, so the
   // serial number / namespace come from the content too, as with --deterministic.
@@ -133,12 +162,17 @@ async function runSbom(ctx: CommandContext, source: string, flags: SbomFlags): P
     if (o.file !== undefined) continue;
     for (const chunk of chunksOf(o.format)) ctx.io.stdout.write(chunk);
   }
-  ctx.io.stderr.write(`${result.components.length} components in ${result.source}\n`);
+  note(`${result.components.length} components in ${result.source}\n`);
 
   if (key && opened.kind === 'image' && attestText !== undefined) {
     const doc = attestText;
     await attachSbom(ctx, flags, opened, key, flags.attestType, JSON.parse(doc) as unknown, now);
   }
+}
+
+async function isRegularFile(ctx: CommandContext, path: string): Promise<boolean> {
+  const st = await stat(resolvePath(ctx.io.cwd, path)).catch(() => undefined);
+  return st?.isFile() === true;
 }
 
 /** SOURCE_DATE_EPOCH (reproducible-builds.org spec: decimal seconds since the epoch), else the clock. */

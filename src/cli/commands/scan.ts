@@ -23,6 +23,7 @@ import { renderScanJson, scanJsonChunks } from '../../vuln/report/json.js';
 import { renderSarif, sarifChunks } from '../../vuln/report/sarif.js';
 import { renderScanTable } from '../../vuln/report/table.js';
 import { readSbomInput, type SbomProblem } from '../../vuln/sbom-input.js';
+import { resultByCve } from '../../vuln/by-cve.js';
 import { failsAt, type ScanResult, scanComponents, type ScanTarget } from '../../vuln/scan.js';
 import { parseOpenVex, parseVexDocument, type VexStatement } from '../../vuln/vex/index.js';
 import type { CommandContext } from '../context.js';
@@ -36,7 +37,7 @@ import {
 } from './signing-options.js';
 import { commandTime, databasePath, readJsonInput } from './vuln-common.js';
 
-const FORMATS = ['table', 'json', 'sarif', 'cyclonedx-vex', 'cosign-vuln'] as const;
+const FORMATS = ['table', 'json', 'sarif', 'cyclonedx-json', 'cyclonedx-vex', 'cosign-vuln'] as const;
 type ScanFormat = (typeof FORMATS)[number];
 
 interface ScanFlags extends ImageFlags {
@@ -51,6 +52,7 @@ interface ScanFlags extends ImageFlags {
   key?: string;
   vexFromImage?: boolean;
   vexKey?: string;
+  byCve?: boolean;
 }
 
 export function registerScan(program: Command, ctx: CommandContext): void {
@@ -68,14 +70,16 @@ export function registerScan(program: Command, ctx: CommandContext): void {
       collect,
     )
     .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([
-        'low',
-        'medium',
-        'high',
-        'critical',
-      ]),
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a finding is at least this severe: low, medium, high, critical (any case; negligible counts as low)',
+      ).argParser(parseFailOn),
     )
     .option('--only-fixed', 'report only vulnerabilities that have a fixed version')
+    .option(
+      '--by-cve',
+      'name findings by their CVE instead of the GHSA/OSV/distro id, when there is exactly one',
+    )
     .option('--ignore <id>', 'vulnerability id or alias to leave out; repeatable', collect)
     .option('--vex <file>', 'OpenVEX or CycloneDX VEX document to apply; repeatable', collect)
     .option('--show-suppressed', 'also list findings suppressed by VEX, --ignore or --only-fixed')
@@ -89,6 +93,23 @@ export function registerScan(program: Command, ctx: CommandContext): void {
   addImageFlags(cmd).action(async (target: string, flags: ScanFlags) => {
     await runScan(ctx, target, flags);
   });
+}
+
+const FAIL_ON: Readonly<Record<string, SeverityLevel>> = {
+  negligible: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  critical: 'critical',
+};
+
+/** grype's --fail-on takes any case (`High`, `CRITICAL`); its `negligible` is below low, so low here. */
+function parseFailOn(value: string): SeverityLevel {
+  const level = FAIL_ON[value.toLowerCase()];
+  if (level === undefined) {
+    throw new VouchError('USAGE', `--fail-on ${value}: expected negligible, low, medium, high or critical`);
+  }
+  return level;
 }
 
 interface ScanOutput {
@@ -133,8 +154,14 @@ async function loadComponents(
   target: string,
   flags: ScanFlags,
 ): Promise<LoadedComponents> {
-  const abs = target === '-' ? '-' : resolvePath(ctx.io.cwd, target);
-  if (await isSbomFile(abs)) {
+  // grype's `sbom:FILE` names an SBOM explicitly: never cataloged, never taken for an image name.
+  const explicit = target.startsWith('sbom:') ? target.slice('sbom:'.length) : undefined;
+  if (explicit === '')
+    throw new VouchError('USAGE', 'sbom: needs a file name (sbom:path/to/sbom.json, or sbom:- for stdin)');
+  const file = explicit ?? target;
+  const abs = file === '-' ? '-' : resolvePath(ctx.io.cwd, file);
+  if (explicit !== undefined || (await isSbomFile(abs))) {
+    target = file;
     const input = readSbomInput(await readJsonInput(ctx, target, 'SBOM'), target);
     return {
       components: input.components,
@@ -145,6 +172,7 @@ async function loadComponents(
         format: `${input.format} ${input.specVersion}`,
         subject: input.subject,
         location: target === '-' ? 'sbom.json' : relative(ctx.io.cwd, abs).split('\\').join('/'),
+        ...(input.bom ? { bom: input.bom } : {}),
       },
     };
   }
@@ -196,6 +224,9 @@ function render(result: ScanResult, format: ScanFormat, r: RenderContext): strin
   switch (format) {
     case 'table':
       return renderScanTable(result, { showSuppressed: r.showSuppressed });
+    // grype's `-o cyclonedx-json` is the scanned components with their vulnerabilities: the same
+    // CycloneDX 1.6 document as cyclonedx-vex.
+    case 'cyclonedx-json':
     case 'cyclonedx-vex':
       return renderCycloneDxVex(result, r.now);
     case 'cosign-vuln':
@@ -244,7 +275,7 @@ async function runScan(ctx: CommandContext, target: string, flags: ScanFlags): P
         hint: 'scan the image itself: vouch scan --attest --key cosign.key registry:host/repo:tag',
       });
     }
-    const result = scanComponents(components, db, {
+    const scanned = scanComponents(components, db, {
       target: t,
       db: db.meta,
       sbomProblems: problems,
@@ -252,6 +283,7 @@ async function runScan(ctx: CommandContext, target: string, flags: ScanFlags): P
       onlyFixed: flags.onlyFixed === true,
       vex,
     });
+    const result = flags.byCve ? resultByCve(scanned) : scanned;
     // Reproducible runs (SOURCE_DATE_EPOCH) get one time for start and finish; otherwise the clock.
     const finishedOn = ctx.io.env['SOURCE_DATE_EPOCH'] ? startedOn : new Date();
     const rc: RenderContext = {

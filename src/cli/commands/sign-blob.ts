@@ -7,7 +7,10 @@ import { signBytes } from '../../crypto/signature.js';
 import { messageSignatureBundle, parseBundle, serializeBundle } from '../../sign/sigstore-bundle.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import {
+  addCosignSigningFlags,
   addKeylessFlags,
+  checkTlogUpload,
+  type CosignSigningFlags,
   identityToken,
   type KeylessFlags,
   readInput,
@@ -15,7 +18,7 @@ import {
   writeOutputFile,
 } from './signing-options.js';
 
-interface SignBlobFlags extends KeylessFlags {
+interface SignBlobFlags extends KeylessFlags, CosignSigningFlags {
   key?: string;
   bundle?: string;
   outputSignature?: string;
@@ -68,7 +71,8 @@ export function registerSignBlob(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addKeylessFlags(cmd).action(async (file: string, flags: SignBlobFlags) => {
+  addCosignSigningFlags(addKeylessFlags(cmd)).action(async (file: string, flags: SignBlobFlags) => {
+    checkTlogUpload(flags, flags.key !== undefined);
     const artifact = await readInput(ctx, file, defaultLimits.jsonMaxBytes, 'blob');
     const r = await signBlob(ctx, artifact, flags);
     const b64 = r.signature.toString('base64');

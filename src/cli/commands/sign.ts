@@ -11,7 +11,10 @@ import { PEM_MAX_BYTES } from '../../crypto/pem.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {
+  addCosignSigningFlags,
   addKeylessFlags,
+  checkTlogUpload,
+  type CosignSigningFlags,
   collect,
   identityToken,
   type KeylessFlags,
@@ -22,7 +25,7 @@ import {
   signingKey,
 } from './signing-options.js';
 
-interface SignFlags extends ImageFlags, KeylessFlags {
+interface SignFlags extends ImageFlags, KeylessFlags, CosignSigningFlags {
   key?: string;
   format: SignatureFormat;
   annotations?: string[];
@@ -76,7 +79,8 @@ export function registerSign(program: Command, ctx: CommandContext): void {
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addImageFlags(addKeylessFlags(cmd)).action(async (ref: string, flags: SignFlags) => {
+  addImageFlags(addCosignSigningFlags(addKeylessFlags(cmd))).action(async (ref: string, flags: SignFlags) => {
+    checkTlogUpload(flags, flags.key !== undefined);
     const image = await resolveImage(ctx, ref, flags);
     if (flags.key === undefined) {
       await signKeylessly(ctx, ref, image, flags);

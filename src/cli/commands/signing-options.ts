@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { VouchError } from '../../errors.js';
+import { describeCause, VouchError } from '../../errors.js';
 import type { Digest } from '../../oci/digest.js';
 import type { ImageReader, ImageWriter } from '../../oci/image-store.js';
 import { openOciLayout } from '../../oci/layout-dir.js';
@@ -460,4 +460,61 @@ export function identityToken(ctx: CommandContext, flags: KeylessFlags): string 
     });
   }
   return token;
+}
+
+export interface CosignSigningFlags {
+  /** cosign's `-y, --yes`: vouch asks no confirmation, so it changes nothing. */
+  yes?: boolean;
+  /** cosign's `--tlog-upload` (true/false; undefined when not given). */
+  tlogUpload?: boolean;
+}
+
+/** cosign's `-y, --yes` and `--tlog-upload[=true|false]` on the signing commands. */
+export function addCosignSigningFlags(cmd: Command): Command {
+  return cmd
+    .option('-y, --yes', 'skip confirmation prompts (vouch never asks; accepted for cosign scripts)')
+    .option(
+      '--tlog-upload',
+      'upload to the transparency log: keyless signing always does; key signing never does (offline)',
+    )
+    .option('--no-tlog-upload', 'do not upload to the transparency log (the default for key signing)');
+}
+
+/**
+ * Checks `--tlog-upload` against the signer. Key signing in vouch is offline, so `--tlog-upload=false`
+ * (cosign's flag for private infrastructure) is what it already does, and an explicit `--tlog-upload`
+ * is refused rather than silently ignored. Keyless signing needs the Rekor entry: a Fulcio certificate
+ * lives ten minutes, and only the log's timestamp proves the signature was made inside that window.
+ * @throws UNSUPPORTED, USAGE
+ */
+export function checkTlogUpload(flags: CosignSigningFlags, keyed: boolean): void {
+  if (keyed && flags.tlogUpload === true) {
+    throw new VouchError('UNSUPPORTED', '--tlog-upload with --key: vouch signs with a key offline', {
+      hint: 'drop --tlog-upload (or pass --tlog-upload=false); sign keylessly for a transparency-log entry',
+    });
+  }
+  if (!keyed && flags.tlogUpload === false) {
+    throw new VouchError(
+      'USAGE',
+      '--tlog-upload=false without --key: keyless signing needs the Rekor entry',
+      {
+        hint: 'sign with --key to sign offline',
+      },
+    );
+  }
+}
+
+/**
+ * Reads `--predicate` (a file, or - for stdin) as JSON, for attest and attest-blob.
+ * @throws INPUT_MALFORMED, INPUT_TOO_LARGE, FILE_NOT_FOUND
+ */
+export async function readPredicate(ctx: CommandContext, path: string, maxBytes: number): Promise<unknown> {
+  const raw = await readInput(ctx, path, maxBytes, '--predicate');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new VouchError('INPUT_MALFORMED', `--predicate ${path}: not JSON: ${describeCause(e)}`, {
+      cause: e,
+    });
+  }
 }

@@ -3,9 +3,15 @@ import { resolvePredicateType } from '../../attest/predicate-types.js';
 import { VouchError } from '../../errors.js';
 import { type CueMode, settle } from '../../policy/index.js';
 import type { CueSetup } from '../../evidence/index.js';
+import type { AttestationCandidate } from '../../sign/index.js';
 import { readAttachedAttestations } from '../../sign/cosign-storage.js';
 import { defaultLimits } from '../../limits.js';
-import { verifyAttachedAttestations, verifyKeylessAttachedAttestations } from '../../sign/verify-attached.js';
+import {
+  type AttachedCandidates,
+  type VerifiedAttachment,
+  verifyAttachedAttestations,
+  verifyKeylessAttachedAttestations,
+} from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { cueOption, withCue } from '../cue-option.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
@@ -100,7 +106,9 @@ async function verifyAttestation(
       problems: attached.problems,
     });
   } else {
-    for (const item of v.verified) ctx.io.stdout.write(`${JSON.stringify(item.statement)}\n`);
+    // cosign prints each verified attestation's DSSE envelope, one per line, so that
+    // `cosign verify-attestation … | jq -r .payload | base64 -d` yields the statement.
+    for (const item of v.verified) ctx.io.stdout.write(`${envelopeLine(attached, item)}\n`);
   }
   ctx.io.stderr.write(
     `Verification for ${image.name}@${image.digest} --\n` +
@@ -118,4 +126,27 @@ async function compilePolicy(
   const compiled = await settle(() => cue.engine.compile(source), cue.answer);
   if (!compiled.ok) throw new VouchError('POLICY_INVALID', `${path}: ${compiled.message}`);
   return compiled;
+}
+
+/**
+ * The DSSE envelope of a verified attestation as one JSON line: the `.att` layer as stored, or a
+ * bundle's `dsseEnvelope` in the envelope's own JSON shape (payloadType, payload, signatures).
+ */
+function envelopeLine(attached: AttachedCandidates<AttestationCandidate>, item: VerifiedAttachment): string {
+  if (item.format === 'legacy') {
+    const c = attached.legacy.find((x) => x.entry.index === item.index);
+    return JSON.stringify(JSON.parse((c?.envelope ?? Buffer.from('null')).toString('utf8')));
+  }
+  const b = attached.bundles[item.index - attached.legacy.length];
+  const doc = JSON.parse((b?.bytes ?? Buffer.from('{}')).toString('utf8')) as { dsseEnvelope?: unknown };
+  const env = (doc.dsseEnvelope ?? {}) as {
+    payloadType?: string;
+    payload?: string;
+    signatures?: { keyid?: string; sig?: string }[];
+  };
+  return JSON.stringify({
+    payloadType: env.payloadType,
+    payload: env.payload,
+    signatures: (env.signatures ?? []).map((s) => ({ keyid: s.keyid ?? '', sig: s.sig })),
+  });
 }

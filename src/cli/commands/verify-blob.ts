@@ -10,7 +10,13 @@ import { verifyArtifactBundle } from '../../sign/verify-attached.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { isDigest } from '../../oci/digest.js';
 import type { BundleArtifact } from '../../sign/keyless/verify-sigstore-bundle.js';
-import { verifySigstoreBundle } from '../../sign/keyless/verify-sigstore-bundle.js';
+import {
+  type SigstoreBundleVerification,
+  verifySigstoreBundle,
+} from '../../sign/keyless/verify-sigstore-bundle.js';
+import { parseTrustedRoot, type TrustedRootMaterial } from '../../sign/keyless/trusted-root.js';
+import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/keyless/public-good-root.js';
+import type { TrustPolicy } from '../../sign/trust.js';
 import {
   addTrustFlags,
   readInput,
@@ -22,6 +28,10 @@ import {
 interface VerifyBlobFlags extends TrustFlags {
   signature?: string;
   bundle?: string;
+  /** cosign's `--new-bundle-format`: vouch reads every bundle version, so it changes nothing. */
+  newBundleFormat?: boolean;
+  /** cosign's `--use-signed-timestamps`: RFC 3161 timestamps in a bundle are always verified. */
+  useSignedTimestamps?: boolean;
   output: OutputFormat;
 }
 
@@ -35,14 +45,31 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
     .argument('<file>', 'the signed file (- for stdin), or sha256:<hex> with a keyless --bundle')
     .option('--signature <file>', 'file holding the base64 signature')
     .option('--bundle <file>', 'Sigstore bundle (v0.1-v0.3)')
+    .option('--new-bundle-format', 'accepted for cosign scripts: every bundle version is read')
+    .option(
+      '--use-signed-timestamps',
+      'accepted for cosign scripts: RFC 3161 timestamps in a bundle are always verified against the trusted root',
+    )
     .addOption(
       new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'),
     );
-  addTrustFlags(cmd).action(async (file: string, flags: VerifyBlobFlags) => {
+  addTrustFlags(cmd, { keyTlog: true }).action(async (file: string, flags: VerifyBlobFlags) => {
     if ((flags.signature === undefined) === (flags.bundle === undefined)) {
       throw new VouchError('USAGE', 'give exactly one of --signature and --bundle');
     }
-    const verification = await verificationFromFlags(ctx, flags);
+    const verification = await verificationFromFlags(ctx, flags, { keyTlog: true });
+    if (verification.kind === 'policy') {
+      const root = verification.tlog?.trustedRoot ?? (await loggedBundleRoot(ctx, flags));
+      if (root !== undefined) {
+        await verifyKeyBundleWithRoot(ctx, file, flags, verification.trust, root);
+        ctx.io.stderr.write(
+          `Verified OK (${describeVerification(verification)}${
+            verification.tlog ? '' : `; transparency log checked against ${PUBLIC_GOOD_ROOT_NAME}`
+          })\n`,
+        );
+        return;
+      }
+    }
     if (verification.kind === 'keyless') {
       if (flags.bundle === undefined) {
         throw new VouchError(
@@ -51,11 +78,7 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
         );
       }
       const bundle = await readSmallFile(flags.bundle, ctx.io.cwd, BUNDLE_MAX_BYTES, '--bundle');
-      // A file named like a digest is still a file: the digest form applies only when no such file exists.
-      const artifact: BundleArtifact =
-        /^sha256:[0-9a-f]{64}$/.test(file) && isDigest(file) && !(await fileExists(ctx, file))
-          ? { kind: 'digest', digest: file }
-          : { kind: 'bytes', bytes: await readInput(ctx, file, defaultLimits.jsonMaxBytes, 'blob') };
+      const artifact = await bundleArtifact(ctx, file);
       const v = verifySigstoreBundle({
         bundle,
         artifact,
@@ -65,16 +88,7 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
         now: new Date(),
         what: flags.bundle,
       });
-      if (flags.output === 'json') {
-        writeJson(ctx, {
-          file,
-          verified: true,
-          signer: v.signer,
-          ...(v.identity ? { identity: v.identity } : {}),
-          ...(v.tlog ? { tlog: v.tlog } : {}),
-          ...(v.rfc3161Time ? { rfc3161Time: v.rfc3161Time } : {}),
-        });
-      }
+      if (flags.output === 'json') writeBundleJson(ctx, file, v);
       ctx.io.stderr.write(`Verified OK (${describeVerification(verification)})\n`);
       return;
     }
@@ -116,6 +130,75 @@ export function registerVerifyBlob(program: Command, ctx: CommandContext): void 
     if (flags.output === 'json') writeJson(ctx, { file, verified: true, ...signer });
     ctx.io.stderr.write('Verified OK\n');
   });
+}
+
+/**
+ * The artifact a bundle is checked against. A file named like a digest is still a file: the
+ * `sha256:<hex>` form applies only when no such file exists (the sigstore-conformance protocol's rule).
+ */
+async function bundleArtifact(ctx: CommandContext, file: string): Promise<BundleArtifact> {
+  return /^sha256:[0-9a-f]{64}$/.test(file) && isDigest(file) && !(await fileExists(ctx, file))
+    ? { kind: 'digest', digest: file }
+    : { kind: 'bytes', bytes: await readInput(ctx, file, defaultLimits.jsonMaxBytes, 'blob') };
+}
+
+/**
+ * `--key` with `--trusted-root` (or `--tlog`), as cosign verifies a key-signed bundle: the signature
+ * with the key, and the bundle's transparency-log entry (inclusion proof or SET, checkpoint) and any
+ * RFC 3161 timestamps against the root's log and TSA keys.
+ * @throws USAGE, SIGNATURE_INVALID, TLOG_INVALID, DIGEST_MISMATCH, INPUT_MALFORMED, VERIFICATION_FAILED
+ */
+async function verifyKeyBundleWithRoot(
+  ctx: CommandContext,
+  file: string,
+  flags: VerifyBlobFlags,
+  trust: TrustPolicy,
+  trustedRoot: TrustedRootMaterial,
+): Promise<void> {
+  if (flags.bundle === undefined || trust.kind !== 'key') {
+    throw new VouchError(
+      'USAGE',
+      'a transparency-log check needs --bundle: a detached --signature carries no log entry',
+    );
+  }
+  const bundle = await readSmallFile(flags.bundle, ctx.io.cwd, BUNDLE_MAX_BYTES, '--bundle');
+  const v = verifySigstoreBundle({
+    bundle,
+    artifact: await bundleArtifact(ctx, file),
+    trustedRoot,
+    policy: { kind: 'key', keys: trust.keys },
+    now: new Date(),
+    what: flags.bundle,
+  });
+  if (flags.output === 'json') writeBundleJson(ctx, file, v);
+}
+
+/** `-o json` for a verified bundle: the same shape for keyless and key-with-tlog verification. */
+function writeBundleJson(ctx: CommandContext, file: string, v: SigstoreBundleVerification): void {
+  writeJson(ctx, {
+    file,
+    verified: true,
+    signer: v.signer,
+    ...(v.identity ? { identity: v.identity } : {}),
+    ...(v.tlog ? { tlog: v.tlog } : {}),
+    ...(v.rfc3161Time ? { rfc3161Time: v.rfc3161Time } : {}),
+  });
+}
+
+/**
+ * A key-signed bundle that carries transparency-log entries has them checked, as cosign does, against
+ * the bundled public-good root when no `--trusted-root` is given: an entry that is there must be
+ * genuine. A bundle without entries (vouch signs with a key offline) is checked by its signature alone;
+ * `--insecure-ignore-tlog` skips the check.
+ */
+async function loggedBundleRoot(
+  ctx: CommandContext,
+  flags: VerifyBlobFlags,
+): Promise<TrustedRootMaterial | undefined> {
+  if (flags.bundle === undefined || flags.key === undefined || flags.insecureIgnoreTlog) return undefined;
+  const bytes = await readSmallFile(flags.bundle, ctx.io.cwd, BUNDLE_MAX_BYTES, '--bundle');
+  if (parseBundle(bytes, flags.bundle).verificationMaterial.tlogEntries.length === 0) return undefined;
+  return parseTrustedRoot(publicGoodTrustedRootBytes(), PUBLIC_GOOD_ROOT_NAME);
 }
 
 async function fileExists(ctx: CommandContext, path: string): Promise<boolean> {

@@ -7,7 +7,8 @@ import type { ScanResult, SuppressedFinding } from '../scan.js';
 /**
  * `-o cyclonedx-vex`: the scan as a CycloneDX 1.6 BOM with `vulnerabilities[]` (the CycloneDX VEX /
  * VDR shape): one entry per vulnerability id, `affects` pointing at the affected components (listed in
- * `components`, bom-ref = purl), ratings from the CVSS vector or the database label, and for findings
+ * `components` under the scanned SBOM's own bom-ref, or the purl when it had none; BOM-Links into that
+ * SBOM when it has a serialNumber, so the VEX joins back to it), ratings from the CVSS vector or the database label, and for findings
  * VEX suppressed an `analysis` with the CycloneDX state and justification. `vouch scan --vex` reads
  * this output back. The serial number is derived from the content, so equal scans give equal bytes.
  */
@@ -77,8 +78,17 @@ export function renderCycloneDxVex(result: ScanResult, now: Date): string {
       return a ? [{ finding: s.finding, analysis: a }] : [];
     }),
   ];
+  // Components keep the scanned SBOM's bom-ref, so the VEX joins back to it; purl when it had none.
+  const refOf = (f: VulnFinding): string => f.ref ?? f.purl;
+  // A separate VEX document points into the SBOM with BOM-Links (CycloneDX BOM-Link:
+  // urn:cdx:<serialNumber uuid>/<version>#<url-encoded bom-ref>) when the SBOM has an identity.
+  const bom = result.target.bom;
+  const affectsRef = (ref: string): string =>
+    bom
+      ? `urn:cdx:${bom.serialNumber.slice('urn:uuid:'.length)}/${bom.version}#${encodeURIComponent(ref)}`
+      : ref;
   const components = new Map<string, VulnFinding>();
-  for (const e of entries) components.set(e.finding.purl, e.finding);
+  for (const e of entries) components.set(refOf(e.finding), e.finding);
   // One vulnerability entry per (id, analysis): affected packages grouped under `affects`.
   const byKey = new Map<
     string,
@@ -87,8 +97,8 @@ export function renderCycloneDxVex(result: ScanResult, now: Date): string {
   for (const e of entries) {
     const key = `${e.finding.id}\u0000${JSON.stringify(e.analysis ?? null)}`;
     const v = byKey.get(key);
-    if (v) v.refs.add(e.finding.purl);
-    else byKey.set(key, { ...e, refs: new Set([e.finding.purl]) });
+    if (v) v.refs.add(refOf(e.finding));
+    else byKey.set(key, { ...e, refs: new Set([refOf(e.finding)]) });
   }
   const vulnerabilities = [...byKey.values()]
     .sort((a, b) => (a.finding.id < b.finding.id ? -1 : a.finding.id > b.finding.id ? 1 : 0))
@@ -103,12 +113,18 @@ export function renderCycloneDxVex(result: ScanResult, now: Date): string {
       ...(v.finding.summary ? { description: v.finding.summary } : {}),
       ...(v.finding.fixed.length > 0 ? { recommendation: `Upgrade to ${v.finding.fixed.join(' or ')}` } : {}),
       ...(v.analysis ? { analysis: v.analysis } : {}),
-      affects: [...v.refs].sort().map((ref) => ({ ref })),
+      affects: [...v.refs].sort().map((ref) => ({ ref: affectsRef(ref) })),
     }));
   const body = {
-    components: [...components.values()]
-      .sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0))
-      .map((f) => ({ type: 'library', 'bom-ref': f.purl, name: f.name, version: f.version, purl: f.purl })),
+    components: [...components.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([ref, f]) => ({
+        type: 'library',
+        'bom-ref': ref,
+        name: f.name,
+        version: f.version,
+        purl: f.purl,
+      })),
     vulnerabilities,
   };
   const h = createHash('sha256').update(JSON.stringify(body)).digest('hex');

@@ -2,7 +2,8 @@ import { compareDigits, defineScheme, type KeyParse, type Ordering, type Version
 
 /**
  * Composer (Packagist) versions, after Composer's VersionParser::normalize: an optional `v`, up to
- * four numeric parts (padded with zeros), then an optional stability suffix, ordered as Composer's
+ * four numeric parts (padded with zeros) or a date version (`2010-01-02`, `20100102-203040`), build
+ * metadata and an ` as` alias ignored, then an optional stability suffix, ordered as Composer's
  * constraints order them: dev < alpha < beta < RC < stable < patch (`pl`, `p`), each with an
  * optional number. Branch names (`dev-main`, `1.x-dev`) are not versions and do not parse.
  */
@@ -27,13 +28,29 @@ const STABILITY: Record<string, number> = {
   p: 5,
 };
 
-const PATTERN =
-  /^v?(\d+(?:\.\d+){0,3})(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?(?:[.-]?(dev))?$/i;
+// composer/semver VersionParser::normalize: the classical form, then the date form; both take the
+// stability modifier.
+const MODIFIER = '(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\\d+)*)?)?(?:[.-]?(dev))?';
+const PATTERN = new RegExp(`^v?(\\d+(?:\\.\\d+){0,3})${MODIFIER}$`, 'i');
+const DATE_PATTERN = new RegExp(`^v?(\\d{4}(?:[.:-]?\\d{2}){1,6}(?:[.:-]?\\d{1,3}){0,2})${MODIFIER}$`, 'i');
+
+/**
+ * What normalize() strips before parsing: an ` as <alias>` suffix (`1.0.0+foo as 2.0`) and build
+ * metadata (`1.0.0-beta.5+foo`), which takes no part in ordering; metadata with a space is refused.
+ */
+function stripAliasAndMetadata(raw: string): string {
+  let v = raw.trim();
+  const alias = /^(\S+) +as +\S+$/.exec(v);
+  if (alias?.[1] !== undefined) v = alias[1];
+  const meta = /^([^,\s+]+)\+\S+$/.exec(v);
+  return meta?.[1] !== undefined ? meta[1] : v;
+}
 
 function parseComposer(raw: string): KeyParse<ComposerKey> {
-  const m = PATTERN.exec(raw.trim());
+  const text = stripAliasAndMetadata(raw);
+  const m = PATTERN.exec(text) ?? DATE_PATTERN.exec(text);
   if (!m || m[1] === undefined) return { reason: 'not a Composer version' };
-  const release = m[1].split('.');
+  const release = m[1].split(/[.:-]/);
   while (release.length < 4) release.push('0');
   const label = m[2]?.toLowerCase();
   const n = (m[3] ?? '').split(/[.-]/).filter((p) => p !== '');
@@ -44,7 +61,8 @@ function parseComposer(raw: string): KeyParse<ComposerKey> {
 }
 
 function compareComposer(a: ComposerKey, b: ComposerKey): Ordering {
-  for (let i = 0; i < 4; i++) {
+  const parts = Math.max(a.release.length, b.release.length);
+  for (let i = 0; i < parts; i++) {
     const c = compareDigits(a.release[i] ?? '0', b.release[i] ?? '0');
     if (c !== 0) return c;
   }

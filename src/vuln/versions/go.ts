@@ -1,6 +1,5 @@
-import type semver from 'semver';
-import { parseSemver } from './semver.js';
-import { defineScheme, type KeyParse, sign, type VersionScheme } from './scheme.js';
+import { compareSemverKeys, parseSemver, type SemverKey } from './semver.js';
+import { defineScheme, type KeyParse, type VersionScheme } from './scheme.js';
 
 /**
  * Go module versions (golang.org/ref/mod#versions): semantic versions with a `v` prefix, which OSV
@@ -9,11 +8,11 @@ import { defineScheme, type KeyParse, sign, type VersionScheme } from './scheme.
  * SemVer prereleases whose timestamp sorts correctly under SemVer rules, so no special case is needed.
  * Standard-library versions appear as `go1.21.3` in some SBOMs and as `1.21.3` in OSV.
  */
-export const goScheme: VersionScheme = defineScheme('go', parseGo, (a, b) => sign(a.compare(b)));
+export const goScheme: VersionScheme = defineScheme('go', parseGo, compareSemverKeys);
 
 const GO_SHORT = /^(\d+)\.(\d+)((?:rc|beta)\d+)?$/;
 
-function parseGo(raw: string): KeyParse<semver.SemVer> {
+function parseGo(raw: string): KeyParse<SemverKey> {
   let s = raw.trim();
   if (s.startsWith('go')) s = s.slice(2);
   else if (s.startsWith('v')) s = s.slice(1);

@@ -26,11 +26,6 @@ for (const name of Object.keys(schemes) as SchemeName[]) {
 
   test(`hostile: ${name} orders numbers beyond 2^53 without losing precision`, () => {
     const scheme = schemes[name];
-    if (name === 'semver' || name === 'go') {
-      // node-semver refuses numbers above Number.MAX_SAFE_INTEGER: unparseable, not misordered.
-      assert.equal(scheme.parse('1.0.99999999999999999999').ok, false);
-      return;
-    }
     assert.equal(scheme.compare('1.0.99999999999999999998', '1.0.99999999999999999999'), -1);
   });
 }
