@@ -1,7 +1,7 @@
 import { currentAbortSignal } from '../abort-scope.js';
 import { isVouchError, type VouchError, type VouchErrorCode } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
-import type { Descriptor } from '../oci/manifest.js';
+import type { Descriptor } from '../oci/index.js';
 import type { ImageReader } from '../oci/image-store.js';
 import { parseReference, type Reference, repositoryName } from '../oci/reference.js';
 import type { ImageResolver } from './policy-decider.js';

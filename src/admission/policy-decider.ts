@@ -35,7 +35,7 @@ import type {
   RuleOwner,
   VulnerabilityFact,
 } from './decider.js';
-import { imageView } from '../policy/image-under-review.js';
+import { imageView } from '../policy/index.js';
 
 /** Resolves an image reference as written in a pod spec to the digest it names right now. */
 export interface ImageResolver {

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { describeCause, VouchError } from '../errors.js';
 import { type Limits, withLimits } from '../limits.js';
-import { readSmallFile } from '../sign/key-ref.js';
+import { readSmallFile } from '../sign/index.js';
 import {
   type CueEngine,
   cueSubset,

@@ -6,7 +6,7 @@ import type { CommandContext } from './context.js';
 import { commandsFor } from './commands/index.js';
 import { normalizeArgv } from './argv-normalize.js';
 import { type Io, StringSink } from './io.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '../fs/index.js';
 import { resolve as resolvePath } from 'node:path';
 import { renderError, toVouchError } from './render-error.js';
 

@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import { removePartialOutputsSync } from '../fs/partial-output.js';
+import { removePartialOutputsSync } from '../fs/index.js';
 import { guardBrokenPipe } from './broken-pipe.js';
 import { run } from './main.js';
 

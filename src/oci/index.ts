@@ -62,3 +62,5 @@ export {
   type SourceSpec,
 } from './source-spec.js';
 export { type ImageLayer, imageLayers } from './image-layers.js';
+export { recordLogin } from './docker-login.js';
+export { INDEX_MEDIA_TYPES } from './media-types.js';

@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  trackPartialDir,
-  trackPartialFile,
-  untrackPartialDir,
-  untrackPartialFile,
-} from '../fs/partial-output.js';
+import { trackPartialDir, trackPartialFile, untrackPartialDir, untrackPartialFile } from '../fs/index.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -100,3 +100,5 @@ export {
 } from './workload-images.js';
 export { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';
 export { parseGoDuration } from './kyverno/conditions.js';
+export { imageView } from './image-under-review.js';
+export { boundedIssueLines } from './issues.js';

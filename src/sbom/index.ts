@@ -46,3 +46,5 @@ export {
   type SbomOutput,
 } from './formats/output.js';
 export { npmPurl, pypiPurl, golangPurl, mavenPurl, osPurl, pep503 } from './purl.js';
+export { excludeFromTree } from './exclude-glob.js';
+export { jsonChunks } from './formats/json-chunks.js';

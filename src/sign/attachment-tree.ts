@@ -1,7 +1,7 @@
 import { describeCause, VouchError } from '../errors.js';
-import { type Digest, digestTag } from '../oci/digest.js';
-import type { ImageReader } from '../oci/image-store.js';
-import { parseManifest } from '../oci/manifest.js';
+import { type Digest, digestTag } from '../oci/index.js';
+import type { ImageReader } from '../oci/index.js';
+import { parseManifest } from '../oci/index.js';
 import { fetchCosignManifest } from './cosign-storage.js';
 
 /** The cosign attachment tags, in the order `cosign tree` collects them. */

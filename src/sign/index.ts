@@ -147,3 +147,9 @@ export {
   type AttestationVerification,
   verifyImageAttestations,
 } from './verify-attestations.js';
+export type { AttachmentTagKind } from './attachment-tree.js';
+export { readAttachmentTree } from './attachment-tree.js';
+export { PUBLIC_GOOD_ROOT_NAME } from './keyless/public-good-root.js';
+export { publicGoodTrustedRootBytes } from './keyless/public-good-root.js';
+export { parseTrustedRoot } from './keyless/trusted-root.js';
+export type { TrustedRootMaterial } from './keyless/trusted-root.js';

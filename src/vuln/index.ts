@@ -78,3 +78,5 @@ export {
   scanComponents,
 } from './scan.js';
 export * from './vex/index.js';
+export { importDatabase } from './db/import.js';
+export { resultByCve } from './by-cve.js';

@@ -1,20 +1,15 @@
 import { type Command, Option } from 'commander';
-import { DSSE_ENVELOPE_MAX_BYTES, envelopePayloadUnverified, parseEnvelope } from '../../crypto/dsse.js';
-import { parseStatement, statementCoversDigest } from '../../crypto/statement.js';
+import { DSSE_ENVELOPE_MAX_BYTES, envelopePayloadUnverified, parseEnvelope } from '../../crypto/index.js';
+import { parseStatement, statementCoversDigest } from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
-import { type Digest, digestTag, sha256Digest } from '../../oci/digest.js';
-import { readSmallFile } from '../../sign/key-ref.js';
-import { PEM_MAX_BYTES } from '../../crypto/pem.js';
-import { appendToCosignTag } from '../../sign/cosign-storage.js';
-import {
-  attestationLayer,
-  buildCosignManifest,
-  type CosignLayer,
-  signatureLayer,
-} from '../../sign/cosign-manifest.js';
-import { parseSimpleSigningPayload, SIMPLE_SIGNING_MAX_BYTES } from '../../sign/simple-signing.js';
-import { decodeBase64Strict } from '../../crypto/signature.js';
+import { type Digest, digestTag, sha256Digest } from '../../oci/index.js';
+import { readSmallFile } from '../../sign/index.js';
+import { PEM_MAX_BYTES } from '../../crypto/index.js';
+import { appendToCosignTag } from '../../sign/index.js';
+import { attestationLayer, buildCosignManifest, type CosignLayer, signatureLayer } from '../../sign/index.js';
+import { parseSimpleSigningPayload, SIMPLE_SIGNING_MAX_BYTES } from '../../sign/index.js';
+import { decodeBase64Strict } from '../../crypto/index.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {

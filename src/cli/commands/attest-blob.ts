@@ -1,13 +1,13 @@
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
-import { DSSE_ENVELOPE_MAX_BYTES, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../crypto/dsse.js';
-import { resolvePredicateType } from '../../attest/predicate-types.js';
-import { buildStatement, STATEMENT_V01, STATEMENT_V1 } from '../../crypto/statement.js';
+import { DSSE_ENVELOPE_MAX_BYTES, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../crypto/index.js';
+import { resolvePredicateType } from '../../attest/index.js';
+import { buildStatement, STATEMENT_V01, STATEMENT_V1 } from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
-import { sha256Digest } from '../../oci/digest.js';
-import { keyHintOf } from '../../crypto/key-material.js';
-import { dsseBundle, serializeBundle } from '../../sign/sigstore-bundle.js';
+import { sha256Digest } from '../../oci/index.js';
+import { keyHintOf } from '../../crypto/index.js';
+import { dsseBundle, serializeBundle } from '../../sign/index.js';
 import type { CommandContext } from '../context.js';
 import {
   addCosignSigningFlags,

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import { digestTag } from '../../oci/digest.js';
-import { RegistryRepository } from '../../oci/registry-client.js';
+import { digestTag } from '../../oci/index.js';
+import { RegistryRepository } from '../../oci/index.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import { openSignatureWriter, resolveImage } from './signing-options.js';

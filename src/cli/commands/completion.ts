@@ -1,7 +1,6 @@
 import { Command, type Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import type { CommandContext } from '../context.js';
-import { commandLoaders } from './index.js';
+import type { CommandContext, CommandRegistration } from '../context.js';
 
 /** One command of the completion tree: its name, summary, flags and subcommands. */
 interface Node {
@@ -11,8 +10,16 @@ interface Node {
   subcommands: Node[];
 }
 
+/** Every command's loader, as commands/index.ts lists them (passed in, so this module does not import its own loader). */
+export type CommandLoaders = ReadonlyArray<{ load: () => Promise<CommandRegistration> }>;
+
 /** `vouch completion bash|zsh|fish`: a completion script for the shell, built from the command tree. */
-export function registerCompletion(program: Command, ctx: CommandContext): void {
+export const completionRegistration =
+  (commandLoaders: CommandLoaders): CommandRegistration =>
+  (program: Command, ctx: CommandContext): void =>
+    registerCompletion(program, ctx, commandLoaders);
+
+function registerCompletion(program: Command, ctx: CommandContext, commandLoaders: CommandLoaders): void {
   program
     .command('completion')
     .description(

@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
 import { buildDatabase } from '../../vuln/db/build.js';
-import { importDatabase } from '../../vuln/db/import.js';
+import { importDatabase } from '../../vuln/index.js';
 import { openDatabase } from '../../vuln/db/open.js';
 import { DEFAULT_ECOSYSTEMS, OSV_BUCKET_URL, updateDatabase } from '../../vuln/db-update.js';
 import type { BuildResult } from '../../vuln/db/build.js';

@@ -1,11 +1,11 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { VouchError } from '../../errors.js';
-import { readSmallFile } from '../../sign/key-ref.js';
-import { encryptCosignKey } from '../../crypto/cosign-key.js';
-import { writeKeyPairFiles } from '../../sign/key-file.js';
-import { parsePrivateKeyPem, privateKeyToPkcs8, publicKeyToPem } from '../../crypto/key-material.js';
-import { PEM_MAX_BYTES } from '../../crypto/pem.js';
+import { readSmallFile } from '../../sign/index.js';
+import { encryptCosignKey } from '../../crypto/index.js';
+import { writeKeyPairFiles } from '../../sign/index.js';
+import { parsePrivateKeyPem, privateKeyToPkcs8, publicKeyToPem } from '../../crypto/index.js';
+import { PEM_MAX_BYTES } from '../../crypto/index.js';
 import type { CommandContext } from '../context.js';
 import { passwordFromEnv, readPassword } from './signing-options.js';
 

@@ -51,7 +51,10 @@ export const commandLoaders: ReadonlyArray<{ name: string; load: () => Promise<C
   { name: 'in-toto', load: async () => (await import('./in-toto.js')).registerInToto },
   { name: 'audit', load: async () => (await import('./audit.js')).registerAudit },
   { name: 'helm', load: async () => (await import('./helm.js')).registerHelm },
-  { name: 'completion', load: async () => (await import('./completion.js')).registerCompletion },
+  {
+    name: 'completion',
+    load: async () => (await import('./completion.js')).completionRegistration(commandLoaders),
+  },
   { name: 'admission', load: async () => (await import('./admission.js')).registerAdmission },
 ];
 

@@ -2,9 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describeCause, VouchError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs/atomic-file.js';
+import { writeFileAtomic } from '../../fs/index.js';
 import { defaultLimits } from '../../limits.js';
-import { recordLogin } from '../../oci/docker-login.js';
+import { recordLogin } from '../../oci/index.js';
 import type { CommandContext } from '../context.js';
 import { readInput } from './signing-options.js';
 

@@ -1,5 +1,5 @@
 import type { Decision, ImageVerdict, PolicyIssue, PolicyResult } from '../../policy/index.js';
-import { boundedIssueLines } from '../../policy/issues.js';
+import { boundedIssueLines } from '../../policy/index.js';
 
 /** How each image of a `policy test` run was named and what it resolved to. */
 export interface ResolvedImage {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { publicKeyToPem } from '../../crypto/key-material.js';
+import { publicKeyToPem } from '../../crypto/index.js';
 import type { CommandContext } from '../context.js';
 import { signingKey, writeOutputFile } from './signing-options.js';
 

@@ -1,12 +1,12 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { VouchError } from '../../errors.js';
-import { copyImage } from '../../oci/copy.js';
-import { type Digest, digestTag } from '../../oci/digest.js';
-import { INDEX_MEDIA_TYPES } from '../../oci/media-types.js';
-import { createOciLayoutWriter, openOciLayout } from '../../oci/layout-dir.js';
-import { openImageWriter } from '../../oci/open.js';
-import { parseImageSourceSpec } from '../../oci/source-spec.js';
+import { copyImage } from '../../oci/index.js';
+import { type Digest, digestTag } from '../../oci/index.js';
+import { INDEX_MEDIA_TYPES } from '../../oci/index.js';
+import { createOciLayoutWriter, openOciLayout } from '../../oci/index.js';
+import { openImageWriter } from '../../oci/index.js';
+import { parseImageSourceSpec } from '../../oci/index.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext } from '../image-options.js';
 import { resolveImage } from './signing-options.js';

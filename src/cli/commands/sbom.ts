@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { describeCause, VouchError } from '../../errors.js';
 import type { Platform } from '../../oci/manifest.js';
-import { excludeFromTree } from '../../sbom/exclude-glob.js';
+import { excludeFromTree } from '../../sbom/index.js';
 import { generateSbom } from '../../sbom/generate.js';
 import type { CycloneDxVersion } from '../../sbom/formats/cyclonedx.js';
 import {
@@ -17,7 +17,7 @@ import {
   type SbomFormat,
   type SbomOutput,
 } from '../../sbom/formats/output.js';
-import { trackPartialFile, untrackPartialFile } from '../../fs/partial-output.js';
+import { trackPartialFile, untrackPartialFile } from '../../fs/index.js';
 import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/source.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';

@@ -23,7 +23,7 @@ import { renderScanJson, scanJsonChunks } from '../../vuln/report/json.js';
 import { renderSarif, sarifChunks } from '../../vuln/report/sarif.js';
 import { renderScanTable } from '../../vuln/report/table.js';
 import { readSbomInput, type SbomProblem } from '../../vuln/sbom-input.js';
-import { resultByCve } from '../../vuln/by-cve.js';
+import { resultByCve } from '../../vuln/index.js';
 import { failsAt, type ScanResult, scanComponents, type ScanTarget } from '../../vuln/scan.js';
 import { parseOpenVex, parseVexDocument, type VexStatement } from '../../vuln/vex/index.js';
 import type { CommandContext } from '../context.js';

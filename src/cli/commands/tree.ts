@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { formatReference } from '../../oci/reference.js';
-import { type AttachmentTagKind, readAttachmentTree } from '../../sign/attachment-tree.js';
+import { formatReference } from '../../oci/index.js';
+import { type AttachmentTagKind, readAttachmentTree } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import { type ResolvedImage, resolveImage } from './signing-options.js';

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { digestTag } from '../../oci/digest.js';
+import { digestTag } from '../../oci/index.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import { resolveImage } from './signing-options.js';

@@ -4,14 +4,14 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   parseEnvelope,
   verifyEnvelope,
-} from '../../crypto/dsse.js';
-import { resolvePredicateType } from '../../attest/predicate-types.js';
-import { parseStatement, type Statement, statementCoversDigest } from '../../crypto/statement.js';
+} from '../../crypto/index.js';
+import { resolvePredicateType } from '../../attest/index.js';
+import { parseStatement, type Statement, statementCoversDigest } from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
-import { type Digest, parseDigest, sha256Digest } from '../../oci/digest.js';
-import { loadVerificationKey, readSmallFile } from '../../sign/key-ref.js';
-import { BUNDLE_MAX_BYTES, parseBundle, verifyBundleWithKeys } from '../../sign/sigstore-bundle.js';
+import { type Digest, parseDigest, sha256Digest } from '../../oci/index.js';
+import { loadVerificationKey, readSmallFile } from '../../sign/index.js';
+import { BUNDLE_MAX_BYTES, parseBundle, verifyBundleWithKeys } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { readInput } from './signing-options.js';
 

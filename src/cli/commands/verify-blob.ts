@@ -14,9 +14,9 @@ import {
   type SigstoreBundleVerification,
   verifySigstoreBundle,
 } from '../../sign/keyless/verify-sigstore-bundle.js';
-import { parseTrustedRoot, type TrustedRootMaterial } from '../../sign/keyless/trusted-root.js';
-import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/keyless/public-good-root.js';
-import type { TrustPolicy } from '../../sign/trust.js';
+import { parseTrustedRoot, type TrustedRootMaterial } from '../../sign/index.js';
+import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/index.js';
+import type { TrustPolicy } from '../../sign/index.js';
 import {
   addTrustFlags,
   readInput,

@@ -1,5 +1,5 @@
 import type { VulnFinding } from '../match.js';
-import { jsonChunks } from '../../sbom/formats/json-chunks.js';
+import { jsonChunks } from '../../sbom/index.js';
 import type { ActiveFinding, ScanResult } from '../scan.js';
 
 /** The `-o json` document type; `vouch vex filter` reads it back. */

@@ -1,5 +1,5 @@
 import { VERSION } from '../../version.js';
-import { jsonChunks } from '../../sbom/formats/json-chunks.js';
+import { jsonChunks } from '../../sbom/index.js';
 import type { SeverityLevel } from '../cvss.js';
 import type { ActiveFinding, ScanResult } from '../scan.js';
 
