@@ -44,13 +44,14 @@ async function collectDir(root: string, cwd: string): Promise<string[]> {
     }
   };
   await walk(root, 0);
-  // A directory of workflows given directly (`vouch audit ci .github/workflows`, or a folder of
-  // workflow files outside a repository) is audited as it is.
-  if (found.length === 0) {
-    const entries = await readdir(root, { withFileTypes: true });
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1)))
-      if (e.isFile() && isYaml(e.name)) found.push(join(root, e.name));
+  // A directory of workflow files given directly (`vouch audit ci .github/workflows`, or a folder
+  // outside a repository) is audited as it is: its own YAML files are workflows or CI files.
+  const top = await readdir(root, { withFileTypes: true });
+  if (!top.some((e) => e.isDirectory() && e.name === '.github')) {
+    for (const e of top)
+      if (e.isFile() && isYaml(e.name) && !found.includes(join(root, e.name))) found.push(join(root, e.name));
   }
+  found.sort();
   if (found.length > MAX_CI_FILES)
     throw new VouchError(
       'INPUT_TOO_LARGE',

@@ -433,7 +433,7 @@ export function githubEnv(doc: CiDocument): CiFinding[] {
               rule: 'github-env',
               severity: 'high',
               confidence: 'low',
-              message: `write to ${m[2] ?? m[3] ?? m[4] ?? 'GITHUB_ENV'} may allow code execution: this workflow runs on untrusted triggers`,
+              message: `write to GITHUB_${m[2] ?? m[3] ?? m[4] ?? 'ENV'} may allow code execution: this workflow runs on untrusted triggers`,
             },
             { start: start + lineStart + idx, end: start + lineStart + idx + m[0].length },
           ),

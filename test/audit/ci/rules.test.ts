@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { auditCi, type CiAuditOptions } from '../../../src/audit/ci/index.js';
+import { applyIgnoreComments } from '../../../src/audit/index.js';
+
+const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'audit-ci');
+
+/** "line:column rule severity/confidence" for each finding of one fixture, in reading order. */
+async function audit(name: string, opts: CiAuditOptions = {}): Promise<string[]> {
+  const content = await readFile(join(DIR, name));
+  const r = auditCi([{ file: name, content }], opts);
+  assert.deepEqual(r.problems, []);
+  return [...applyIgnoreComments(r.findings, r.sources).kept]
+    .sort((a, b) => a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : 1))
+    .map((f) => `${f.line}:${f.column} ${f.rule} ${f.severity}/${f.confidence}`);
+}
+
+test('pull_request_target with fork code: trigger, injections in run: and script:, GITHUB_ENV, secrets, bot actor', async () => {
+  assert.deepEqual(await audit('pr-target-comment.yml'), [
+    '4:3 dangerous-triggers high/medium',
+    '8:3 excessive-permissions high/high',
+    // github.event.pull_request.title and github.head_ref in run:, at the context token
+    '21:28 template-injection high/high',
+    '22:38 template-injection high/high',
+    // head.ref in run:, and the GITHUB_ENV write it feeds
+    '27:31 template-injection high/high',
+    '27:74 github-env high/low',
+    // the body in actions/github-script's script: input
+    '33:31 template-injection high/high',
+    '36:31 overprovisioned-secrets medium/high',
+    '39:9 bot-conditions high/high',
+    '45:11 secrets-inherit medium/high',
+  ]);
+});
+
+test('untrusted contexts in if:, in contains() or compared are not template injection', async () => {
+  const found = await audit('pr-target-comment.yml');
+  // line 12 (job if: github.head_ref), 24 (step if: contains(body)), 25 (contains() in run:)
+  for (const line of [12, 24, 25]) assert.ok(!found.some((f) => f.startsWith(`${line}:`)), `line ${line}`);
+  // a literal echo to GITHUB_ENV (line 29) is not a github-env finding
+  assert.ok(!found.some((f) => f.startsWith('29:')));
+});
+
+test('workflow_run.head_branch is untrusted in run: but not in if:', async () => {
+  assert.deepEqual(await audit('workflow-run.yml'), [
+    '3:3 dangerous-triggers high/medium',
+    '14:31 template-injection high/high',
+    '21:37 github-env high/low',
+  ]);
+});
+
+test('unpinned actions and images, default permissions, insecure commands, unknown keys', async () => {
+  assert.deepEqual(await audit('ci-unpinned.yml'), [
+    '1:1 excessive-permissions medium/medium',
+    '4:3 insecure-commands high/high',
+    '6:3 excessive-permissions medium/medium',
+    '8:16 unpinned-images high/high',
+    '13:16 unpinned-images high/high',
+    '15:15 unpinned-uses high/high',
+    '18:15 unpinned-uses high/high',
+    '22:15 unpinned-uses high/high',
+    '28:3 excessive-permissions medium/medium',
+    '30:5 unknown-key low/high',
+  ]);
+});
+
+test('the auditor persona adds self-hosted runners; pedantic adds tag-pinned images', async () => {
+  const auditor = await audit('ci-unpinned.yml', { persona: 'auditor' });
+  assert.ok(auditor.includes('29:14 self-hosted-runner medium/high'));
+  const pedantic = await audit('ci-unpinned.yml', { persona: 'pedantic' });
+  assert.ok(pedantic.includes('11:16 unpinned-images high/high'));
+  assert.ok(pedantic.includes('20:15 unpinned-images high/high'));
+  assert.ok(!pedantic.some((f) => f.includes('self-hosted-runner')));
+});
+
+test('release workflows: cache poisoning, token publishing, static cloud keys, OIDC rules', async () => {
+  assert.deepEqual(await audit('release-cloud.yml'), [
+    '5:14 excessive-permissions high/high',
+    '13:15 cache-poisoning high/low',
+    '17:15 use-trusted-publishing info/high',
+    '20:14 use-trusted-publishing info/high',
+    '27:15 oidc-unpinned-federation high/high',
+    '27:15 unpinned-uses high/high',
+    '29:11 static-cloud-credentials medium/medium',
+    '30:11 static-cloud-credentials medium/medium',
+    '34:11 static-cloud-credentials medium/medium',
+    '38:7 oidc-unneeded-id-token medium/medium',
+  ]);
+});
+
+test('artipacked: high when the workspace is uploaded after checkout, low confidence otherwise, lower for checkout v6', async () => {
+  assert.deepEqual(await audit('artifacts.yml'), [
+    '11:9 artipacked high/high',
+    '29:9 artipacked low/low',
+  ]);
+});
+
+test('composite actions: unpinned uses and inputs in run:', async () => {
+  assert.deepEqual(await audit('composite/action.yml'), [
+    '10:13 unpinned-uses high/high',
+    '13:33 template-injection low/low',
+  ]);
+});
+
+test('dependabot: missing or short cooldown, external code execution', async () => {
+  assert.deepEqual(await audit('dependabot.yml'), [
+    '3:5 dependabot-cooldown medium/high',
+    '7:5 dependabot-execution high/high',
+    '19:21 dependabot-cooldown medium/high',
+  ]);
+});
+
+test('reusable workflows: a string input is injectable, a boolean one is not; workflow permissions are pedantic', async () => {
+  assert.deepEqual(await audit('reusable.yml'), ['15:30 template-injection high/high']);
+  const pedantic = await audit('reusable.yml', { persona: 'pedantic' });
+  assert.ok(pedantic.includes('1:1 excessive-permissions medium/medium'));
+  assert.ok(pedantic.includes('12:3 excessive-permissions medium/medium'));
+  assert.ok(pedantic.includes('15:54 template-injection low/high'));
+  assert.ok(pedantic.includes('2:1 concurrency-limits low/high'));
+});
+
+test('the hardened release workflow has only low-confidence findings; the pull_request_target example is flagged', async () => {
+  assert.deepEqual(await audit('seed-release.yaml'), [
+    '18:9 artipacked medium/low',
+    '40:50 template-injection info/low',
+  ]);
+  assert.deepEqual(await audit('seed-release.yaml', { minConfidence: 'medium' }), []);
+  assert.deepEqual(await audit('seed-pull-request-target.yml'), ['4:3 dangerous-triggers high/medium']);
+});
+
+test('forbidden-uses reads allow and deny lists of uses patterns', async () => {
+  const deny = await audit('ci-unpinned.yml', { forbiddenUses: { deny: ['codecov/*'] } });
+  assert.ok(deny.includes('22:15 forbidden-uses high/high'));
+  const allow = await audit('ci-unpinned.yml', { forbiddenUses: { allow: ['actions/*'] } });
+  assert.deepEqual(
+    allow.filter((f) => f.includes('forbidden-uses')),
+    ['22:15 forbidden-uses high/high'],
+  );
+});
+
+test('a # zizmor: ignore[rule] comment on the line silences that rule only', async () => {
+  const content = await readFile(join(DIR, 'artifacts.yml'));
+  const r = auditCi([{ file: 'artifacts.yml', content }]);
+  const { kept, suppressed } = applyIgnoreComments(r.findings, r.sources);
+  assert.equal(suppressed, 1);
+  assert.ok(r.findings.some((f) => f.rule === 'unpinned-uses' && f.line === 29));
+  assert.ok(kept.some((f) => f.rule === 'artipacked' && f.line === 29));
+});
