@@ -91,10 +91,7 @@ test('release workflows: cache poisoning, token publishing, static cloud keys, O
 });
 
 test('artipacked: high when the workspace is uploaded after checkout, low confidence otherwise, lower for checkout v6', async () => {
-  assert.deepEqual(await audit('artifacts.yml'), [
-    '11:9 artipacked high/high',
-    '29:9 artipacked low/low',
-  ]);
+  assert.deepEqual(await audit('artifacts.yml'), ['11:9 artipacked high/high', '29:9 artipacked low/low']);
 });
 
 test('composite actions: unpinned uses and inputs in run:', async () => {
