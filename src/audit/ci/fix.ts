@@ -211,15 +211,15 @@ function permissionEdits(
   return edits;
 }
 
+function defaultShell(scope: unknown): unknown {
+  if (!isObj(scope)) return undefined;
+  const run = scope['run'];
+  return isObj(run) ? run['shell'] : undefined;
+}
+
 function shellIsPosix(doc: CiDocument, step: Step): boolean {
   const shell =
-    step.value['shell'] ??
-    (isObj(step.job?.value['defaults'])
-      ? ((step.job?.value['defaults'] as Obj)['run'] as Obj | undefined)?.['shell']
-      : undefined) ??
-    (isObj(doc.root['defaults'])
-      ? ((doc.root['defaults'] as Obj)['run'] as Obj | undefined)?.['shell']
-      : undefined);
+    step.value['shell'] ?? defaultShell(step.job?.value['defaults']) ?? defaultShell(doc.root['defaults']);
   if (shell === undefined) {
     const runsOn = JSON.stringify(step.job?.value['runs-on'] ?? '');
     return !/windows/i.test(runsOn);

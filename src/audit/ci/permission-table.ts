@@ -92,7 +92,7 @@ export function requiredPermissions(doc: CiDocument, job: Job): RequiredPermissi
     }
     const text = step.value['uses'];
     const u = typeof text === 'string' ? parseUses(text) : undefined;
-    if (!u || u.kind !== 'repository')
+    if (u?.kind !== 'repository')
       return { ok: false, reason: `step ${step.index + 1} uses ${String(text)}, whose needs are unknown` };
     const entry = TABLE.find((e) => usesMatches(e.uses, u));
     if (!entry) return { ok: false, reason: `${text} is not in the table of known actions` };

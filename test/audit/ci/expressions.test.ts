@@ -55,7 +55,8 @@ test("literals: strings with '' escapes, numbers, booleans, null", () => {
 });
 
 test('fenced expressions: }} inside a string literal does not close the fence', () => {
-  const text = "echo ${{ format('}}{0}', github.head_ref) }} and ${{ env.A }}";
+  const fence = (inner: string) => `${'$'}{{ ${inner} }}`;
+  const text = `echo ${fence("format('}}{0}', github.head_ref)")} and ${fence('env.A')}`;
   const found = extractFencedExpressions(text);
   assert.deepEqual(
     found.map((f) => f.inner.trim()),
