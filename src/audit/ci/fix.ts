@@ -371,9 +371,9 @@ export function unifiedDiff(file: string, before: string, after: string): string
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push({ t: ' ', s: a[i++] ?? '', ai: i, bi: ++j });
-    else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0)))
-      ops.push({ t: '+', s: b[j++] ?? '', ai: i, bi: j });
-    else ops.push({ t: '-', s: a[i++] ?? '', ai: i, bi: j });
+    else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0)))
+      ops.push({ t: '-', s: a[i++] ?? '', ai: i, bi: j });
+    else ops.push({ t: '+', s: b[j++] ?? '', ai: i, bi: j });
   }
   const out = [`--- a/${file}`, `+++ b/${file}`];
   let k = 0;

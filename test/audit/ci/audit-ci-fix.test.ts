@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../../support/cli.js';
+
+const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'audit-ci', 'fix');
+const CHECKOUT = '11bd71901bbe5b1630ceea73d27597364c9af683';
+const SETUP_NODE = '39370e3970a6d050c480ffad4ff0ed4d3fdee5af';
+
+async function workdir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-ci-fix-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await copyFile(join(FIX, 'before.yml'), join(dir, 'triage.yml'));
+  return dir;
+}
+
+test('--fix --write pins, sets persist-credentials, narrows permissions and moves expressions to env (golden)', async (t) => {
+  const dir = await workdir(t);
+  const r = await runCli(
+    ['audit', 'ci', '--fix', '--write', '--pins', join(FIX, 'pins.json'), 'triage.yml'],
+    { cwd: dir },
+  );
+  const after = await readFile(join(dir, 'triage.yml'), 'utf8');
+  if (process.env['VOUCH_UPDATE_GOLDEN'] === '1') await writeFile(join(FIX, 'after.yml'), after);
+  assert.equal(after, await readFile(join(FIX, 'after.yml'), 'utf8'));
+  // What could not be fixed is said, and makes the run fail: a pin is never invented.
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /not fixed: triage\.yml:\d+: octo-org\/unknown-action@v1 not pinned: could not resolve/,
+  );
+  assert.match(
+    r.stderr,
+    /not fixed: triage\.yml:\d+: actions\/cache@main not pinned: "main" is not a version tag/,
+  );
+  assert.match(r.stderr, /no permissions: added to job docs/);
+});
+
+test('fixing twice is fixing once', async (t) => {
+  const dir = await workdir(t);
+  const args = ['audit', 'ci', '--fix', '--write', '--pins', join(FIX, 'pins.json'), 'triage.yml'];
+  await runCli(args, { cwd: dir });
+  const once = await readFile(join(dir, 'triage.yml'), 'utf8');
+  await runCli(args, { cwd: dir });
+  assert.equal(await readFile(join(dir, 'triage.yml'), 'utf8'), once);
+});
+
+test('--fix without --write prints a unified diff and leaves the file alone', async (t) => {
+  const dir = await workdir(t);
+  const before = await readFile(join(dir, 'triage.yml'), 'utf8');
+  const r = await runCli(['audit', 'ci', '--fix', '--pins', join(FIX, 'pins.json'), 'triage.yml'], {
+    cwd: dir,
+  });
+  assert.equal(await readFile(join(dir, 'triage.yml'), 'utf8'), before);
+  assert.match(r.stdout, /^--- a\/triage\.yml\n\+\+\+ b\/triage\.yml\n@@ /);
+  assert.match(r.stdout, /^- {6}- uses: actions\/checkout@v4 # the usual checkout$/m);
+  assert.match(
+    r.stdout,
+    new RegExp(`^\\+ {6}- uses: actions/checkout@${CHECKOUT} # v4\\.2\\.2 the usual checkout$`, 'm'),
+  );
+  assert.match(r.stdout, /^\+ {10}GITHUB_EVENT_ISSUE_TITLE: \$\{\{ github\.event\.issue\.title \}\}$/m);
+});
+
+/** A loopback server speaking the two GitHub REST endpoints the pinner uses. */
+async function githubApi(t: { after(fn: () => Promise<void>): void }) {
+  const seen: { url: string; auth: string | undefined }[] = [];
+  const repos: Record<string, { refs: Record<string, string>; tags: { name: string; sha: string }[] }> = {
+    'actions/checkout': {
+      refs: { v4: CHECKOUT },
+      tags: [
+        { name: 'v4.2.1', sha: 'eef61447b9ff4aafe5dcd4e0bbf5d482be7e7871' },
+        { name: 'v4', sha: CHECKOUT },
+        { name: 'v4.2.2', sha: CHECKOUT },
+      ],
+    },
+    'actions/setup-node': { refs: { 'v4.1.0': SETUP_NODE }, tags: [{ name: 'v4.1.0', sha: SETUP_NODE }] },
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    seen.push({ url: `${url.pathname}${url.search}`, auth: req.headers.authorization });
+    const m = /^\/repos\/([^/]+\/[^/]+)\/(commits\/(.+)|tags)$/.exec(url.pathname);
+    const repo = m ? repos[decodeURIComponent(m[1] ?? '')] : undefined;
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!m || !repo) return send(404, { message: 'Not Found' });
+    if (m[3] !== undefined) {
+      const sha = repo.refs[decodeURIComponent(m[3])];
+      return sha ? send(200, { sha }) : send(422, { message: 'No commit found' });
+    }
+    const page = Number(url.searchParams.get('page') ?? '1');
+    return send(200, page === 1 ? repo.tags.map((x) => ({ name: x.name, commit: { sha: x.sha } })) : []);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen };
+}
+
+test('pins resolve through the GitHub REST API: the commit of the ref, named by its longest tag', async (t) => {
+  const dir = await workdir(t);
+  const api = await githubApi(t);
+  const r = await runCli(['audit', 'ci', '--fix', '--write', '--github-api', api.url, 'triage.yml'], {
+    cwd: dir,
+    env: { GITHUB_TOKEN: 'test-token' },
+  });
+  const after = await readFile(join(dir, 'triage.yml'), 'utf8');
+  assert.equal(after, await readFile(join(FIX, 'after.yml'), 'utf8'));
+  assert.ok(api.seen.some((s) => s.url === '/repos/actions/checkout/commits/v4'));
+  assert.ok(api.seen.every((s) => s.auth === 'Bearer test-token'));
+  assert.match(r.stderr, /octo-org\/unknown-action@v1 not pinned: could not resolve/);
+  assert.doesNotMatch(r.stdout + r.stderr, /test-token/);
+});
+
+test('an unreachable GitHub API is an environment error (exit 3) and nothing is written', async (t) => {
+  const dir = await workdir(t);
+  const before = await readFile(join(dir, 'triage.yml'), 'utf8');
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const r = await runCli(
+    ['audit', 'ci', '--fix', '--write', '--github-api', `http://127.0.0.1:${port}`, 'triage.yml'],
+    {
+      cwd: dir,
+    },
+  );
+  assert.equal(r.code, 3);
+  assert.equal(await readFile(join(dir, 'triage.yml'), 'utf8'), before);
+});
+
+test('a malformed pins file is refused before anything is changed', async (t) => {
+  const dir = await workdir(t);
+  await writeFile(join(dir, 'pins.json'), '{"actions/checkout@v4": {"sha": "not-a-sha"}}');
+  const r = await runCli(['audit', 'ci', '--fix', '--write', '--pins', 'pins.json', 'triage.yml'], {
+    cwd: dir,
+  });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /pins\.json: bad entries actions\/checkout@v4/);
+  assert.equal(
+    await readFile(join(dir, 'triage.yml'), 'utf8'),
+    await readFile(join(FIX, 'before.yml'), 'utf8'),
+  );
+});
