@@ -4,6 +4,7 @@ import { type Confidence, CONFIDENCES, type Finding, type InputProblem, type Rul
 import { parseYamlSource } from '../yaml-source.js';
 import { CiDocument, type CiFinding, type CiKind, helpUri, isObj, type Persona } from './model.js';
 import {
+  anonymousDefinition,
   concurrencyLimits,
   DEPENDABOT_COOLDOWN_DAYS,
   dependabotCooldown,
@@ -16,6 +17,7 @@ import {
   githubEnv,
   insecureCommands,
   overprovisionedSecrets,
+  secretsOutsideEnv,
   staticCloudCredentials,
   templateInjection,
   useTrustedPublishing,
@@ -64,6 +66,7 @@ const rule = (
 
 /** Every rule, zizmor's audit ids first; severities are the usual (highest) one each rule reports. */
 export const CI_RULES: readonly CiRule[] = [
+  rule('anonymous-definition', 'low', 'workflow or action definition without a name', anonymousDefinition),
   rule('artipacked', 'high', 'credential persistence through GitHub Actions artifacts', artipacked),
   rule('bot-conditions', 'high', 'spoofable bot actor check', botConditions),
   rule(
@@ -83,6 +86,12 @@ export const CI_RULES: readonly CiRule[] = [
   rule('github-env', 'high', 'dangerous use of environment file', githubEnv),
   rule('insecure-commands', 'high', 'execution of insecure workflow commands is enabled', insecureCommands),
   rule('overprovisioned-secrets', 'medium', 'excessively provisioned secrets', overprovisionedSecrets),
+  rule(
+    'secrets-outside-env',
+    'medium',
+    'secrets referenced without a dedicated environment',
+    secretsOutsideEnv,
+  ),
   rule('secrets-inherit', 'medium', 'secrets unconditionally inherited by called workflow', secretsInherit),
   rule('self-hosted-runner', 'medium', 'runs on a self-hosted runner', selfHostedRunner),
   rule('template-injection', 'high', 'code injection via template expansion', templateInjection),

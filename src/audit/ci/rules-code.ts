@@ -50,7 +50,11 @@ interface Verdict {
 const FIXED_INPUT_TYPES = new Set(['boolean', 'number', 'choice', 'environment']);
 
 function inputCapability(doc: CiDocument, name: string): 'fixed' | 'arbitrary' | undefined {
-  if (doc.kind === 'action') return undefined;
+  if (doc.kind === 'action') {
+    // Action inputs are untyped strings: any declared input is whatever the caller passes.
+    const inputs = doc.root['inputs'];
+    return isObj(inputs) && inputs[name] !== undefined ? 'arbitrary' : undefined;
+  }
   const on = doc.root[doc.onKey()];
   if (!isObj(on)) return undefined;
   for (const ev of ['workflow_dispatch', 'workflow_call']) {
@@ -221,7 +225,7 @@ export function expressionSyntax(doc: CiDocument): CiFinding[] {
 /** overprovisioned-secrets: `toJSON(secrets)` or `secrets[expr]` hands every secret to the job. */
 export function overprovisionedSecrets(doc: CiDocument): CiFinding[] {
   const out: CiFinding[] = [];
-  const visit = (e: Expr, base: number): void => {
+  const visit = (e: Expr, fence: { start: number; end: number }): void => {
     const walk = (x: Expr): void => {
       switch (x.kind) {
         case 'ident':
@@ -236,7 +240,7 @@ export function overprovisionedSecrets(doc: CiDocument): CiFinding[] {
                     'the whole secrets context is expanded: every secret of the repository is exposed to this job',
                   fix: { description: 'reference each secret the job needs by name' },
                 },
-                { start: base + x.span.start, end: base + x.span.end },
+                fence,
               ),
             );
           return;
@@ -251,7 +255,7 @@ export function overprovisionedSecrets(doc: CiDocument): CiFinding[] {
                     confidence: 'high',
                     message: 'secrets indexed by a computed key: every secret can be reached',
                   },
-                  { start: base + x.span.start, end: base + x.span.end },
+                  fence,
                 ),
               );
             walk(x.index);
@@ -281,7 +285,7 @@ export function overprovisionedSecrets(doc: CiDocument): CiFinding[] {
     walk(e);
   };
   for (const path of expressionStrings(doc))
-    for (const w of doc.expressionsAt(path)) if (w.expr) visit(w.expr, w.base);
+    for (const w of doc.expressionsAt(path)) if (w.expr) visit(w.expr, w);
   return out;
 }
 
@@ -435,7 +439,7 @@ export function githubEnv(doc: CiDocument): CiFinding[] {
               confidence: 'low',
               message: `write to GITHUB_${m[2] ?? m[3] ?? m[4] ?? 'ENV'} may allow code execution: this workflow runs on untrusted triggers`,
             },
-            { start: start + lineStart + idx, end: start + lineStart + idx + m[0].length },
+            doc.range([...step.path, 'run'], true),
           ),
         );
       }
@@ -468,7 +472,7 @@ export function useTrustedPublishing(doc: CiDocument): CiFinding[] {
           out.push(
             finding(
               'publishes to PyPI with a token: PyPI supports trusted publishing (OIDC)',
-              doc.range([...step.path, 'uses']),
+              doc.range([...step.path, 'uses'], true),
             ),
           );
       } else if (
@@ -476,19 +480,24 @@ export function useTrustedPublishing(doc: CiDocument): CiFinding[] {
         asString(w['setup-trusted-publisher']) === 'false'
       ) {
         out.push(
-          finding('publishes to RubyGems without trusted publishing', doc.range([...step.path, 'uses'])),
+          finding(
+            'publishes to RubyGems without trusted publishing',
+            doc.range([...step.path, 'uses'], true),
+          ),
         );
       } else if (usesMatches('rubygems/configure-rubygems-credentials', u) && w['api-token'] !== undefined) {
         out.push(
           finding(
             'configures a RubyGems API token: RubyGems supports trusted publishing (OIDC)',
-            doc.range([...step.path, 'uses']),
+            doc.range([...step.path, 'uses'], true),
           ),
         );
       }
       continue;
     }
-    if (typeof step.value['run'] !== 'string') continue;
+    // As zizmor: commands are only checked in workflow jobs without id-token: write, since most
+    // publishing tools use trusted publishing by themselves when the token is there.
+    if (typeof step.value['run'] !== 'string' || !step.job || jobHasIdToken(doc, step.job.value)) continue;
     const { start, end } = doc.range([...step.path, 'run']);
     const raw = doc.text.slice(start, end);
     for (const m of raw.matchAll(PUBLISH_COMMAND)) {
@@ -500,6 +509,51 @@ export function useTrustedPublishing(doc: CiDocument): CiFinding[] {
         ),
       );
     }
+  }
+  return out;
+}
+
+function grantsIdToken(p: unknown): boolean {
+  return p === 'write-all' || (isObj(p) && p['id-token'] === 'write');
+}
+
+/** True when the job's token can mint OIDC tokens (its own permissions, else the workflow's). */
+export function jobHasIdToken(doc: CiDocument, job: Obj): boolean {
+  const p = job['permissions'];
+  return p !== undefined ? grantsIdToken(p) : grantsIdToken(doc.root['permissions']);
+}
+
+/**
+ * secrets-outside-env (auditor): a secret read in a job with no `environment:` is a repository or
+ * organization secret any branch's workflow can read; environment secrets can require reviewers and
+ * branch rules. GITHUB_TOKEN is always allowed; reusable workflows are not judged (as in zizmor).
+ */
+export function secretsOutsideEnv(doc: CiDocument): CiFinding[] {
+  if (doc.kind !== 'workflow' || doc.triggers().includes('workflow_call')) return [];
+  const out: CiFinding[] = [];
+  for (const job of doc.jobs()) {
+    if (typeof job.value['uses'] === 'string' || job.value['environment'] !== undefined) continue;
+    for (const path of expressionStrings(doc).filter((p) => p[0] === 'jobs' && p[1] === job.id))
+      for (const w of doc.expressionsAt(path)) {
+        if (!w.expr) continue;
+        for (const ref of allContexts(w.expr)) {
+          if (ref.root !== 'secrets') continue;
+          if (ref.pattern === 'secrets.github_token') continue;
+          out.push(
+            doc.finding(
+              {
+                rule: 'secrets-outside-env',
+                severity: 'medium',
+                confidence: 'high',
+                persona: 'auditor',
+                message: `${ref.pattern ?? 'secrets'} is read outside of a dedicated environment`,
+                fix: { description: 'move the secret into an environment and set environment: on the job' },
+              },
+              { start: w.base + ref.span.start, end: w.base + ref.span.end },
+            ),
+          );
+        }
+      }
   }
   return out;
 }

@@ -191,3 +191,40 @@ export function unknownKeys(doc: CiDocument): CiFinding[] {
   }
   return out;
 }
+
+/**
+ * anonymous-definition (pedantic): a workflow without `name:` (low) or a job without `name:`
+ * (informational) is hard to find in the GitHub UI and in required-check settings.
+ */
+export function anonymousDefinition(doc: CiDocument): CiFinding[] {
+  if (doc.kind !== 'workflow') return [];
+  const out: CiFinding[] = [];
+  if (doc.root['name'] === undefined)
+    out.push(
+      doc.finding(
+        {
+          rule: 'anonymous-definition',
+          severity: 'low',
+          confidence: 'high',
+          persona: 'pedantic',
+          message: 'workflow has no name',
+        },
+        { start: 0, end: 0 },
+      ),
+    );
+  for (const job of doc.jobs())
+    if (job.value['name'] === undefined)
+      out.push(
+        doc.finding(
+          {
+            rule: 'anonymous-definition',
+            severity: 'info',
+            confidence: 'high',
+            persona: 'pedantic',
+            message: `job ${job.id} has no name`,
+          },
+          doc.range(job.path, true),
+        ),
+      );
+  return out;
+}

@@ -90,7 +90,7 @@ export function excessivePermissions(doc: CiDocument): CiFinding[] {
             persona: wfPersona,
             message: 'uses read-all permissions',
           },
-          doc.range(['permissions']),
+          doc.range(['permissions'], true),
         ),
       );
       break;
@@ -104,7 +104,7 @@ export function excessivePermissions(doc: CiDocument): CiFinding[] {
             persona: wfPersona,
             message: 'uses write-all permissions',
           },
-          doc.range(['permissions']),
+          doc.range(['permissions'], true),
         ),
       );
       break;
@@ -154,7 +154,7 @@ export function excessivePermissions(doc: CiDocument): CiFinding[] {
             persona,
             message: `job ${job.id} uses ${p.kind} permissions`,
           },
-          doc.range([...job.path, 'permissions']),
+          doc.range([...job.path, 'permissions'], true),
         ),
       );
     }

@@ -377,7 +377,7 @@ export function cachePoisoning(doc: CiDocument): CiFinding[] {
           message: `${step.value['uses']} restores a cache in a workflow that publishes artifacts`,
           fix: { description: 'disable caching in release workflows' },
         },
-        doc.range([...step.path, 'uses']),
+        doc.range([...step.path, 'uses'], true),
       ),
     );
   }
