@@ -22,7 +22,7 @@ export function dependabotCooldown(doc: CiDocument, minimumDays = DEPENDABOT_COO
     const path: Path = ['updates', i];
     const at =
       days !== undefined
-        ? doc.range([...path, 'cooldown', 'default-days'])
+        ? doc.range([...path, 'cooldown', 'default-days'], true)
         : isObj(cooldown)
           ? doc.range([...path, 'cooldown'], true)
           : doc.range(path);
@@ -74,6 +74,9 @@ export function dependabotExecution(doc: CiDocument): CiFinding[] {
  */
 export function concurrencyLimits(doc: CiDocument): CiFinding[] {
   if (doc.kind !== 'workflow') return [];
+  // A reusable-only workflow leaves concurrency to its caller (zizmor#1511: deadlocks otherwise).
+  const t = doc.triggers();
+  if (t.length === 1 && t[0] === 'workflow_call') return [];
   const c = doc.root['concurrency'];
   if (c === undefined) {
     const jobsAll = doc.jobs().every((j) => j.value['concurrency'] !== undefined);
@@ -213,7 +216,7 @@ export function anonymousDefinition(doc: CiDocument): CiFinding[] {
       ),
     );
   for (const job of doc.jobs())
-    if (job.value['name'] === undefined)
+    if (job.value['name'] === undefined && typeof job.value['uses'] !== 'string')
       out.push(
         doc.finding(
           {
