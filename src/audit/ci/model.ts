@@ -51,6 +51,13 @@ export interface CiFinding extends Finding {
 
 export class CiDocument {
   private lineStarts: number[] | undefined;
+  // Rules ask the same questions many times: answers are kept for the document's lifetime.
+  private jobsCache: Job[] | undefined;
+  private stepsCache: Step[] | undefined;
+  private readonly jobStepsCache = new Map<string, Step[]>();
+  private readonly rangeCache = new Map<string, { start: number; end: number }>();
+  private readonly exprCache = new Map<string, WrittenExpression[]>();
+  private stringsCache: Path[] | undefined;
 
   constructor(
     readonly file: string,
@@ -80,8 +87,14 @@ export class CiDocument {
 
   /** Start and end offsets of the node at `path` (or of its key). */
   range(path: Path, key = false): { start: number; end: number } {
-    const l = this.doc.locate(path, { key });
-    return { start: l.start.offset, end: l.end.offset };
+    const id = `${key ? 'k' : 'v'}${JSON.stringify(path)}`;
+    let r = this.rangeCache.get(id);
+    if (!r) {
+      const l = this.doc.locate(path, { key });
+      r = { start: l.start.offset, end: l.end.offset };
+      this.rangeCache.set(id, r);
+    }
+    return r;
   }
 
   /** Builds a finding located at [start, end). */
@@ -128,6 +141,11 @@ export class CiDocument {
   }
 
   jobs(): Job[] {
+    this.jobsCache ??= this.readJobs();
+    return this.jobsCache;
+  }
+
+  private readJobs(): Job[] {
     if (this.kind !== 'workflow') return [];
     const jobs = this.root['jobs'];
     if (!isObj(jobs)) return [];
@@ -138,6 +156,11 @@ export class CiDocument {
 
   /** Steps of every job, or of a composite action. */
   steps(): Step[] {
+    this.stepsCache ??= this.readSteps();
+    return this.stepsCache;
+  }
+
+  private readSteps(): Step[] {
     const out: Step[] = [];
     if (this.kind === 'workflow') {
       for (const job of this.jobs()) out.push(...this.jobSteps(job));
@@ -151,11 +174,36 @@ export class CiDocument {
   }
 
   jobSteps(job: Job): Step[] {
+    const cached = this.jobStepsCache.get(job.id);
+    if (cached) return cached;
+    const read = this.readJobSteps(job);
+    this.jobStepsCache.set(job.id, read);
+    return read;
+  }
+
+  private readJobSteps(job: Job): Step[] {
     const steps = job.value['steps'];
     if (!Array.isArray(steps)) return [];
     const out: Step[] = [];
     for (const [index, value] of steps.entries())
       if (isObj(value)) out.push({ path: [...job.path, 'steps', index], value, index, job });
+    return out;
+  }
+
+  /** The path of every string value with a `${{` in it. */
+  expressionStrings(): readonly Path[] {
+    if (this.stringsCache) return this.stringsCache;
+    const out: Path[] = [];
+    const walk = (v: unknown, path: (string | number)[], depth: number): void => {
+      if (depth > 64) return;
+      if (typeof v === 'string') {
+        if (v.includes('${{')) out.push(path);
+      } else if (Array.isArray(v)) {
+        for (const [i, x] of v.entries()) walk(x, [...path, i], depth + 1);
+      } else if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k], depth + 1);
+    };
+    walk(this.root, [], 0);
+    this.stringsCache = out;
     return out;
   }
 
@@ -180,6 +228,16 @@ export class CiDocument {
    * quoted scalars; an expression that does not parse is returned with its error.
    */
   expressionsAt(path: Path): WrittenExpression[] {
+    const id = JSON.stringify(path);
+    let found = this.exprCache.get(id);
+    if (!found) {
+      found = this.readExpressions(path);
+      this.exprCache.set(id, found);
+    }
+    return found;
+  }
+
+  private readExpressions(path: Path): WrittenExpression[] {
     const value = this.get(path);
     if (typeof value !== 'string' || !value.includes('${{')) return [];
     const { start, end } = this.range(path);

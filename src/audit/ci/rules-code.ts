@@ -187,25 +187,10 @@ export function templateInjection(doc: CiDocument): CiFinding[] {
   return out;
 }
 
-/** Every string in the document with a `${{`, with its path. */
-export function expressionStrings(doc: CiDocument): Path[] {
-  const out: Path[] = [];
-  const walk = (v: unknown, path: (string | number)[], depth: number): void => {
-    if (depth > 64) return;
-    if (typeof v === 'string') {
-      if (v.includes('${{')) out.push(path);
-    } else if (Array.isArray(v)) {
-      for (const [i, x] of v.entries()) walk(x, [...path, i], depth + 1);
-    } else if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k], depth + 1);
-  };
-  walk(doc.root, [], 0);
-  return out;
-}
-
 /** expression-syntax: an expression GitHub would refuse; the file is still audited. */
 export function expressionSyntax(doc: CiDocument): CiFinding[] {
   const out: CiFinding[] = [];
-  for (const path of expressionStrings(doc))
+  for (const path of doc.expressionStrings())
     for (const w of doc.expressionsAt(path))
       if (w.error)
         out.push(
@@ -284,7 +269,7 @@ export function overprovisionedSecrets(doc: CiDocument): CiFinding[] {
     };
     walk(e);
   };
-  for (const path of expressionStrings(doc))
+  for (const path of doc.expressionStrings())
     for (const w of doc.expressionsAt(path)) if (w.expr) visit(w.expr, w);
   return out;
 }
@@ -533,7 +518,7 @@ export function secretsOutsideEnv(doc: CiDocument): CiFinding[] {
   const out: CiFinding[] = [];
   for (const job of doc.jobs()) {
     if (typeof job.value['uses'] === 'string' || job.value['environment'] !== undefined) continue;
-    for (const path of expressionStrings(doc).filter((p) => p[0] === 'jobs' && p[1] === job.id))
+    for (const path of doc.expressionStrings().filter((p) => p[0] === 'jobs' && p[1] === job.id))
       for (const w of doc.expressionsAt(path)) {
         if (!w.expr) continue;
         for (const ref of allContexts(w.expr)) {
