@@ -410,7 +410,6 @@ export function githubEnv(doc: CiDocument): CiFinding[] {
     if (typeof step.value['run'] !== 'string') continue;
     const { start, end } = doc.range([...step.path, 'run']);
     const raw = doc.text.slice(start, end);
-    let lineStart = 0;
     for (const line of raw.split('\n')) {
       for (const m of line.matchAll(ENV_FILE)) {
         const idx = m.index ?? 0;
@@ -428,7 +427,6 @@ export function githubEnv(doc: CiDocument): CiFinding[] {
           ),
         );
       }
-      lineStart += line.length + 1;
     }
   }
   return out;
