@@ -22,6 +22,15 @@ import {
   templateInjection,
   useTrustedPublishing,
 } from './rules-code.js';
+import {
+  adhocPackages,
+  archivedUses,
+  obfuscation,
+  typosquatUses,
+  unredactedSecrets,
+  unsoundCondition,
+  unsoundContains,
+} from './rules-supply.js';
 import { excessivePermissions, oidcUnneededIdToken, undocumentedPermissions } from './rules-permissions.js';
 import {
   artipacked,
@@ -66,6 +75,8 @@ const rule = (
 
 /** Every rule, zizmor's audit ids first; severities are the usual (highest) one each rule reports. */
 export const CI_RULES: readonly CiRule[] = [
+  rule('adhoc-packages', 'low', 'ad-hoc installation of packages', adhocPackages),
+  rule('archived-uses', 'medium', 'action or reusable workflow from archived repository', archivedUses),
   rule('anonymous-definition', 'low', 'workflow or action definition without a name', anonymousDefinition),
   rule('artipacked', 'high', 'credential persistence through GitHub Actions artifacts', artipacked),
   rule('bot-conditions', 'high', 'spoofable bot actor check', botConditions),
@@ -85,6 +96,7 @@ export const CI_RULES: readonly CiRule[] = [
   rule('forbidden-uses', 'high', 'forbidden action used', (d, o) => forbiddenUses(d, o.forbiddenUses)),
   rule('github-env', 'high', 'dangerous use of environment file', githubEnv),
   rule('insecure-commands', 'high', 'execution of insecure workflow commands is enabled', insecureCommands),
+  rule('obfuscation', 'low', 'obfuscated usage of GitHub Actions features', obfuscation),
   rule('overprovisioned-secrets', 'medium', 'excessively provisioned secrets', overprovisionedSecrets),
   rule(
     'secrets-outside-env',
@@ -101,8 +113,12 @@ export const CI_RULES: readonly CiRule[] = [
     'permissions without explanatory comments',
     undocumentedPermissions,
   ),
+  rule('typosquat-uses', 'high', 'typosquatted action reference', typosquatUses),
   rule('unpinned-images', 'high', 'unpinned image references', unpinnedImages),
   rule('unpinned-uses', 'high', 'unpinned action reference', unpinnedUses),
+  rule('unredacted-secrets', 'medium', 'leaked secret values', unredactedSecrets),
+  rule('unsound-condition', 'high', 'unsound conditional expression', unsoundCondition),
+  rule('unsound-contains', 'high', 'unsound contains condition', unsoundContains),
   rule(
     'use-trusted-publishing',
     'info',

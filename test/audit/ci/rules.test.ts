@@ -147,3 +147,21 @@ test('a # zizmor: ignore[rule] comment on the line silences that rule only', asy
   assert.ok(r.findings.some((f) => f.rule === 'unpinned-uses' && f.line === 29));
   assert.ok(kept.some((f) => f.rule === 'artipacked' && f.line === 29));
 });
+
+test('conditions and supply chain: unsound contains/condition, archived, typosquat, obfuscation, ad-hoc installs, unredacted secrets', async () => {
+  assert.deepEqual(await audit('conditions-supply.yml'), [
+    '15:5 unsound-contains high/high',
+    '17:15 archived-uses medium/high',
+    '18:15 typosquat-uses high/low',
+    '19:9 obfuscation low/high',
+    '22:20 obfuscation low/high',
+    '27:9 unsound-condition high/high',
+    '29:14 adhoc-packages low/high',
+    '33:14 adhoc-packages low/high',
+    '35:20 unredacted-secrets medium/high',
+    '35:24 template-injection info/low',
+  ]);
+  // exact comparisons (24), a fence-less >- condition (31), contains() over a JSON list (37): quiet
+  const found = await audit('conditions-supply.yml', { persona: 'auditor' });
+  for (const line of [24, 31, 37]) assert.ok(!found.some((f) => f.startsWith(`${line}:`)), `line ${line}`);
+});

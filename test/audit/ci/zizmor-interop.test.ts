@@ -16,6 +16,7 @@ const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'audit-ci');
 const FILES = [
   'artifacts.yml',
   'composite/action.yml',
+  'conditions-supply.yml',
   'dependabot.yml',
   'pr-target-comment.yml',
   'release-cloud.yml',
