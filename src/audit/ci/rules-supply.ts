@@ -248,7 +248,8 @@ export function unsoundCondition(doc: CiDocument): CiFinding[] {
           rule: 'unsound-condition',
           severity: 'high',
           confidence: 'high',
-          message: 'condition always evaluates to true: text outside the expression fence makes it a non-empty string',
+          message:
+            'condition always evaluates to true: text outside the expression fence makes it a non-empty string',
           fix: { description: 'drop the expression fence, or use a |- / >- block scalar' },
         },
         doc.range(path, true),
