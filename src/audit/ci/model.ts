@@ -288,7 +288,7 @@ function trimEnd(text: string, start: number, end: number): number {
 /** Where each rule is explained: zizmor's documentation for its ids, ours for vouch's own. */
 export function helpUri(rule: string): string {
   return VOUCH_RULES.has(rule)
-    ? `https://github.com/vouch/vouch/blob/main/docs/audit-ci.md#${rule}`
+    ? `https://github.com/vouch-dev/vouch/blob/main/docs/audit-ci.md#${rule}`
     : `https://docs.zizmor.sh/audits/#${rule}`;
 }
 
