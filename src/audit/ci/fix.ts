@@ -131,13 +131,15 @@ function persistCredentialsEdits(
   if (!step) return [];
   const w = step.value['with'];
   if (w === undefined) {
+    // A new `with:` goes at the start of the line after `uses:`, so it never shares an offset with the
+    // version comment a pin appends at the end of the `uses:` line.
     const usesEnd = doc.range([...step.path, 'uses']).end;
     const le = lineEnd(doc.text, usesEnd);
     const indent = keyIndent(doc, step.path);
+    const block = `${indent}with:\n${indent}  persist-credentials: false`;
     applied.push(`${where}: set persist-credentials: false`);
-    return [
-      { file: doc.file, start: le, end: le, text: `\n${indent}with:\n${indent}  persist-credentials: false` },
-    ];
+    if (le >= doc.text.length) return [{ file: doc.file, start: le, end: le, text: `\n${block}` }];
+    return [{ file: doc.file, start: le + 1, end: le + 1, text: `${block}\n` }];
   }
   const first = blockMapFirstKey(doc, [...step.path, 'with']);
   if (first === undefined || !isObj(w)) {

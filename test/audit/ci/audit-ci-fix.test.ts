@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../support/cli.js';
+import { runPeer } from '../../support/peers.js';
 
 const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'audit-ci', 'fix');
 const CHECKOUT = '11bd71901bbe5b1630ceea73d27597364c9af683';
@@ -146,4 +147,9 @@ test('a malformed pins file is refused before anything is changed', async (t) =>
     await readFile(join(dir, 'triage.yml'), 'utf8'),
     await readFile(join(FIX, 'before.yml'), 'utf8'),
   );
+});
+
+test('the fixed workflow is still a valid workflow for actionlint (syntax, expressions, types)', async () => {
+  const r = await runPeer('actionlint', ['-shellcheck=', '-pyflakes=', '-no-color', join(FIX, 'after.yml')]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
 });
