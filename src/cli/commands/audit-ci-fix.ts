@@ -15,6 +15,7 @@ import {
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
 import { writeFileAtomic } from '../../fs/atomic-file.js';
+import { resolvePinFromGit } from '../ci-git-pins.js';
 import type { CommandContext } from '../context.js';
 
 export interface CiFixFlags {
@@ -22,6 +23,7 @@ export interface CiFixFlags {
   write?: boolean;
   pins?: string;
   githubApi?: string;
+  actionRepos?: string;
 }
 
 /** The (repo, ref) pairs the pin fixes need. */
@@ -64,6 +66,12 @@ export async function runCiFix(
       throw new VouchError('USAGE', `--pins ${flags.pins}: cannot read the file`, { cause: e });
     }
     for (const [k, v] of parsePinsFile(text, flags.pins)) pins.set(k, v);
+  } else if (flags.actionRepos && wanted.size > 0) {
+    const dir = resolve(ctx.io.cwd, flags.actionRepos);
+    for (const key of [...wanted].sort()) {
+      const at = key.lastIndexOf('@');
+      pins.set(key, await resolvePinFromGit(dir, key.slice(0, at), key.slice(at + 1)));
+    }
   } else if (wanted.size > 0) {
     const baseUrl = flags.githubApi ?? ctx.io.env['GITHUB_API_URL'] ?? 'https://api.github.com';
     const token = ctx.io.env['GITHUB_TOKEN'] ?? ctx.io.env['GH_TOKEN'];

@@ -49,6 +49,10 @@ export function registerAuditCi(audit: Command, ctx: CommandContext): void {
     .option('--write', 'with --fix: apply the fixes to the files')
     .option('--pins <file>', 'with --fix: offline map of "owner/repo@ref" to commit SHA and version (JSON)')
     .option(
+      '--action-repos <dir>',
+      'with --fix: resolve pins in local clones DIR/owner/repo instead of the API',
+    )
+    .option(
       '--github-api <url>',
       'with --fix: GitHub REST API to resolve pins (default https://api.github.com)',
     );

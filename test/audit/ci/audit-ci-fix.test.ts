@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { runCli } from '../../support/cli.js';
 import { runPeer } from '../../support/peers.js';
 
@@ -152,4 +154,41 @@ test('a malformed pins file is refused before anything is changed', async (t) =>
 test('the fixed workflow is still a valid workflow for actionlint (syntax, expressions, types)', async () => {
   const r = await runPeer('actionlint', ['-shellcheck=', '-pyflakes=', '-no-color', join(FIX, 'after.yml')]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
+});
+
+const git = promisify(execFile);
+
+test('pins resolve in local clones (--action-repos): annotated and light tags, the longest tag names the commit', async (t) => {
+  const dir = await workdir(t);
+  const repos = join(dir, 'mirrors');
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+  };
+  const made: Record<string, string> = {};
+  for (const [repo, tags] of [
+    ['actions/checkout', ['v4', 'v4.2.2']],
+    ['actions/setup-node', ['v4.1.0']],
+  ] as const) {
+    const path = join(repos, repo);
+    await mkdir(path, { recursive: true });
+    await git('git', ['-C', path, 'init', '-q'], { env });
+    await git('git', ['-C', path, 'commit', '-q', '--allow-empty', '-m', 'release'], { env });
+    for (const tag of tags) await git('git', ['-C', path, 'tag', '-a', '-m', tag, tag], { env });
+    made[repo] = (await git('git', ['-C', path, 'rev-parse', 'HEAD'], { env })).stdout.trim();
+  }
+  const r = await runCli(['audit', 'ci', '--fix', '--write', '--action-repos', 'mirrors', 'triage.yml'], {
+    cwd: dir,
+  });
+  const after = await readFile(join(dir, 'triage.yml'), 'utf8');
+  assert.match(
+    after,
+    new RegExp(`- uses: actions/checkout@${made['actions/checkout']} # v4\\.2\\.2 the usual checkout\\n`),
+  );
+  assert.match(after, new RegExp(`- uses: actions/setup-node@${made['actions/setup-node']} # v4\\.1\\.0\\n`));
+  assert.match(after, /- uses: octo-org\/unknown-action@v1\n/);
+  assert.match(r.stderr, /octo-org\/unknown-action@v1 not pinned: could not resolve/);
 });
