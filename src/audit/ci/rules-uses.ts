@@ -1,3 +1,4 @@
+import type { Confidence } from '../finding.js';
 import {
   asString,
   type CiDocument,
@@ -161,62 +162,40 @@ export function secretsInherit(doc: CiDocument): CiFinding[] {
   return out;
 }
 
+/**
+ * self-hosted-runner (auditor), as zizmor 1.32 decides it: a runner group (high), `self-hosted` as the
+ * first label (high), a first label that is an expression (low), or a whole `runs-on:` expression whose
+ * matrix values include `self-hosted` (high).
+ */
 export function selfHostedRunner(doc: CiDocument): CiFinding[] {
   const out: CiFinding[] = [];
   for (const job of doc.jobs()) {
     const r = job.value['runs-on'];
-    const path = [...job.path, 'runs-on'];
-    const labels: string[] = [];
-    if (typeof r === 'string') labels.push(r);
-    else if (Array.isArray(r))
-      for (const x of r)
-        if (typeof x === 'string') labels.push(x);
-        else if (isObj(r)) {
-          if (r['group'] !== undefined) {
-            out.push(
-              doc.finding(
-                {
-                  rule: 'self-hosted-runner',
-                  severity: 'medium',
-                  confidence: 'low',
-                  persona: 'auditor',
-                  message: `job ${job.id} runs on a runner group, which may contain self-hosted runners`,
-                },
-                doc.range(path),
-              ),
-            );
-            continue;
-          }
-          const l = r['labels'];
-          if (typeof l === 'string') labels.push(l);
-          else if (Array.isArray(l)) for (const x of l) if (typeof x === 'string') labels.push(x);
-        }
-    if (labels.some((l) => l === 'self-hosted'))
-      out.push(
-        doc.finding(
-          {
-            rule: 'self-hosted-runner',
-            severity: 'medium',
-            confidence: 'high',
-            persona: 'auditor',
-            message: `job ${job.id} runs on a self-hosted runner`,
-          },
-          doc.range(path),
-        ),
-      );
-    else if (labels.some((l) => l.includes('${{')))
-      out.push(
-        doc.finding(
-          {
-            rule: 'self-hosted-runner',
-            severity: 'medium',
-            confidence: 'low',
-            persona: 'auditor',
-            message: `job ${job.id} picks its runner from an expression, which may be self-hosted`,
-          },
-          doc.range(path),
-        ),
-      );
+    const first = Array.isArray(r) ? r[0] : r;
+    let verdict: [Confidence, string] | undefined;
+    if (isObj(r)) {
+      if (r['group'] !== undefined) verdict = ['high', 'runs on a runner group (self-hosted runners)'];
+    } else if (typeof r === 'string' && /^\s*\$\{\{[^]*\}\}\s*$/.test(r)) {
+      const strategy = job.value['strategy'];
+      const matrix = isObj(strategy) ? strategy['matrix'] : undefined;
+      if (JSON.stringify(matrix ?? null).includes('self-hosted'))
+        verdict = ['high', 'runs on a self-hosted runner picked from its matrix'];
+    } else if (first === 'self-hosted') verdict = ['high', 'runs on a self-hosted runner'];
+    else if (typeof first === 'string' && first.includes('${{'))
+      verdict = ['low', 'picks its runner from an expression, which may be self-hosted'];
+    if (!verdict) continue;
+    out.push(
+      doc.finding(
+        {
+          rule: 'self-hosted-runner',
+          severity: 'medium',
+          confidence: verdict[0],
+          persona: 'auditor',
+          message: `job ${job.id} ${verdict[1]}`,
+        },
+        doc.range([...job.path, 'runs-on'], true),
+      ),
+    );
   }
   return out;
 }

@@ -69,7 +69,7 @@ test('unpinned actions and images, default permissions, insecure commands, unkno
 
 test('the auditor persona adds self-hosted runners; pedantic adds tag-pinned images', async () => {
   const auditor = await audit('ci-unpinned.yml', { persona: 'auditor' });
-  assert.ok(auditor.includes('29:14 self-hosted-runner medium/high'));
+  assert.ok(auditor.includes('29:5 self-hosted-runner medium/high'));
   const pedantic = await audit('ci-unpinned.yml', { persona: 'pedantic' });
   assert.ok(pedantic.includes('11:16 unpinned-images high/high'));
   assert.ok(pedantic.includes('20:15 unpinned-images high/high'));
@@ -164,4 +164,33 @@ test('conditions and supply chain: unsound contains/condition, archived, typosqu
   // exact comparisons (24), a fence-less >- condition (31), contains() over a JSON list (37): quiet
   const found = await audit('conditions-supply.yml', { persona: 'auditor' });
   for (const line of [24, 31, 37]) assert.ok(!found.some((f) => f.startsWith(`${line}:`)), `line ${line}`);
+});
+
+test('self-hosted-runner (auditor): runner groups, self-hosted first, an expression first label (zizmor 1.32)', () => {
+  const wf = [
+    'on: push',
+    'permissions: {}',
+    'jobs:',
+    '  a:',
+    '    runs-on: { group: build-farm }',
+    '    steps: [{ run: make }]',
+    '  b:',
+    '    runs-on: { labels: [self-hosted, gpu] }',
+    '    steps: [{ run: make }]',
+    '  c:',
+    '    runs-on: ${{ matrix.os }}',
+    '    steps: [{ run: make }]',
+    '  d:',
+    '    runs-on: [self-hosted, linux]',
+    '    steps: [{ run: make }]',
+    '  e:',
+    '    runs-on: ["${{ inputs.runner }}", linux]',
+    '    steps: [{ run: make }]',
+    '',
+  ].join('\n');
+  const r = auditCi([{ file: 'r.yml', content: wf }], { persona: 'auditor' });
+  const got = r.findings
+    .filter((f) => f.rule === 'self-hosted-runner')
+    .map((f) => `${f.line}:${f.column} ${f.confidence}`);
+  assert.deepEqual(got, ['5:5 high', '14:5 high', '17:5 low']);
 });
