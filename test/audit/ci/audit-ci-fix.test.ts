@@ -192,3 +192,36 @@ test('pins resolve in local clones (--action-repos): annotated and light tags, t
   assert.match(after, /- uses: octo-org\/unknown-action@v1\n/);
   assert.match(r.stderr, /octo-org\/unknown-action@v1 not pinned: could not resolve/);
 });
+
+test('when every job can be given its own permissions, the workflow gets permissions: {}', async () => {
+  const before = [
+    'name: CI',
+    'on: push',
+    '',
+    'jobs:',
+    '  test:',
+    '    name: Test',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    `      - uses: actions/checkout@${CHECKOUT} # v4.2.2`,
+    '        with:',
+    '          persist-credentials: false',
+    '      - run: make test',
+    '  provenance:',
+    '    name: Provenance',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    '      - uses: actions/attest-build-provenance@c074443f1aee8d4aeeae555aebba3282517141b2 # v2.2.3',
+    '        with:',
+    '          subject-path: dist/*',
+    '',
+  ].join('\n');
+  const r = await runCli(['audit', 'ci', '--fix', '-'], { stdin: before });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\+permissions: \{\}$/m);
+  assert.match(r.stdout, /^\+ {4}permissions:\n\+ {6}contents: read\n {5}name: Test$/m);
+  assert.match(
+    r.stdout,
+    /^\+ {4}permissions:\n\+ {6}attestations: write\n\+ {6}id-token: write\n {5}name: Provenance$/m,
+  );
+});
