@@ -77,7 +77,7 @@ async function readStdin(stdin: Readable): Promise<Uint8Array> {
  * Reads the CI files named by the PATH arguments: a repository or directory (its workflows, actions
  * and Dependabot file), a single file, or `-` for standard input. Display names are relative to cwd.
  * A path that does not exist is a usage error; nothing is audited.
- * @throws USAGE for a missing path; INPUT_TOO_LARGE for too many files or oversized stdin
+ * @throws USAGE for a missing path or a directory without CI files; INPUT_TOO_LARGE for too many files or oversized stdin
  */
 export async function readCiInputs(
   paths: readonly string[],
@@ -99,6 +99,10 @@ export async function readCiInputs(
       throw new VouchError('USAGE', `${p}: no such file or directory`, { cause: e });
     }
     const files = st.isDirectory() ? await collectDir(abs, cwd) : [abs];
+    if (files.length === 0)
+      throw new VouchError('USAGE', `${p}: no workflows, action.yml or dependabot.yml found`, {
+        hint: 'give the repository root, its .github/workflows directory, or the files',
+      });
     for (const f of files) {
       const name = relative(cwd, f) || f;
       out.push({ file: name, content: await readFile(f) });

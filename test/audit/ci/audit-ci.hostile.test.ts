@@ -103,3 +103,13 @@ test('a path that does not exist is a usage error (exit 2) and nothing is writte
   assert.match(r.stderr, /nope\.yml: no such file/);
   await assert.rejects(access(join(dir, 'out.json')), { code: 'ENOENT' });
 });
+
+test('a directory without any CI file is a usage error, never an empty clean report', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-ci-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'README.md'), '# nothing here\n');
+  const r = await runCli(['audit', 'ci', '.'], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no workflows, action\.yml or dependabot\.yml found/);
+  assert.equal(r.stdout, '');
+});
