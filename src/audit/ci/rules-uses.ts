@@ -175,7 +175,7 @@ export function selfHostedRunner(doc: CiDocument): CiFinding[] {
     let verdict: [Confidence, string] | undefined;
     if (isObj(r)) {
       if (r['group'] !== undefined) verdict = ['high', 'runs on a runner group (self-hosted runners)'];
-    } else if (typeof r === 'string' && /^\s*\$\{\{[^]*\}\}\s*$/.test(r)) {
+    } else if (typeof r === 'string' && /^\s*\$\{\{[\s\S]*\}\}\s*$/.test(r)) {
       const strategy = job.value['strategy'];
       const matrix = isObj(strategy) ? strategy['matrix'] : undefined;
       if (JSON.stringify(matrix ?? null).includes('self-hosted'))

@@ -6,6 +6,7 @@ import { auditCi, type CiAuditOptions } from '../../../src/audit/ci/index.js';
 import { applyIgnoreComments } from '../../../src/audit/index.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'audit-ci');
+const fence = (inner: string) => `${'$'}{{ ${inner} }}`;
 
 /** "line:column rule severity/confidence" for each finding of one fixture, in reading order. */
 async function audit(name: string, opts: CiAuditOptions = {}): Promise<string[]> {
@@ -178,13 +179,13 @@ test('self-hosted-runner (auditor): runner groups, self-hosted first, an express
     '    runs-on: { labels: [self-hosted, gpu] }',
     '    steps: [{ run: make }]',
     '  c:',
-    '    runs-on: ${{ matrix.os }}',
+    `    runs-on: ${fence('matrix.os')}`,
     '    steps: [{ run: make }]',
     '  d:',
     '    runs-on: [self-hosted, linux]',
     '    steps: [{ run: make }]',
     '  e:',
-    '    runs-on: ["${{ inputs.runner }}", linux]',
+    `    runs-on: ["${fence('inputs.runner')}", linux]`,
     '    steps: [{ run: make }]',
     '',
   ].join('\n');
