@@ -529,7 +529,7 @@ export function secretsOutsideEnv(doc: CiDocument): CiFinding[] {
                 severity: 'medium',
                 confidence: 'high',
                 persona: 'auditor',
-                message: `${ref.pattern ?? 'secrets'} is read outside of a dedicated environment`,
+                message: `${w.inner.slice(ref.span.start, ref.span.end)} is read outside of a dedicated environment`,
                 fix: { description: 'move the secret into an environment and set environment: on the job' },
               },
               { start: w.base + ref.span.start, end: w.base + ref.span.end },
