@@ -10,8 +10,19 @@ import {
 } from '../audit-output.js';
 import { readCiInputs } from '../ci-input-files.js';
 import type { CommandContext } from '../context.js';
+import { VouchError } from '../../errors.js';
+
+/** Comma-separated and repeatable: `--deny-uses a/*,b/c --deny-uses d/*`. */
+function patterns(value: string, previous: string[] | undefined): string[] {
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  ];
+}
 import { type CiFixFlags, runCiFix } from './audit-ci-fix.js';
-import { collect } from './signing-options.js';
 
 interface CiFlags extends AuditOutputFlags, CiFixFlags {
   persona: Persona;
@@ -42,9 +53,9 @@ export function registerAuditCi(audit: Command, ctx: CommandContext): void {
     .option(
       '--allow-uses <pattern>',
       'forbidden-uses: only these actions (owner/*, owner/repo); repeatable',
-      collect,
+      patterns,
     )
-    .option('--deny-uses <pattern>', 'forbidden-uses: never these actions; repeatable', collect)
+    .option('--deny-uses <pattern>', 'forbidden-uses: never these actions; repeatable', patterns)
     .option('--fix', 'show the safe fixes as a diff (nothing is written without --write)')
     .option('--write', 'with --fix: apply the fixes to the files')
     .option('--pins <file>', 'with --fix: offline map of "owner/repo@ref" to commit SHA and version (JSON)')
@@ -62,6 +73,8 @@ export function registerAuditCi(audit: Command, ctx: CommandContext): void {
       ctx.io.stdout.write(renderRuleList(rules));
       return;
     }
+    if (!flags.fix && (flags.write || flags.pins || flags.actionRepos || flags.githubApi))
+      throw new VouchError('USAGE', '--write, --pins, --action-repos and --github-api need --fix');
     const inputs = await readCiInputs(paths, ctx.io.cwd, ctx.io.stdin);
     const opts: CiAuditOptions = {
       persona: flags.pedantic && flags.persona === 'regular' ? 'pedantic' : flags.persona,

@@ -99,3 +99,23 @@ test('--persona auditor and --pedantic widen what is shown; --min-confidence nar
   assert.equal(confident.code, 0);
   assert.match(confident.stdout, /no findings/);
 });
+
+test('--write without --fix is a usage error; --deny-uses takes comma-separated patterns', async () => {
+  const file = join(DIR, 'ci-unpinned.yml');
+  const w = await runCli(['audit', 'ci', '--write', file]);
+  assert.equal(w.code, 2);
+  assert.match(w.stderr, /need --fix/);
+  const d = await runCli([
+    'audit',
+    'ci',
+    '-o',
+    'json',
+    '--only',
+    'forbidden-uses',
+    '--deny-uses',
+    'codecov/*,actions/setup-node',
+    file,
+  ]);
+  const lines = (JSON.parse(d.stdout) as { findings: { line: number }[] }).findings.map((f) => f.line);
+  assert.deepEqual(lines, [18, 22]);
+});
