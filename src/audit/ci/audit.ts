@@ -16,9 +16,6 @@ import {
   expressionSyntax,
   githubEnv,
   insecureCommands,
-  overprovisionedSecrets,
-  secretsOutsideEnv,
-  staticCloudCredentials,
   templateInjection,
   useTrustedPublishing,
 } from './rules-code.js';
@@ -31,6 +28,7 @@ import {
   unsoundCondition,
   unsoundContains,
 } from './rules-supply.js';
+import { overprovisionedSecrets, secretsOutsideEnv, staticCloudCredentials } from './rules-secrets.js';
 import { excessivePermissions, oidcUnneededIdToken, undocumentedPermissions } from './rules-permissions.js';
 import {
   artipacked,
