@@ -28,7 +28,12 @@ import {
   unsoundCondition,
   unsoundContains,
 } from './rules-supply.js';
-import { overprovisionedSecrets, secretsOutsideEnv, staticCloudCredentials } from './rules-secrets.js';
+import {
+  hardcodedContainerCredentials,
+  overprovisionedSecrets,
+  secretsOutsideEnv,
+  staticCloudCredentials,
+} from './rules-secrets.js';
 import { excessivePermissions, oidcUnneededIdToken, undocumentedPermissions } from './rules-permissions.js';
 import {
   artipacked,
@@ -93,6 +98,12 @@ export const CI_RULES: readonly CiRule[] = [
   rule('excessive-permissions', 'high', 'overly broad permissions', excessivePermissions),
   rule('forbidden-uses', 'high', 'forbidden action used', (d, o) => forbiddenUses(d, o.forbiddenUses)),
   rule('github-env', 'high', 'dangerous use of environment file', githubEnv),
+  rule(
+    'hardcoded-container-credentials',
+    'high',
+    'hard-coded credential in GitHub Actions container configurations',
+    hardcodedContainerCredentials,
+  ),
   rule('insecure-commands', 'high', 'execution of insecure workflow commands is enabled', insecureCommands),
   rule('obfuscation', 'low', 'obfuscated usage of GitHub Actions features', obfuscation),
   rule('overprovisioned-secrets', 'medium', 'excessively provisioned secrets', overprovisionedSecrets),

@@ -4,7 +4,7 @@ import { parseUses, usesMatches } from './uses.js';
 
 /**
  * Rules about secrets: overprovisioned-secrets and secrets-outside-env (zizmor's), and vouch's
- * static-cloud-credentials, which names the OIDC federation to use instead of a long-lived key.
+ * static-cloud-credentials and hardcoded-container-credentials, which names the OIDC federation to use instead of a long-lived key.
  */
 
 /** overprovisioned-secrets: `toJSON(secrets)` or `secrets[expr]` hands every secret to the job. */
@@ -170,4 +170,44 @@ function isAzureLogin(doc: CiDocument, withPath: Path): boolean {
   const uses = doc.get([...withPath.slice(0, -1), 'uses']);
   const u = typeof uses === 'string' ? parseUses(uses) : undefined;
   return u?.kind === 'repository' && usesMatches('azure/login', u);
+}
+
+/** A value that is one whole `${{ … }}` expression (a secret reference), not literal text. */
+function isWholeExpression(v: string): boolean {
+  return /^\$\{\{[\s\S]*\}\}$/.test(v.trim());
+}
+
+/**
+ * hardcoded-container-credentials: a registry password written into `container:` or `services:`
+ * credentials instead of read from secrets. High severity, high confidence, as in zizmor.
+ */
+export function hardcodedContainerCredentials(doc: CiDocument): CiFinding[] {
+  const out: CiFinding[] = [];
+  const check = (container: unknown, path: Path): void => {
+    if (!isObj(container)) return;
+    const creds = container['credentials'];
+    if (!isObj(creds)) return;
+    const password = creds['password'];
+    if (password === undefined || password === null) return;
+    if (typeof password === 'string' && isWholeExpression(password)) return;
+    out.push(
+      doc.finding(
+        {
+          rule: 'hardcoded-container-credentials',
+          severity: 'high',
+          confidence: 'high',
+          message: 'container registry password is hard-coded',
+          fix: { description: 'read the password from a secret (password: an expression over secrets)' },
+        },
+        doc.range([...path, 'credentials'], true),
+      ),
+    );
+  };
+  for (const job of doc.jobs()) {
+    check(job.value['container'], [...job.path, 'container']);
+    const services = job.value['services'];
+    if (isObj(services))
+      for (const [name, s] of Object.entries(services)) check(s, [...job.path, 'services', name]);
+  }
+  return out;
 }

@@ -195,3 +195,11 @@ test('self-hosted-runner (auditor): runner groups, self-hosted first, an express
     .map((f) => `${f.line}:${f.column} ${f.confidence}`);
   assert.deepEqual(got, ['5:5 high', '14:5 high', '17:5 low']);
 });
+
+test('hardcoded-container-credentials: a literal registry password, not one read from secrets', async () => {
+  // line 16: a literal password; line 27: text around a secret is still a literal; line 22: a secret
+  assert.deepEqual(await audit('containers.yml'), [
+    '16:7 hardcoded-container-credentials high/high',
+    '27:9 hardcoded-container-credentials high/high',
+  ]);
+});

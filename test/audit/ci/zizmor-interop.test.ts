@@ -17,6 +17,7 @@ const FILES = [
   'artifacts.yml',
   'composite/action.yml',
   'conditions-supply.yml',
+  'containers.yml',
   'dependabot.yml',
   'pr-target-comment.yml',
   'release-cloud.yml',
