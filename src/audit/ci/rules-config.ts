@@ -69,48 +69,32 @@ export function dependabotExecution(doc: CiDocument): CiFinding[] {
 }
 
 /**
- * concurrency-limits (pedantic): a workflow without `concurrency:` (or one that never cancels) lets
- * pushes pile up runs; zizmor reports it at the workflow level.
+ * concurrency-limits (pedantic), as zizmor: a bare `concurrency: group` (no cancel-in-progress) at the
+ * workflow level; or, without workflow concurrency, jobs with a bare group and jobs with none (one
+ * finding each, at `on:`). A mapping is taken as intent, even with `cancel-in-progress: false`.
+ * Reusable-only workflows leave concurrency to their caller (zizmor#1511: deadlocks otherwise).
  */
 export function concurrencyLimits(doc: CiDocument): CiFinding[] {
   if (doc.kind !== 'workflow') return [];
-  // A reusable-only workflow leaves concurrency to its caller (zizmor#1511: deadlocks otherwise).
   const t = doc.triggers();
   if (t.length === 1 && t[0] === 'workflow_call') return [];
+  const finding = (message: string, at: { start: number; end: number }) =>
+    doc.finding(
+      { rule: 'concurrency-limits', severity: 'low', confidence: 'high', persona: 'pedantic', message },
+      at,
+    );
   const c = doc.root['concurrency'];
-  if (c === undefined) {
-    const jobsAll = doc.jobs().every((j) => j.value['concurrency'] !== undefined);
-    if (jobsAll && doc.jobs().length > 0) return [];
-    return [
-      doc.finding(
-        {
-          rule: 'concurrency-limits',
-          severity: 'low',
-          confidence: 'high',
-          persona: 'pedantic',
-          message: 'workflow has no concurrency limits: superseded runs keep running',
-          fix: {
-            description: `add concurrency: { group: \${{ github.workflow }}-\${{ github.ref }}, cancel-in-progress: true }`,
-          },
-        },
-        doc.range([doc.onKey()], true),
-      ),
-    ];
-  }
-  if (isObj(c) && c['cancel-in-progress'] !== true && typeof c['cancel-in-progress'] !== 'string')
-    return [
-      doc.finding(
-        {
-          rule: 'concurrency-limits',
-          severity: 'low',
-          confidence: 'high',
-          persona: 'pedantic',
-          message: 'concurrency group does not cancel runs in progress',
-        },
-        doc.range(['concurrency'], true),
-      ),
-    ];
-  return [];
+  if (typeof c === 'string')
+    return [finding('workflow concurrency is missing cancel-in-progress', doc.range(['concurrency'], true))];
+  if (c !== undefined) return [];
+  const jobs = doc.jobs().filter((j) => typeof j.value['uses'] !== 'string');
+  const out: CiFinding[] = [];
+  const at = doc.range([doc.onKey()], true);
+  if (jobs.some((j) => typeof j.value['concurrency'] === 'string'))
+    out.push(finding('jobs have concurrency groups without cancel-in-progress', at));
+  if (jobs.some((j) => j.value['concurrency'] === undefined))
+    out.push(finding('workflow is missing concurrency setting: superseded runs keep running', at));
+  return out;
 }
 
 const WORKFLOW_KEYS = new Set([
