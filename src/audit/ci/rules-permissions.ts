@@ -217,6 +217,10 @@ const OIDC_ACTIONS = new Set([
   'octo-sts/action',
   'docker/login-action',
   'codecov/codecov-action',
+  'actions/deploy-pages',
+  'ossf/scorecard-action',
+  'goreleaser/goreleaser-action',
+  'rust-lang/crates-io-auth-action',
   'jfrog/setup-jfrog-cli',
 ]);
 

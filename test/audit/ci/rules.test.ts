@@ -203,3 +203,26 @@ test('hardcoded-container-credentials: a literal registry password, not one read
     '27:9 hardcoded-container-credentials high/high',
   ]);
 });
+
+test('oidc-unneeded-id-token stays quiet for jobs whose actions use the token (Pages deploys, attestations)', () => {
+  const wf = [
+    'name: Site',
+    'on: push',
+    'permissions: {}',
+    'jobs:',
+    '  deploy:',
+    '    name: Deploy',
+    '    permissions:',
+    '      pages: write # deploy',
+    '      id-token: write # deploy-pages proves the run with OIDC',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    '      - uses: actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e # v4.0.5',
+    '',
+  ].join('\n');
+  const r = auditCi([{ file: 'site.yml', content: wf }], { persona: 'auditor' });
+  assert.deepEqual(
+    r.findings.filter((f) => f.rule.startsWith('oidc')),
+    [],
+  );
+});
