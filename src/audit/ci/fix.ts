@@ -201,8 +201,9 @@ function permissionEdits(
     applied.push(`${where}: job ${job.id} gets permissions: ${shown.length > 0 ? shown.join(', ') : '{}'}`);
   }
   // With every job explicit, the workflow itself needs nothing: `permissions: {}` before `jobs:`.
+  const top = doc.position(doc.documentStart().start);
   const wfFlagged = findings.some(
-    (f) => f.rule === 'excessive-permissions' && f.line === 1 && f.column === 1,
+    (f) => f.rule === 'excessive-permissions' && f.line === top.line && f.column === top.column,
   );
   if (wfFlagged && allExplicit && doc.root['permissions'] === undefined && doc.root['jobs'] !== undefined) {
     const jobsKey = doc.range(['jobs'], true).start;

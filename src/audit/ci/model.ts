@@ -129,6 +129,12 @@ export class CiDocument {
     };
   }
 
+  /** Where the document's content starts (after leading comments): whole-file findings point here. */
+  documentStart(): { start: number; end: number } {
+    const { start } = this.range([]);
+    return { start, end: start };
+  }
+
   /** A value at `path` from the root, or undefined. */
   get(path: Path): unknown {
     let v: unknown = this.root;

@@ -196,7 +196,7 @@ export function anonymousDefinition(doc: CiDocument): CiFinding[] {
           persona: 'pedantic',
           message: 'workflow has no name',
         },
-        { start: 0, end: 0 },
+        doc.documentStart(),
       ),
     );
   for (const job of doc.jobs())

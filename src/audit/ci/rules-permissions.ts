@@ -76,7 +76,7 @@ export function excessivePermissions(doc: CiDocument): CiFinding[] {
             persona: wfPersona,
             message: 'default permissions used due to no permissions: block',
           },
-          { start: 0, end: 0 },
+          doc.documentStart(),
         ),
       );
       break;

@@ -121,7 +121,7 @@ export function unpinnedImages(doc: CiDocument): CiFinding[] {
     out.push(
       doc.finding(
         { rule: 'unpinned-images', severity: 'high', confidence: 'high', persona, message },
-        doc.range(path),
+        doc.range(path, path[path.length - 1] !== 'uses'),
       ),
     );
   };
@@ -320,20 +320,53 @@ function isReleaseWorkflow(doc: CiDocument): boolean {
     if (PUBLISHING_TRIGGERS.has(t)) return true;
     if (t === 'push' && isObj(on)) {
       const push = on['push'];
-      if (isObj(push) && push['tags'] !== undefined) return true;
+      if (!isObj(push)) continue;
+      if (push['tags'] !== undefined) return true;
+      // A push to a release branch publishes too.
+      const branches = push['branches'];
+      const list = typeof branches === 'string' ? [branches] : Array.isArray(branches) ? branches : [];
+      if (list.some((b) => typeof b === 'string' && b.toLowerCase().includes('release'))) return true;
     }
   }
   return false;
 }
 
+/** Actions that publish what the job built: a job using one is a release job whatever the trigger. */
+const PUBLISHERS = [
+  'pypa/gh-action-pypi-publish',
+  'rubygems/release-gem',
+  'jreleaser/release-action',
+  'goreleaser/goreleaser-action',
+  'softprops/action-gh-release',
+  'release-drafter/release-drafter',
+  'googleapis/release-please-action',
+  'redhat-actions/push-to-registry',
+];
+
+function publishes(steps: readonly Step[]): boolean {
+  return steps.some((s) => {
+    const u = stepUses(s);
+    if (!u) return false;
+    if (PUBLISHERS.some((p) => usesMatches(p, u))) return true;
+    const w = s.value['with'];
+    return usesMatches('docker/build-push-action', u) && isObj(w) && asString(w['push']) === 'true';
+  });
+}
+
 /**
- * cache-poisoning: a workflow that publishes (on a release or a tag push) must not restore a cache
- * that a less trusted workflow could have written. High severity, low confidence, as in zizmor.
+ * cache-poisoning: a workflow that publishes (on a release, a tag push or a push to a release branch),
+ * or a job with a publishing step, must not restore a cache that a less trusted workflow could have
+ * written. High severity, low confidence, as in zizmor.
  */
 export function cachePoisoning(doc: CiDocument): CiFinding[] {
-  if (doc.kind !== 'workflow' || !isReleaseWorkflow(doc)) return [];
+  if (doc.kind !== 'workflow') return [];
+  const release = isReleaseWorkflow(doc);
   const out: CiFinding[] = [];
-  for (const step of doc.steps()) {
+  const steps = doc.jobs().flatMap((j) => {
+    const js = doc.jobSteps(j);
+    return release || publishes(js) ? js : [];
+  });
+  for (const step of steps) {
     const u = stepUses(step);
     if (!u) continue;
     const entry = CACHE_AWARE.find((c) => usesMatches(c.action, u));
