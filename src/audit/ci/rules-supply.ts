@@ -41,7 +41,10 @@ export function typosquatUses(doc: CiDocument): CiFinding[] {
     if (site.uses.kind !== 'repository') continue;
     const slug = repoSlug(site.uses);
     if (popular.includes(slug)) continue;
-    const near = popular.find((p) => editDistance(p, slug) === 1 || transposed(p, slug));
+    // One edit changes the length by at most one: the cheap test first, the distance only then.
+    const near = popular.find(
+      (p) => Math.abs(p.length - slug.length) <= 1 && (editDistance(p, slug) === 1 || transposed(p, slug)),
+    );
     if (!near) continue;
     out.push(
       doc.finding(
