@@ -217,6 +217,7 @@ const OIDC_ACTIONS = new Set([
   'octo-sts/action',
   'docker/login-action',
   'codecov/codecov-action',
+  'changesets/action',
   'actions/deploy-pages',
   'ossf/scorecard-action',
   'goreleaser/goreleaser-action',
@@ -225,8 +226,13 @@ const OIDC_ACTIONS = new Set([
 ]);
 
 /** Commands that fetch or use the OIDC token. */
+/**
+ * Commands that fetch or use the OIDC token. Deliberately broad (any `sign`, `attest`, `sigstore` or
+ * `cosign` command word, any publish): a project's own signing CLI must not be reported, and a missed
+ * job costs less than a false alarm on the job that signs. The rule's confidence is low for that reason.
+ */
 const OIDC_COMMANDS =
-  /\b(cosign\s+(sign|attest|sign-blob)|vouch\s+(sign|attest)|ACTIONS_ID_TOKEN_REQUEST|gh\s+attestation|npm\s+publish\s+[^\n]*--provenance|npm\s+publish|gcloud\s+auth|az\s+login|aws\s+sts\s+assume-role-with-web-identity|twine\s+upload|uv\s+publish|cargo\s+publish)\b/;
+  /\b(cosign|sigstore|attest|sign|sign-blob|ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)|gh\s+attestation|npm\s+publish|yarn\s+npm\s+publish|pnpm\s+publish|gcloud\s+auth|az\s+login|aws\s+sts\s+assume-role-with-web-identity|twine\s+upload|uv\s+publish|cargo\s+publish|gem\s+push)\b/;
 
 function jobUsesOidc(doc: CiDocument, job: Job): boolean {
   if (typeof job.value['uses'] === 'string') return true; // a reusable workflow may need it
@@ -271,7 +277,7 @@ export function oidcUnneededIdToken(doc: CiDocument): CiFinding[] {
         {
           rule: 'oidc-unneeded-id-token',
           severity: 'medium',
-          confidence: 'medium',
+          confidence: 'low',
           message: `job ${job.id} can mint OIDC tokens (id-token: write) but no step signs, attests or federates with a cloud`,
           fix: { description: 'drop id-token: write from this job, or grant it only to the job that signs' },
           properties: { job: job.id },

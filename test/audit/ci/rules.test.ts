@@ -87,7 +87,7 @@ test('release workflows: cache poisoning, token publishing, static cloud keys, O
     '29:11 static-cloud-credentials medium/medium',
     '30:11 static-cloud-credentials medium/medium',
     '34:11 static-cloud-credentials medium/medium',
-    '38:7 oidc-unneeded-id-token medium/medium',
+    '38:7 oidc-unneeded-id-token medium/low',
     // cargo publish in a job without id-token: write; --dry-run is not publishing
     '46:14 use-trusted-publishing info/high',
   ]);
