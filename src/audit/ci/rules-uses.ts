@@ -181,7 +181,7 @@ export function selfHostedRunner(doc: CiDocument): CiFinding[] {
       if (JSON.stringify(matrix ?? null).includes('self-hosted'))
         verdict = ['high', 'runs on a self-hosted runner picked from its matrix'];
     } else if (first === 'self-hosted') verdict = ['high', 'runs on a self-hosted runner'];
-    else if (typeof first === 'string' && first.includes('${{'))
+    else if (typeof first === 'string' && /^\s*\$\{\{[\s\S]*\}\}\s*$/.test(first))
       verdict = ['low', 'picks its runner from an expression, which may be self-hosted'];
     if (!verdict) continue;
     out.push(
