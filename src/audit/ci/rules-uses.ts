@@ -396,13 +396,24 @@ export function cachePoisoning(doc: CiDocument): CiFinding[] {
   return out;
 }
 
-/** dangerous-triggers: pull_request_target and workflow_run run with the base repository's trust. */
+/** What each dangerous trigger does, for the message. */
+const DANGEROUS: ReadonlyArray<[string, string]> = [
+  ['pull_request_target', "runs with the base repository's secrets and token on pull requests from forks"],
+  ['workflow_run', 'runs privileged after workflows that untrusted code may have triggered'],
+  ['issue_comment', 'runs privileged on comments anyone can write'],
+];
+
+/**
+ * dangerous-triggers: pull_request_target, workflow_run and issue_comment (zizmor 1.32) run with the
+ * base repository's trust on events outsiders cause. Reported at the trigger's key.
+ */
 export function dangerousTriggers(doc: CiDocument): CiFinding[] {
   if (doc.kind !== 'workflow') return [];
   const out: CiFinding[] = [];
   const triggers = doc.triggers();
-  const onPath = [doc.onKey()];
-  const onAt = doc.range(onPath);
+  const on = doc.root[doc.onKey()];
+  const at = (trigger: string) =>
+    isObj(on) ? doc.range([doc.onKey(), trigger], true) : doc.range([doc.onKey()]);
   const labelerOnly = (): boolean => {
     const jobs = doc.jobs();
     const only = jobs[0];
@@ -418,34 +429,26 @@ export function dangerousTriggers(doc: CiDocument): CiFinding[] {
     const ref = isObj(s.value['with']) ? asString((s.value['with'] as Obj)['ref']) : undefined;
     return ref !== undefined && /pull_request\.head|head_ref|workflow_run\.head|refs\/pull/.test(ref);
   });
-  const extra = checksOutPr ? ' and a step checks out the pull request head' : '';
-  if (triggers.includes('pull_request_target') && !labelerOnly())
+  const extra = checksOutPr ? '; a step checks out the pull request head' : '';
+  for (const [trigger, why] of DANGEROUS) {
+    if (!triggers.includes(trigger)) continue;
+    if (trigger === 'pull_request_target' && labelerOnly()) continue;
     out.push(
       doc.finding(
         {
           rule: 'dangerous-triggers',
           severity: 'high',
           confidence: 'medium',
-          message: `use of fundamentally insecure workflow trigger: pull_request_target runs with the base repository's secrets and token${extra}`,
+          message: `use of fundamentally insecure workflow trigger: ${trigger} ${why}${extra}`,
           fix: {
-            description: 'use pull_request, or split privileged work into a workflow that never runs PR code',
+            description:
+              'use pull_request, or split privileged work into a workflow that never runs untrusted code',
           },
         },
-        onAt,
+        at(trigger),
       ),
     );
-  if (triggers.includes('workflow_run'))
-    out.push(
-      doc.finding(
-        {
-          rule: 'dangerous-triggers',
-          severity: 'high',
-          confidence: 'medium',
-          message: `use of fundamentally insecure workflow trigger: workflow_run runs privileged after untrusted workflows${extra}`,
-        },
-        onAt,
-      ),
-    );
+  }
   return out;
 }
 

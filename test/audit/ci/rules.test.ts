@@ -226,3 +226,24 @@ test('oidc-unneeded-id-token stays quiet for jobs whose actions use the token (P
     [],
   );
 });
+
+test('dangerous-triggers points at each dangerous trigger, wherever it is listed (issue_comment too)', () => {
+  const wf = [
+    'name: Bot',
+    'on:',
+    '  push:',
+    '  issue_comment:',
+    '    types: [created]',
+    '  pull_request_target:',
+    'permissions: {}',
+    'jobs:',
+    '  a:',
+    '    name: A',
+    '    runs-on: ubuntu-latest',
+    '    steps: [{ run: make }]',
+    '',
+  ].join('\n');
+  const r = auditCi([{ file: 'bot.yml', content: wf }]);
+  const got = r.findings.filter((f) => f.rule === 'dangerous-triggers').map((f) => `${f.line}:${f.column}`);
+  assert.deepEqual(got, ['4:3', '6:3']);
+});
