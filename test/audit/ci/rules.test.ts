@@ -244,6 +244,9 @@ test('dangerous-triggers points at each dangerous trigger, wherever it is listed
     '',
   ].join('\n');
   const r = auditCi([{ file: 'bot.yml', content: wf }]);
-  const got = r.findings.filter((f) => f.rule === 'dangerous-triggers').map((f) => `${f.line}:${f.column}`);
+  const got = r.findings
+    .filter((f) => f.rule === 'dangerous-triggers')
+    .map((f) => `${f.line}:${f.column}`)
+    .sort();
   assert.deepEqual(got, ['4:3', '6:3']);
 });
