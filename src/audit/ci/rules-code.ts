@@ -178,7 +178,11 @@ export function templateInjection(doc: CiDocument): CiFinding[] {
                 persona: 'pedantic',
                 message: 'expression expanded into code (not attacker-controllable here, but a code smell)',
               },
-              { start: w.base + w.expr.span.start, end: w.base + w.expr.span.end },
+              // From the first character of the expression text, parentheses included (as zizmor).
+              {
+                start: w.base + (w.inner.length - w.inner.trimStart().length),
+                end: w.base + w.expr.span.end,
+              },
             ),
           );
       }

@@ -142,6 +142,16 @@ export function unpinnedImages(doc: CiDocument): CiFinding[] {
   return out;
 }
 
+/**
+ * From the `uses:` value to the `secrets: inherit` line: zizmor reports both places, and an ignore
+ * comment on either silences the finding.
+ */
+function secretsInheritSpan(doc: CiDocument, job: Path): { start: number; end: number } {
+  const uses = doc.range([...job, 'uses']);
+  const secrets = doc.range([...job, 'secrets']);
+  return { start: uses.start, end: Math.max(uses.end, secrets.end) };
+}
+
 export function secretsInherit(doc: CiDocument): CiFinding[] {
   const out: CiFinding[] = [];
   for (const job of doc.jobs()) {
@@ -155,7 +165,7 @@ export function secretsInherit(doc: CiDocument): CiFinding[] {
           message: `job ${job.id} passes every secret of the repository to ${job.value['uses']} (secrets: inherit)`,
           fix: { description: 'pass only the secrets the called workflow declares, by name' },
         },
-        doc.range([...job.path, 'uses']),
+        secretsInheritSpan(doc, job.path),
       ),
     );
   }
