@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   verify: async () => (await import('./verify.js')).benchVerify,
   vuln: async () => (await import('./vuln.js')).benchVuln,
   policy: async () => (await import('./policy.js')).benchPolicy,
+  'audit-ci': async () => (await import('./audit-ci.js')).benchAuditCi,
   sbom: async () => (await import('./sbom.js')).benchSbom,
   'in-toto': async () => (await import('./in-toto.js')).benchInToto,
   'audit-k8s': async () => (await import('./audit-k8s.js')).benchAuditK8s,

@@ -36,3 +36,6 @@ export {
 
 // The Kubernetes manifest audit (vouch audit k8s).
 export * from './k8s/index.js';
+
+// The CI workflow audit (vouch audit ci).
+export * from './ci/index.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext, CommandRegistration } from '../context.js';
+import { registerAuditCi } from './audit-ci.js';
 import { registerAuditK8s } from './audit-k8s.js';
 
 /**
@@ -7,7 +8,7 @@ import { registerAuditK8s } from './audit-k8s.js';
  * share the findings model and flags of src/cli/audit-output.ts (-o table|json|sarif, --output-file,
  * --fail-on, --only, --skip, --list-rules). Add an audit by importing its registration and listing it.
  */
-const AUDITS: readonly CommandRegistration[] = [registerAuditK8s];
+const AUDITS: readonly CommandRegistration[] = [registerAuditCi, registerAuditK8s];
 
 export function registerAudit(program: Command, ctx: CommandContext): void {
   const audit = program
