@@ -239,10 +239,13 @@ test('without a ConfigMap source the webhook fails the rule closed', async () =>
   );
 });
 
-test('the chart lets the webhook get ConfigMaps, and nothing more on them', () => {
+test('the chart lets the webhook read and watch ConfigMaps, and never write them', () => {
   const { docs } = renderChart(new URL('../../deploy/charts/vouch', import.meta.url).pathname);
   const role = docs.find((d) => d.kind === 'ClusterRole');
   const rules = (role?.['rules'] ?? []) as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
   const onConfigMaps = rules.filter((r) => r.resources.includes('configmaps'));
-  assert.deepEqual(onConfigMaps, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]);
+  // Watched (a rotated key in a ConfigMap takes effect without a restart; docs/cluster-policies.md).
+  assert.deepEqual(onConfigMaps, [
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+  ]);
 });

@@ -147,7 +147,7 @@ test('the Service and the PodDisruptionBudget select the Deployment pods', () =>
   assert.equal(at(one(docs, 'PodDisruptionBudget'), 'spec.minAvailable'), 1);
 });
 
-test('RBAC is least privilege: no wildcards, no secrets, writes only PolicyReports and Events', () => {
+test("RBAC is least privilege: no wildcards, no secrets, writes only PolicyReports, Events and refused policies' status", () => {
   const { docs } = renderChart(CHART, { values: CERT_MANAGER });
   const rules = one(docs, 'ClusterRole').rules as Array<{
     apiGroups: string[];
@@ -160,7 +160,18 @@ test('RBAC is least privilege: no wildcards, no secrets, writes only PolicyRepor
     assert.ok(!r.resources.includes('secrets'));
     if (r.verbs.some((v) => writes.has(v))) {
       assert.ok(
-        r.resources.every((res) => ['policyreports', 'clusterpolicyreports', 'events'].includes(res)),
+        r.resources.every((res) =>
+          [
+            'policyreports',
+            'clusterpolicyreports',
+            'events',
+            // A refused policy's VouchAccepted=False condition (status subresource only, patch only).
+            'clusterimagepolicies/status',
+            'trustroots/status',
+            'clusterpolicies/status',
+            'policies/status',
+          ].includes(res),
+        ),
         JSON.stringify(r),
       );
       assert.ok(!r.verbs.includes('delete'));
