@@ -37,7 +37,7 @@ export interface DecisionLogEntry {
 }
 
 /**
- * The evidence side of the webhook (seed 000: "record both outcomes with policy report/event evidence"):
+ * The evidence side of the webhook (the release-incident guide: "record both outcomes with policy report/event evidence"):
  * keeps the latest PolicyReport per resource in memory for GET /reports, writes it to --report-dir,
  * appends the decision log and, when connected, writes Events and PolicyReports to the cluster. Dry-run
  * requests leave no evidence: the API server promises dry runs have no side effects.

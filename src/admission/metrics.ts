@@ -22,7 +22,7 @@ type VulnLabel = (typeof VULN_LABELS)[number];
 /**
  * The webhook's Prometheus metrics, on a Registry of their own (never prom-client's global one, so two
  * servers in one process, as in tests and the drill, do not share counters). The first four names are
- * seed 002's table, kept so its alerts and dashboards work unchanged.
+ * the supply-chain guide's metrics table, kept so its alerts and dashboards work unchanged.
  */
 export class AdmissionMetrics {
   readonly registry = new Registry();

@@ -1,7 +1,7 @@
 /**
  * The drill's policy pack, in the two documents vouch enforces: a Kyverno ClusterPolicy with
- * verifyImages (seed 000's shape, with a key instead of GitHub keyless so it runs offline) and a
- * Sigstore ClusterImagePolicy (seed 002's shape). Both start in Audit/warn, as seed 000 prescribes;
+ * verifyImages (the release-incident guide's shape, with a key instead of GitHub keyless so it runs offline) and a
+ * Sigstore ClusterImagePolicy (the supply-chain guide's shape). Both start in Audit/warn, as the release-incident guide prescribes;
  * `vouch policy promote` moves them to Enforce.
  */
 export const DEMO_REGISTRY = 'registry.vouch.local';
@@ -29,7 +29,7 @@ ${indent(publicKeyPem, 26)}
                           ignoreTlog: true
                         ctlog:
                           ignoreSCT: true`;
-  return `# Drill policy (seed 000): only signed + attested releases of payments-api may run.
+  return `# Drill policy: only signed + attested releases of payments-api may run.
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
@@ -83,7 +83,7 @@ ${attestationAttestors}
 
 /** ClusterImagePolicy: the same key, and an SBOM attestation with at least one component (CUE). */
 export function cipDemoPolicy(publicKeyPem: string, repository = DEMO_REPOSITORY): string {
-  return `# Drill policy (seed 002): the Sigstore policy-controller form of the same rule.
+  return `# Drill policy: the Sigstore policy-controller form of the same rule.
 apiVersion: policy.sigstore.dev/v1beta1
 kind: ClusterImagePolicy
 metadata:

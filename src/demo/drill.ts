@@ -99,7 +99,7 @@ const METRICS = [
 ];
 
 /**
- * Seed 000's binary outcome drill on this machine: build a release image and a workstation rebuild,
+ * The binary outcome drill of a release incident on this machine: build a release image and a workstation rebuild,
  * SBOM + sign + attest the release, run the real admission webhook over HTTPS on loopback with the policy
  * pack in Audit, then in Enforce, send real AdmissionReviews for both, and check the outcome: Audit
  * admits both and warns about the unsigned one; Enforce denies the unsigned one with the reason and

@@ -137,7 +137,7 @@ export const signedAppSpec: ImageSpec = {
   },
 };
 
-/** The "urgent fix rebuilt on a workstation" of seed 000: same tag habits, different bytes, no evidence. */
+/** The "urgent fix rebuilt on a workstation" of the release incident: same tag habits, different bytes, no evidence. */
 export const unsignedAppSpec: ImageSpec = {
   ...signedAppSpec,
   created: new Date('2026-01-15T23:47:00Z'),

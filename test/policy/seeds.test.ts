@@ -97,7 +97,7 @@ test('promote to Enforce flips the seed action and keeps comments, with a unifie
     'verify.yaml: spec.validationFailureAction: Audit -> Enforce',
     'verify.yaml: spec.rules.0.verifyImages.0.mutateDigest: false -> true',
   ]);
-  assert.match(r.text, /# From seed 000/);
+  assert.match(r.text, /# From the release-incident guide/);
   assert.match(r.text, /# Replace with your CI issuer and subject constraints\./);
   assert.match(r.diff, /^--- a\/verify\.yaml\n\+\+\+ b\/verify\.yaml\n@@ /);
   assert.match(r.diff, /\n- {2}validationFailureAction: Audit\n\+ {2}validationFailureAction: Enforce\n/);
