@@ -46,7 +46,7 @@ async function signLayout(dir: string, doc: unknown, key: string, out: string): 
 }
 
 test('a sublayout is verified recursively from STEP.KEYID8/, by vouch and by the reference alike', async (t) => {
-  const { dir, owner, alice, bob } = await setup(t);
+  const { dir, alice, bob } = await setup(t);
   // Alice is the functionary of "build", and delegates it: her "link" is a layout naming bob's "compile".
   await signLayout(
     dir,

@@ -3,7 +3,7 @@ import { DSSE_ENVELOPE_MAX_BYTES } from '../../crypto/dsse.js';
 import { SLSA_PROVENANCE_V1, resolvePredicateType } from '../../attest/predicate-types.js';
 import { assertSlsaProvenanceV1 } from '../../attest/slsa-provenance.js';
 import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../crypto/statement.js';
-import { describeCause, VouchError } from '../../errors.js';
+import { VouchError } from '../../errors.js';
 import { attachAttestation, attachKeylessAttestation } from '../../sign/attach.js';
 import { signKeyless } from '../../sign/keyless/sign-keyless.js';
 import type { SignatureFormat } from '../../sign/cosign-storage.js';

@@ -15,7 +15,9 @@ interface DemoFlags {
 export function registerDemo(program: Command, ctx: CommandContext): void {
   program
     .command('demo')
-    .description("run the binary outcome drill of a release incident end to end on this machine (no cluster, no network)")
+    .description(
+      'run the binary outcome drill of a release incident end to end on this machine (no cluster, no network)',
+    )
     .option('--out <dir>', 'where to write the evidence (default: a new temp dir)')
     .option('--registry <host:port>', 'push the images to this registry instead of an OCI layout')
     .option('--insecure-registry', 'plain HTTP to --registry (loopback)')
