@@ -371,3 +371,115 @@ test('failing chains fail in both: wrong functionary, modified artifact, expired
     assert.match(r.why, c.expect, c.name);
   }
 });
+
+test('DELETE, REQUIRE and MODIFY rules pass and fail identically in both tools', async (t) => {
+  const { root, k } = await fresh(t);
+  const alice = loadPublicKey(await readFile(k.alicePub), 'alice');
+  const work = await mkdtemp(join(root, 'rules-'));
+  await writeFile(join(work, 'old.txt'), 'old\n');
+  await writeFile(join(work, 'keep.txt'), 'v1\n');
+  // One step that deletes old.txt, modifies keep.txt and creates new.txt.
+  const run = await runCli(
+    [
+      'in-toto',
+      'run',
+      '-n',
+      'edit',
+      '--signing-key',
+      k.alice,
+      '-m',
+      '.',
+      '-p',
+      '.',
+      '--',
+      'sh',
+      '-c',
+      'rm old.txt; echo v2 > keep.txt; echo n > new.txt',
+    ],
+    { cwd: work },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const layoutWith = async (materials: string[][], products: string[][]) => {
+    const doc = {
+      signed: {
+        _type: 'layout',
+        expires: '2099-01-01T00:00:00Z',
+        readme: '',
+        keys: { [alice.keyid]: alice },
+        steps: [
+          {
+            _type: 'step',
+            name: 'edit',
+            pubkeys: [alice.keyid],
+            threshold: 1,
+            expected_command: [],
+            expected_materials: materials,
+            expected_products: products,
+          },
+        ],
+        inspect: [],
+      },
+      signatures: [],
+    };
+    await writeFile(join(work, 'unsigned.layout'), JSON.stringify(doc));
+    const s = await runCli(['in-toto', 'sign', '-f', 'unsigned.layout', '-k', k.owner, '-o', 'root.layout'], {
+      cwd: work,
+    });
+    assert.equal(s.code, 0, s.stderr);
+  };
+  const cases: Array<{ name: string; materials: string[][]; products: string[][]; ok: boolean }> = [
+    {
+      name: 'all three hold',
+      materials: [
+        ['DELETE', 'old.txt'],
+        ['MODIFY', 'keep.txt'],
+        ['DISALLOW', '*'],
+      ],
+      products: [
+        // REQUIRE looks at what the rules before it left in the queue, so it comes first.
+        ['REQUIRE', 'new.txt'],
+        ['CREATE', 'new.txt'],
+        ['MODIFY', 'keep.txt'],
+        ['DISALLOW', '*'],
+      ],
+      ok: true,
+    },
+    {
+      name: 'REQUIRE of a file never produced',
+      materials: [['ALLOW', '*']],
+      products: [['REQUIRE', 'missing.txt']],
+      ok: false,
+    },
+    {
+      name: 'DELETE of a file that is still there',
+      materials: [
+        ['DELETE', 'keep.txt'],
+        ['DISALLOW', 'keep.txt'],
+        ['ALLOW', '*'],
+      ],
+      products: [['ALLOW', '*']],
+      ok: false,
+    },
+    {
+      name: 'MODIFY of a file that was created',
+      materials: [['ALLOW', '*']],
+      products: [
+        ['MODIFY', 'new.txt'],
+        ['DISALLOW', 'new.txt'],
+        ['ALLOW', '*'],
+      ],
+      ok: false,
+    },
+  ];
+  for (const c of cases) {
+    await layoutWith(c.materials, c.products);
+    const ours = await runCli(['in-toto', 'verify', '-l', 'root.layout', '--layout-key', k.ownerPub], {
+      cwd: work,
+    });
+    const ref = await runPeer('in-toto-verify', ['-l', 'root.layout', '--verification-keys', k.ownerPub], {
+      cwd: work,
+    });
+    assert.equal(ours.code, c.ok ? 0 : 1, `${c.name}: vouch\n${ours.stderr}`);
+    assert.equal(ref.code === 0, c.ok, `${c.name}: reference\n${ref.stderr}`);
+  }
+});
