@@ -13,8 +13,6 @@ const AUDITS: readonly CommandRegistration[] = [registerAuditCi, registerAuditK8
 export function registerAudit(program: Command, ctx: CommandContext): void {
   const audit = program
     .command('audit')
-    .description(
-      'audit CI workflows, dependencies and Kubernetes manifests: findings as table, JSON or SARIF',
-    );
+    .description('audit CI workflows (ci) and Kubernetes manifests (k8s): findings as table, JSON or SARIF');
   for (const register of AUDITS) register(audit, ctx);
 }
