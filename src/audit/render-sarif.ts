@@ -49,7 +49,10 @@ function fingerprint(f: Finding): string {
 }
 
 /** Renders an audit report as a SARIF 2.1.0 log with one run. */
-export function renderSarif(report: AuditReport, informationUri = 'https://github.com/vouch'): string {
+export function renderSarif(
+  report: AuditReport,
+  informationUri = 'https://github.com/vouch-dev/vouch',
+): string {
   const infoById = new Map(report.rules.map((r) => [r.id, r]));
   const rules: ReturnType<typeof ruleFor>[] = [];
   const index = new Map<string, number>();
