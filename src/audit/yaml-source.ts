@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Document } from 'yaml';
-import { describeCause, VouchError } from '../errors.js';
+import { VouchError } from '../errors.js';
+import { firstLine, yamlText, yamlValue } from '../yaml-input.js';
 import { type Limits, withLimits } from '../limits.js';
 
 /** A position in a file: 1-based line and column, and the 0-based offset. */
@@ -51,25 +52,7 @@ export function parseYamlSource(
   limits?: Partial<Limits>,
 ): ParsedYamlFile {
   const l = withLimits(limits);
-  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
-  if (size > l.yamlMaxBytes) {
-    throw new VouchError(
-      'INPUT_TOO_LARGE',
-      `${what}: ${size} bytes is more than the ${l.yamlMaxBytes} allowed`,
-      {
-        hint: 'audited YAML files are small; split the file or check that it is the file you meant',
-      },
-    );
-  }
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch (e) {
-      throw new VouchError('INPUT_MALFORMED', `${what}: not valid UTF-8`, { cause: e });
-    }
-  }
+  const text = yamlText(input, what, l.yamlMaxBytes, 'audited YAML files');
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const at = (offset: number): Position => {
@@ -85,17 +68,12 @@ export function parseYamlSource(
     }
     let value: unknown;
     try {
-      value = document.toJS({ maxAliasCount: l.yamlMaxAliasCount });
+      value = yamlValue(document, index, what, l.yamlMaxAliasCount, 'audited YAML files');
     } catch (e) {
-      const msg = describeCause(e);
-      if (/alias/i.test(msg)) {
-        throw new VouchError(
-          'INPUT_TOO_LARGE',
-          `${what}: document ${index + 1} expands more than ${l.yamlMaxAliasCount} aliases (a YAML bomb?)`,
-          { cause: e, hint: 'write the values out instead of using aliases' },
-        );
-      }
-      return { ok: false, error: { message: firstLine(msg), line: 1, column: 1 } };
+      // An alias bomb stays an error; any other conversion failure is this file's problem, reported.
+      if (e instanceof VouchError && e.code === 'INPUT_MALFORMED')
+        return { ok: false, error: { message: e.message, line: 1, column: 1 } };
+      throw e;
     }
     if (value === null || value === undefined) continue;
     out.push({ index, value, locate: (path, opts) => locateIn(document, path, opts?.key === true, at) });
@@ -140,9 +118,4 @@ function span(node: unknown, at: (offset: number) => Position): Located | undefi
   const range = (node as Node | null | undefined)?.range;
   if (!range) return undefined;
   return { start: at(range[0]), end: at(range[1]) };
-}
-
-function firstLine(s: string): string {
-  const i = s.indexOf('\n');
-  return i < 0 ? s : s.slice(0, i);
 }
