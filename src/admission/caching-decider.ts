@@ -9,7 +9,7 @@ import type {
   RequestFacts,
   RuleOwner,
 } from './decider.js';
-import { workloadImageFields } from '../policy/workload-images.js';
+import { workloadImageFields } from '../policy/index.js';
 import { VerdictCache, type CacheEvent } from './verdict-cache.js';
 
 export interface CachingDeciderOptions {

@@ -1,9 +1,9 @@
 import { type CueMode, mergePolicySets, type PolicySet } from '../policy/index.js';
 import { CosignEvidenceCollector, cueSetup } from '../evidence/index.js';
-import type { TrustedRootMaterial } from '../sign/keyless/trusted-root.js';
+import type { TrustedRootMaterial } from '../sign/index.js';
 import type { Limits } from '../limits.js';
-import type { ImageReader } from '../oci/image-store.js';
-import { repositoryName } from '../oci/reference.js';
+import type { ImageReader } from '../oci/index.js';
+import { repositoryName } from '../oci/index.js';
 import type { EnforcementMode } from './decider.js';
 import { TagResolver } from './image-resolver.js';
 import { type ClusterPolicyKind, ClusterPolicies } from './cluster-policies.js';

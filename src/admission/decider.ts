@@ -1,4 +1,4 @@
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/index.js';
 
 /** How a failing rule acts: `enforce` denies the request, `audit` admits it with a warning and a report. */
 export type EnforcementMode = 'enforce' | 'audit';

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '../fs/index.js';
 import type { KubeClient } from './kube-client.js';
 import { eventsFor } from './policy-event.js';
 import { type PolicyReport, policyReportFor } from './policy-report.js';

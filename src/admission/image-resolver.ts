@@ -1,9 +1,9 @@
 import { currentAbortSignal } from '../abort-scope.js';
 import { isVouchError, type VouchError, type VouchErrorCode } from '../errors.js';
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/index.js';
 import type { Descriptor } from '../oci/index.js';
-import type { ImageReader } from '../oci/image-store.js';
-import { parseReference, type Reference, repositoryName } from '../oci/reference.js';
+import type { ImageReader } from '../oci/index.js';
+import { parseReference, type Reference, repositoryName } from '../oci/index.js';
 import type { ImageResolver } from './policy-decider.js';
 
 /** Opens the store that holds one repository: a registry repository, or a repository inside a layout. */

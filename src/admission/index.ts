@@ -95,3 +95,11 @@ export {
   type WebhookCertOptions,
   type WebhookCertState,
 } from './webhook-certs.js';
+export type { ConfigMapSource } from './config-maps.js';
+export { configMapsFromKube } from './config-maps.js';
+export { configMapsFromSet } from './config-maps.js';
+export type { ConfigMapSet } from './config-maps.js';
+export { parseConfigMaps } from './config-maps.js';
+export { configMapLookup } from './config-maps.js';
+export { TagResolver } from './image-resolver.js';
+export { startController } from './controller.js';

@@ -1,5 +1,5 @@
 import { VouchError } from '../errors.js';
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/index.js';
 import {
   type AuthorityRequirement,
   type AuthorityResult,

@@ -21,7 +21,7 @@ import {
   type VulnerabilityFact,
   verdictOf,
 } from './decider.js';
-import { workloadImageFields } from '../policy/workload-images.js';
+import { workloadImageFields } from '../policy/index.js';
 
 /** What the webhook is serving: `/validate` only decides, `/mutate` also pins verified images. */
 export type ReviewEndpoint = 'validate' | 'mutate';

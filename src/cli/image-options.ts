@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parsePlatform, type Platform } from '../oci/manifest.js';
-import type { OpenContext } from '../oci/open.js';
-import type { SourceSpec } from '../oci/source-spec.js';
+import { parsePlatform, type Platform } from '../oci/index.js';
+import type { OpenContext } from '../oci/index.js';
+import type { SourceSpec } from '../oci/index.js';
 import type { CommandContext } from './context.js';
 
 export interface ImageFlags {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeCause, VouchError } from '../errors.js';
-import type { TrustedRootMaterial } from '../sign/keyless/trusted-root.js';
+import type { TrustedRootMaterial } from '../sign/index.js';
 
 /**
  * The Sigstore trust for keyless authorities: `--trusted-root FILE` (air-gapped clusters, private

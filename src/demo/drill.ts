@@ -2,31 +2,27 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startController } from '../admission/controller.js';
-import type { AdmissionServer } from '../admission/server.js';
-import { generateSelfSignedCertificate } from '../admission/self-signed-cert.js';
-import { attestImage } from '../sign/attest-image.js';
-import { provenanceFromGitHubEnv } from '../attest/github-provenance.js';
-import { SLSA_PROVENANCE_V1 } from '../attest/predicate-types.js';
+import { startController } from '../admission/index.js';
+import type { AdmissionServer } from '../admission/index.js';
+import { generateSelfSignedCertificate } from '../admission/index.js';
+import { attestImage } from '../sign/index.js';
+import { provenanceFromGitHubEnv } from '../attest/index.js';
+import { SLSA_PROVENANCE_V1 } from '../attest/index.js';
 import { describeCause, VouchError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
-import type { Digest } from '../oci/digest.js';
-import { buildImage } from '../oci/image-builder.js';
-import { imageLayers } from '../oci/image-layers.js';
-import type { ImageReader, ImageWriter } from '../oci/image-store.js';
-import { createOciLayoutWriter, openOciLayout } from '../oci/layout-dir.js';
-import {
-  LayoutRepository,
-  LayoutRepositoryWriter,
-  layoutRepositoryOpener,
-} from '../oci/layout-repository.js';
-import { parseReference, type Reference, repositoryName } from '../oci/reference.js';
-import { registryClientFromEnv } from '../oci/registry-client.js';
+import { writeFileAtomic } from '../fs/index.js';
+import type { Digest } from '../oci/index.js';
+import { buildImage } from '../oci/index.js';
+import { imageLayers } from '../oci/index.js';
+import type { ImageReader, ImageWriter } from '../oci/index.js';
+import { createOciLayoutWriter, openOciLayout } from '../oci/index.js';
+import { LayoutRepository, LayoutRepositoryWriter, layoutRepositoryOpener } from '../oci/index.js';
+import { parseReference, type Reference, repositoryName } from '../oci/index.js';
+import { registryClientFromEnv } from '../oci/index.js';
 import { CIP_INCLUDE_LABEL, promotePolicies } from '../policy/index.js';
 import { generateSbom, openImageLayersTree, renderSbom } from '../sbom/index.js';
-import { appendToCosignTag } from '../sign/cosign-storage.js';
-import { generateCosignKeyPair } from '../crypto/cosign-key.js';
-import { signImageLayer } from '../sign/sign-image.js';
+import { appendToCosignTag } from '../sign/index.js';
+import { generateCosignKeyPair } from '../crypto/index.js';
+import { signImageLayer } from '../sign/index.js';
 import { cipDemoPolicy, kyvernoDemoPolicy } from './demo-policies.js';
 import { signedAppSpec, unsignedAppSpec } from './sample-images.js';
 

@@ -1,4 +1,4 @@
-import type { ImageFile, ImageSpec } from '../oci/image-builder.js';
+import type { ImageFile, ImageSpec } from '../oci/index.js';
 
 /**
  * The drill's sample images: small, real (config + gzip layers), deterministic, with content the SBOM

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { type TarWriteEntry, writeTar } from '../archive/tar-writer.js';
+import { type TarWriteEntry, writeTar } from '../archive/index.js';
 import { VouchError } from '../errors.js';
 import { type Digest, sha256Digest } from './digest.js';
 import type { ImageWriter } from './image-store.js';

@@ -64,3 +64,6 @@ export {
 export { type ImageLayer, imageLayers } from './image-layers.js';
 export { recordLogin } from './docker-login.js';
 export { INDEX_MEDIA_TYPES } from './media-types.js';
+export { layoutRepositoryOpener } from './layout-repository.js';
+export { isIndexMediaType } from './media-types.js';
+export { parseImageConfig } from './resolve.js';

@@ -48,3 +48,4 @@ export {
 export { npmPurl, pypiPurl, golangPurl, mavenPurl, osPurl, pep503 } from './purl.js';
 export { excludeFromTree } from './exclude-glob.js';
 export { jsonChunks } from './formats/json-chunks.js';
+export { renderSbomChunks } from './formats/output.js';

@@ -5,15 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Digest } from '../oci/digest.js';
-import type { ImageReader } from '../oci/image-store.js';
-import { type ImageLayer, imageLayers } from '../oci/image-layers.js';
+import type { Digest } from '../oci/index.js';
+import type { ImageReader } from '../oci/index.js';
+import { type ImageLayer, imageLayers } from '../oci/index.js';
 import type { LayerSource } from '../archive/index.js';
-import { formatPlatform, type Platform } from '../oci/manifest.js';
-import { isIndexMediaType } from '../oci/media-types.js';
-import { type OpenContext, openImageReader } from '../oci/open.js';
-import { parseImageConfig, resolveImageDigest } from '../oci/resolve.js';
-import { type ImageSourceSpec, parseSourceSpec, type SourceSpec } from '../oci/source-spec.js';
+import { formatPlatform, type Platform } from '../oci/index.js';
+import { isIndexMediaType } from '../oci/index.js';
+import { type OpenContext, openImageReader } from '../oci/index.js';
+import { parseImageConfig, resolveImageDigest } from '../oci/index.js';
+import { type ImageSourceSpec, parseSourceSpec, type SourceSpec } from '../oci/index.js';
 import type { Limits } from '../limits.js';
 import type { FileTree, ImageIdentity } from './file-tree.js';
 import { openDirTree } from './sources/dir.js';

@@ -80,3 +80,17 @@ export {
 export * from './vex/index.js';
 export { importDatabase } from './db/import.js';
 export { resultByCve } from './by-cve.js';
+export { buildDatabase } from './db/build.js';
+export type { BuildResult } from './db/build.js';
+export { openDatabase } from './db/open.js';
+export { scanJsonChunks } from './report/json.js';
+export { sarifChunks } from './report/sarif.js';
+export { parseOpenVex } from './vex/index.js';
+export { parseVexDocument } from './vex/index.js';
+export type { VexStatement } from './vex/index.js';
+export { applyVex } from './vex/index.js';
+export { createOpenVex } from './vex/index.js';
+export { mergeOpenVex } from './vex/index.js';
+export { VEX_JUSTIFICATIONS } from './vex/index.js';
+export { VEX_STATUSES } from './vex/index.js';
+export type { VexStatus } from './vex/index.js';

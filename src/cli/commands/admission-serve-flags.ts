@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
-import { generateSelfSignedCertificate } from '../../admission/self-signed-cert.js';
-import type { TlsSource } from '../../admission/server.js';
+import { generateSelfSignedCertificate } from '../../admission/index.js';
+import type { TlsSource } from '../../admission/index.js';
 import { VouchError } from '../../errors.js';
-import { openOciLayout } from '../../oci/layout-dir.js';
-import { layoutRepositoryOpener } from '../../oci/layout-repository.js';
-import { parseReference } from '../../oci/reference.js';
-import { registryClientFromEnv } from '../../oci/registry-client.js';
+import { openOciLayout } from '../../oci/index.js';
+import { layoutRepositoryOpener } from '../../oci/index.js';
+import { parseReference } from '../../oci/index.js';
+import { registryClientFromEnv } from '../../oci/index.js';
 import type { CueMode } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 

@@ -2,20 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/config-maps.js';
+import { type ConfigMapSource, configMapsFromKube, configMapsFromSet } from '../../admission/index.js';
 import { parseClusterPolicyKinds } from '../../admission/index.js';
 import {
   connectionFromKubeconfig,
   inClusterConnection,
   KubeClient,
   type KubeConnection,
-} from '../../admission/kube-client.js';
+} from '../../admission/index.js';
 import {
   type NamespaceLabelSource,
   namespaceLabelsFromKube,
   namespaceLabelsFromMap,
   parseNamespaceLabels,
-} from '../../admission/namespace-labels.js';
+} from '../../admission/index.js';
 import { describeCause, VouchError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { cueOption } from '../cue-option.js';

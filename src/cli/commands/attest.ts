@@ -1,12 +1,12 @@
 import { type Command, Option } from 'commander';
-import { DSSE_ENVELOPE_MAX_BYTES } from '../../crypto/dsse.js';
-import { SLSA_PROVENANCE_V1, resolvePredicateType } from '../../attest/predicate-types.js';
-import { assertSlsaProvenanceV1 } from '../../attest/slsa-provenance.js';
-import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../crypto/statement.js';
+import { DSSE_ENVELOPE_MAX_BYTES } from '../../crypto/index.js';
+import { SLSA_PROVENANCE_V1, resolvePredicateType } from '../../attest/index.js';
+import { assertSlsaProvenanceV1 } from '../../attest/index.js';
+import { STATEMENT_V01, STATEMENT_V1, type StatementType } from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
-import { attachAttestation, attachKeylessAttestation } from '../../sign/attach.js';
-import { signKeyless } from '../../sign/keyless/sign-keyless.js';
-import type { SignatureFormat } from '../../sign/cosign-storage.js';
+import { attachAttestation, attachKeylessAttestation } from '../../sign/index.js';
+import { signKeyless } from '../../sign/index.js';
+import type { SignatureFormat } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { copyImage } from '../../oci/copy.js';
-import { openImageReader, openImageWriter } from '../../oci/open.js';
-import { parseImageSourceSpec } from '../../oci/source-spec.js';
+import { copyImage } from '../../oci/index.js';
+import { openImageReader, openImageWriter } from '../../oci/index.js';
+import { parseImageSourceSpec } from '../../oci/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
 

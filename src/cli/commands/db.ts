@@ -1,11 +1,11 @@
 import { resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import { buildDatabase } from '../../vuln/db/build.js';
+import { buildDatabase } from '../../vuln/index.js';
 import { importDatabase } from '../../vuln/index.js';
-import { openDatabase } from '../../vuln/db/open.js';
-import { DEFAULT_ECOSYSTEMS, OSV_BUCKET_URL, updateDatabase } from '../../vuln/db-update.js';
-import type { BuildResult } from '../../vuln/db/build.js';
+import { openDatabase } from '../../vuln/index.js';
+import { DEFAULT_ECOSYSTEMS, OSV_BUCKET_URL, updateDatabase } from '../../vuln/index.js';
+import type { BuildResult } from '../../vuln/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { collect } from './signing-options.js';
 import { commandTime, databasePath } from './vuln-common.js';

@@ -1,11 +1,7 @@
 import { type Command, Option } from 'commander';
 import { defaultLimits } from '../../limits.js';
-import {
-  readAttachedAttestations,
-  readAttachedSboms,
-  readAttachedSignatures,
-} from '../../sign/cosign-storage.js';
-import { CosignAnnotation } from '../../sign/cosign-manifest.js';
+import { readAttachedAttestations, readAttachedSboms, readAttachedSignatures } from '../../sign/index.js';
+import { CosignAnnotation } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import { resolveImage } from './signing-options.js';

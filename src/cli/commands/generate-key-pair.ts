@@ -1,8 +1,8 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { VouchError } from '../../errors.js';
-import { generateCosignKeyPair } from '../../crypto/cosign-key.js';
-import { writeKeyPairFiles } from '../../sign/key-file.js';
+import { generateCosignKeyPair } from '../../crypto/index.js';
+import { writeKeyPairFiles } from '../../sign/index.js';
 import type { CommandContext } from '../context.js';
 import { passwordFromEnv, readPassword } from './signing-options.js';
 

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { inspectImage, type InspectResult } from '../../oci/inspect.js';
-import { openImageReader } from '../../oci/open.js';
-import { parseImageSourceSpec } from '../../oci/source-spec.js';
+import { inspectImage, type InspectResult } from '../../oci/index.js';
+import { openImageReader } from '../../oci/index.js';
+import { parseImageSourceSpec } from '../../oci/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
 

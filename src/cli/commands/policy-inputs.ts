@@ -1,10 +1,10 @@
 import { join, resolve as resolvePath } from 'node:path';
-import { type ConfigMapSet, configMapsFromSet, parseConfigMaps } from '../../admission/config-maps.js';
+import { type ConfigMapSet, configMapsFromSet, parseConfigMaps } from '../../admission/index.js';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
-import type { ImageReader } from '../../oci/image-store.js';
-import { openOciLayout } from '../../oci/layout-dir.js';
-import { LayoutRepository } from '../../oci/layout-repository.js';
+import type { ImageReader } from '../../oci/index.js';
+import { openOciLayout } from '../../oci/index.js';
+import { LayoutRepository } from '../../oci/index.js';
 import { parseReference, type Reference, registryClientFromEnv } from '../../oci/index.js';
 import { resolveExternalPolicies } from '../../evidence/index.js';
 import {

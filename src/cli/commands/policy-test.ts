@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { configMapLookup } from '../../admission/config-maps.js';
-import { TagResolver } from '../../admission/image-resolver.js';
+import { configMapLookup } from '../../admission/index.js';
+import { TagResolver } from '../../admission/index.js';
 import { VouchError } from '../../errors.js';
 import { parseReference } from '../../oci/index.js';
 import {

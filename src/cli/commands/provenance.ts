@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { provenanceFromGitHubEnv } from '../../attest/github-provenance.js';
-import { SLSA_PROVENANCE_V1 } from '../../attest/predicate-types.js';
-import { buildStatement } from '../../crypto/statement.js';
+import { provenanceFromGitHubEnv } from '../../attest/index.js';
+import { SLSA_PROVENANCE_V1 } from '../../attest/index.js';
+import { buildStatement } from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';

@@ -6,22 +6,22 @@ import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { describeCause, VouchError } from '../../errors.js';
-import type { Platform } from '../../oci/manifest.js';
+import type { Platform } from '../../oci/index.js';
 import { excludeFromTree } from '../../sbom/index.js';
-import { generateSbom } from '../../sbom/generate.js';
-import type { CycloneDxVersion } from '../../sbom/formats/cyclonedx.js';
+import { generateSbom } from '../../sbom/index.js';
+import type { CycloneDxVersion } from '../../sbom/index.js';
 import {
   parseSbomOutputs,
   renderSbom,
   renderSbomChunks,
   type SbomFormat,
   type SbomOutput,
-} from '../../sbom/formats/output.js';
+} from '../../sbom/index.js';
 import { trackPartialFile, untrackPartialFile } from '../../fs/index.js';
-import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/source.js';
+import { type OpenedSbomSource, openSbomSource, parseSbomSource } from '../../sbom/index.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
-import type { PrivateKeyMaterial } from '../../crypto/key-material.js';
+import type { PrivateKeyMaterial } from '../../crypto/index.js';
 
 /** Collects a repeatable option into an array (commander's reducer). */
 function collect(value: string, previous: string[] | undefined): string[] {

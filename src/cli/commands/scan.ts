@@ -1,31 +1,31 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
-import { attestImage } from '../../sign/attest-image.js';
+import { attestImage } from '../../sign/index.js';
 import { VouchError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs/atomic-file.js';
-import { generateSbom } from '../../sbom/generate.js';
-import { appendToCosignTag, readAttachedAttestations } from '../../sign/cosign-storage.js';
-import type { TrustPolicy } from '../../sign/trust.js';
-import { verifyAttachedAttestations } from '../../sign/verify-attached.js';
-import { openSbomSource, parseSbomSource } from '../../sbom/source.js';
-import type { SeverityLevel } from '../../vuln/cvss.js';
-import { openDatabase } from '../../vuln/db/open.js';
-import type { PurlComponent } from '../../vuln/match.js';
+import { writeFileAtomic } from '../../fs/index.js';
+import { generateSbom } from '../../sbom/index.js';
+import { appendToCosignTag, readAttachedAttestations } from '../../sign/index.js';
+import type { TrustPolicy } from '../../sign/index.js';
+import { verifyAttachedAttestations } from '../../sign/index.js';
+import { openSbomSource, parseSbomSource } from '../../sbom/index.js';
+import type { SeverityLevel } from '../../vuln/index.js';
+import { openDatabase } from '../../vuln/index.js';
+import type { PurlComponent } from '../../vuln/index.js';
 import {
   COSIGN_VULN_PREDICATE_TYPE,
   type CosignVulnOptions,
   cosignVulnPredicate,
   renderCosignVuln,
-} from '../../vuln/report/cosign-vuln.js';
-import { renderCycloneDxVex } from '../../vuln/report/cyclonedx-vex.js';
-import { renderScanJson, scanJsonChunks } from '../../vuln/report/json.js';
-import { renderSarif, sarifChunks } from '../../vuln/report/sarif.js';
-import { renderScanTable } from '../../vuln/report/table.js';
-import { readSbomInput, type SbomProblem } from '../../vuln/sbom-input.js';
+} from '../../vuln/index.js';
+import { renderCycloneDxVex } from '../../vuln/index.js';
+import { renderScanJson, scanJsonChunks } from '../../vuln/index.js';
+import { renderSarif, sarifChunks } from '../../vuln/index.js';
+import { renderScanTable } from '../../vuln/index.js';
+import { readSbomInput, type SbomProblem } from '../../vuln/index.js';
 import { resultByCve } from '../../vuln/index.js';
-import { failsAt, type ScanResult, scanComponents, type ScanTarget } from '../../vuln/scan.js';
-import { parseOpenVex, parseVexDocument, type VexStatement } from '../../vuln/vex/index.js';
+import { failsAt, type ScanResult, scanComponents, type ScanTarget } from '../../vuln/index.js';
+import { parseOpenVex, parseVexDocument, type VexStatement } from '../../vuln/index.js';
 import type { CommandContext } from '../context.js';
 import { addImageFlags, debugLog, type ImageFlags, openContext, platformFlag } from '../image-options.js';
 import {

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
-import { signKeyless } from '../../sign/keyless/sign-keyless.js';
-import { keyHintOf } from '../../crypto/key-material.js';
-import { signBytes } from '../../crypto/signature.js';
-import { messageSignatureBundle, parseBundle, serializeBundle } from '../../sign/sigstore-bundle.js';
+import { signKeyless } from '../../sign/index.js';
+import { keyHintOf } from '../../crypto/index.js';
+import { signBytes } from '../../crypto/index.js';
+import { messageSignatureBundle, parseBundle, serializeBundle } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import {
   addCosignSigningFlags,

@@ -1,13 +1,13 @@
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import { attachKeylessSignatures, attachSignatures } from '../../sign/attach.js';
-import { signKeyless } from '../../sign/keyless/sign-keyless.js';
-import type { SignatureExtras } from '../../sign/cosign-manifest.js';
-import { type SignatureFormat, signingSubjects } from '../../sign/cosign-storage.js';
-import { readSmallFile } from '../../sign/key-ref.js';
-import { parseCertificatePem } from '../../crypto/certificate.js';
-import type { PrivateKeyMaterial } from '../../crypto/key-material.js';
-import { PEM_MAX_BYTES } from '../../crypto/pem.js';
+import { attachKeylessSignatures, attachSignatures } from '../../sign/index.js';
+import { signKeyless } from '../../sign/index.js';
+import type { SignatureExtras } from '../../sign/index.js';
+import { type SignatureFormat, signingSubjects } from '../../sign/index.js';
+import { readSmallFile } from '../../sign/index.js';
+import { parseCertificatePem } from '../../crypto/index.js';
+import type { PrivateKeyMaterial } from '../../crypto/index.js';
+import { PEM_MAX_BYTES } from '../../crypto/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {

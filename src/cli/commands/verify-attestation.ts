@@ -1,17 +1,17 @@
 import { type Command, Option } from 'commander';
-import { resolvePredicateType } from '../../attest/predicate-types.js';
+import { resolvePredicateType } from '../../attest/index.js';
 import { VouchError } from '../../errors.js';
 import { type CueMode, settle } from '../../policy/index.js';
 import type { CueSetup } from '../../evidence/index.js';
 import type { AttestationCandidate } from '../../sign/index.js';
-import { readAttachedAttestations } from '../../sign/cosign-storage.js';
+import { readAttachedAttestations } from '../../sign/index.js';
 import { defaultLimits } from '../../limits.js';
 import {
   type AttachedCandidates,
   type VerifiedAttachment,
   verifyAttachedAttestations,
   verifyKeylessAttachedAttestations,
-} from '../../sign/verify-attached.js';
+} from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { cueOption, withCue } from '../cue-option.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';

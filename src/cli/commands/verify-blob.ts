@@ -3,17 +3,14 @@ import { resolve as resolvePath } from 'node:path';
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
 import { defaultLimits } from '../../limits.js';
-import { readSmallFile } from '../../sign/key-ref.js';
-import { decodeBase64Strict, verifyBytes } from '../../crypto/signature.js';
-import { BUNDLE_MAX_BYTES, parseBundle } from '../../sign/sigstore-bundle.js';
-import { verifyArtifactBundle } from '../../sign/verify-attached.js';
+import { readSmallFile } from '../../sign/index.js';
+import { decodeBase64Strict, verifyBytes } from '../../crypto/index.js';
+import { BUNDLE_MAX_BYTES, parseBundle } from '../../sign/index.js';
+import { verifyArtifactBundle } from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
-import { isDigest } from '../../oci/digest.js';
-import type { BundleArtifact } from '../../sign/keyless/verify-sigstore-bundle.js';
-import {
-  type SigstoreBundleVerification,
-  verifySigstoreBundle,
-} from '../../sign/keyless/verify-sigstore-bundle.js';
+import { isDigest } from '../../oci/index.js';
+import type { BundleArtifact } from '../../sign/index.js';
+import { type SigstoreBundleVerification, verifySigstoreBundle } from '../../sign/index.js';
 import { parseTrustedRoot, type TrustedRootMaterial } from '../../sign/index.js';
 import { PUBLIC_GOOD_ROOT_NAME, publicGoodTrustedRootBytes } from '../../sign/index.js';
 import type { TrustPolicy } from '../../sign/index.js';

@@ -1,11 +1,11 @@
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import { readAttachedSignatures } from '../../sign/cosign-storage.js';
+import { readAttachedSignatures } from '../../sign/index.js';
 import {
   type VerifiedAttachment,
   verifyAttachedSignatures,
   verifyKeylessAttachedSignatures,
-} from '../../sign/verify-attached.js';
+} from '../../sign/index.js';
 import { type CommandContext, type OutputFormat, writeJson } from '../context.js';
 import { addImageFlags, type ImageFlags } from '../image-options.js';
 import {

@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import { VouchError } from '../../errors.js';
-import type { SeverityLevel } from '../../vuln/cvss.js';
-import type { VulnFinding } from '../../vuln/match.js';
-import { SCAN_JSON_TYPE } from '../../vuln/report/json.js';
-import { countBySeverity } from '../../vuln/scan.js';
+import type { SeverityLevel } from '../../vuln/index.js';
+import type { VulnFinding } from '../../vuln/index.js';
+import { SCAN_JSON_TYPE } from '../../vuln/index.js';
+import { countBySeverity } from '../../vuln/index.js';
 import {
   applyVex,
   createOpenVex,
@@ -11,7 +11,7 @@ import {
   VEX_JUSTIFICATIONS,
   VEX_STATUSES,
   type VexStatus,
-} from '../../vuln/vex/index.js';
+} from '../../vuln/index.js';
 import type { CommandContext } from '../context.js';
 import { loadVex } from './scan.js';
 import { collect, writeOutputFile } from './signing-options.js';

@@ -10,7 +10,7 @@ import {
 } from '../../crypto/index.js';
 import { VouchError } from '../../errors.js';
 import { type Digest, digestAlgorithm, digestHex } from '../../digest.js';
-import type { CertificateExtensions, SignerIdentity } from '../../policy/evidence.js';
+import type { CertificateExtensions, SignerIdentity } from '../../policy/index.js';
 import {
   type CertificateIdentity,
   hasIdentityConstraint,

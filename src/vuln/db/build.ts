@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../fs/atomic-file.js';
+import { writeFileAtomic } from '../../fs/index.js';
 import { describeCause, VouchError } from '../../errors.js';
 import { type Limits, withLimits } from '../../limits.js';
 import { type OsvVulnerability, parseOsv } from '../osv.js';
