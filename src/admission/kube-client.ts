@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { VouchError, describeCause } from '../errors.js';
@@ -267,20 +267,7 @@ export class KubeClient {
           ...(isHttps ? tlsOptions(this.conn) : {}),
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          let seen = 0;
-          res.on('data', (c: Buffer) => {
-            seen += c.byteLength;
-            if (seen > RESPONSE_MAX_BYTES) {
-              res.destroy();
-              reject(new VouchError('INPUT_TOO_LARGE', `${what}: response over ${RESPONSE_MAX_BYTES} bytes`));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('error', (e) => reject(wrapError(what, e)));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
+          readKubeBody(res, RESPONSE_MAX_BYTES, what).then((text) => {
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) {
               try {
@@ -294,7 +281,7 @@ export class KubeClient {
             if (status === 401 || status === 403) {
               reject(
                 new VouchError('AUTH_FAILED', `${what}: ${status} ${detail}`, {
-                  hint: 'check the service account token and the chart ClusterRole (namespaces get; configmaps get; events create; policyreports patch)',
+                  hint: 'check the service account token and the chart ClusterRole (namespaces, configmaps get/list/watch; the policy kinds get/list/watch and status patch; events create; policyreports patch)',
                 }),
               );
             } else if (status === 404 && method === 'GET') {
@@ -302,13 +289,35 @@ export class KubeClient {
             } else {
               reject(new VouchError('KUBE_API_ERROR', `${what}: ${status} ${detail}`));
             }
-          });
+          }, reject);
         },
       );
       req.on('error', (e) => reject(wrapError(what, e)));
       req.end(payload);
     });
   }
+}
+
+/**
+ * Reads an API server response body up to `maxBytes`, for every client of the API server (calls,
+ * lists, watches' error bodies). @throws INPUT_TOO_LARGE, KUBE_API_ERROR
+ */
+export function readKubeBody(res: IncomingMessage, maxBytes: number, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    res.on('data', (c: Buffer) => {
+      seen += c.byteLength;
+      if (seen > maxBytes) {
+        res.destroy();
+        reject(new VouchError('INPUT_TOO_LARGE', `${what}: response over ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    res.on('error', (e) => reject(wrapError(what, e)));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
 }
 
 function seg(s: string): string {

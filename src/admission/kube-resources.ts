@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { describeCause, VouchError } from '../errors.js';
-import { type KubeConnection, statusMessage, tlsOptions, wrapError } from './kube-client.js';
+import { type KubeConnection, readKubeBody, statusMessage, tlsOptions, wrapError } from './kube-client.js';
 
 /** A resource by group/version/plural, as its URL names it. */
 export interface ApiResource {
@@ -123,7 +123,7 @@ export class KubeResources {
     const what = `kubernetes watch ${resourcePath(r)}`;
     const res = await this.#send('GET', path, undefined, undefined, opts.signal, false);
     if (res.statusCode !== 200) {
-      const text = await readAll(res, 64 * 1024, what).catch(() => '');
+      const text = await readKubeBody(res, 64 * 1024, what).catch(() => '');
       throw new KubeStatusError(res.statusCode ?? 0, what, statusMessage(text));
     }
     return res;
@@ -174,7 +174,7 @@ export class KubeResources {
       });
       return;
     }
-    const text = await readAll(res, 64 * 1024, what).catch(() => '');
+    const text = await readKubeBody(res, 64 * 1024, what).catch(() => '');
     throw new KubeStatusError(status, what, statusMessage(text));
   }
 
@@ -188,7 +188,7 @@ export class KubeResources {
   ): Promise<unknown> {
     const what = `kubernetes ${method} ${path.split('?')[0]}`;
     const res = await this.#send(method, path, body, contentType, signal, true);
-    const text = await readAll(res, maxBytes, what);
+    const text = await readKubeBody(res, maxBytes, what);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw new KubeStatusError(status, what, statusMessage(text));
     try {
@@ -244,25 +244,6 @@ export class KubeResources {
       req.end(payload);
     });
   }
-}
-
-/** Reads a response body up to `maxBytes`. @throws INPUT_TOO_LARGE, KUBE_API_ERROR */
-function readAll(res: IncomingMessage, maxBytes: number, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let seen = 0;
-    res.on('data', (c: Buffer) => {
-      seen += c.byteLength;
-      if (seen > maxBytes) {
-        res.destroy();
-        reject(new VouchError('INPUT_TOO_LARGE', `${what}: response over ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    res.on('error', (e) => reject(wrapError(what, e)));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }
 
 /**
