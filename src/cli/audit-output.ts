@@ -33,7 +33,8 @@ export interface AuditOutputFlags {
 
 const FORMATS = ['table', 'json', 'sarif'] as const;
 
-function collectIds(value: string, previous: string[] | undefined): string[] {
+/** A comma-separated, repeatable list flag: `--skip a,b --skip c`. */
+export function collectIds(value: string, previous: string[] | undefined): string[] {
   const ids = value
     .split(',')
     .map((s) => s.trim())

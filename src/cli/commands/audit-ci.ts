@@ -7,21 +7,12 @@ import {
   finishAudit,
   renderRuleList,
   writeAuditReport,
+  collectIds,
 } from '../audit-output.js';
 import { readCiInputs } from '../ci-input-files.js';
 import type { CommandContext } from '../context.js';
 import { VouchError } from '../../errors.js';
 
-/** Comma-separated and repeatable: `--deny-uses a/*,b/c --deny-uses d/*`. */
-function patterns(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  ];
-}
 import { type CiFixFlags, runCiFix } from './audit-ci-fix.js';
 
 interface CiFlags extends AuditOutputFlags, CiFixFlags {
@@ -53,9 +44,9 @@ export function registerAuditCi(audit: Command, ctx: CommandContext): void {
     .option(
       '--allow-uses <pattern>',
       'forbidden-uses: only these actions (owner/*, owner/repo); repeatable',
-      patterns,
+      collectIds,
     )
-    .option('--deny-uses <pattern>', 'forbidden-uses: never these actions; repeatable', patterns)
+    .option('--deny-uses <pattern>', 'forbidden-uses: never these actions; repeatable', collectIds)
     .option('--fix', 'show the safe fixes as a diff (nothing is written without --write)')
     .option('--write', 'with --fix: apply the fixes to the files')
     .option('--pins <file>', 'with --fix: offline map of "owner/repo@ref" to commit SHA and version (JSON)')

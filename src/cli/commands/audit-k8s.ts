@@ -22,6 +22,7 @@ import {
   finishAudit,
   renderRuleList,
   writeAuditReport,
+  collectIds,
 } from '../audit-output.js';
 import type { CommandContext } from '../context.js';
 
@@ -167,16 +168,6 @@ async function runAuditK8s(ctx: CommandContext, paths: string[], flags: K8sFlags
   await writeAuditReport(ctx, report, flags);
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  ];
-}
-
 export function registerAuditK8s(parent: Command, ctx: CommandContext): void {
   const cmd = parent
     .command('k8s')
@@ -197,7 +188,7 @@ export function registerAuditK8s(parent: Command, ctx: CommandContext): void {
     .option(
       '--allowed-registries <prefixes>',
       'registries (or registry/path prefixes) images may come from',
-      collect,
+      collectIds,
     )
     .option('--sensitive <selector>', 'label selector of workloads that must set runtimeClassName');
   addAuditOutputOptions(cmd)
