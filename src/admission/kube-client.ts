@@ -246,16 +246,7 @@ export class KubeClient {
   }
 
   async #call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
-    const url = new URL(path, `${this.conn.server}/`);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.conn.token) headers.authorization = `Bearer ${this.conn.token}`;
-    if (payload && contentType) {
-      headers['content-type'] = contentType;
-      headers['content-length'] = String(payload.byteLength);
-    }
-    const what = `kubernetes ${method} ${url.pathname}`;
-    const isHttps = url.protocol === 'https:';
+    const { url, payload, headers, what, isHttps } = kubeRequest(this.conn, method, path, body, contentType);
     const requestFn = isHttps ? httpsRequest : httpRequest;
     return new Promise<unknown>((resolve, reject) => {
       const req = requestFn(
@@ -296,6 +287,37 @@ export class KubeClient {
       req.end(payload);
     });
   }
+}
+
+/** One API server request as both clients send it: URL, JSON body, bearer token, and its name for errors. */
+export function kubeRequest(
+  conn: KubeConnection,
+  method: string,
+  path: string,
+  body: unknown,
+  contentType: string | undefined,
+): {
+  url: URL;
+  payload: Buffer | undefined;
+  headers: Record<string, string>;
+  what: string;
+  isHttps: boolean;
+} {
+  const url = new URL(path, `${conn.server}/`);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (conn.token) headers.authorization = `Bearer ${conn.token}`;
+  if (payload && contentType) {
+    headers['content-type'] = contentType;
+    headers['content-length'] = String(payload.byteLength);
+  }
+  return {
+    url,
+    payload,
+    headers,
+    what: `kubernetes ${method} ${url.pathname}`,
+    isHttps: url.protocol === 'https:',
+  };
 }
 
 /**

@@ -7,7 +7,14 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { describeCause, VouchError } from '../errors.js';
-import { type KubeConnection, readKubeBody, statusMessage, tlsOptions, wrapError } from './kube-client.js';
+import {
+  type KubeConnection,
+  kubeRequest,
+  readKubeBody,
+  statusMessage,
+  tlsOptions,
+  wrapError,
+} from './kube-client.js';
 
 /** A resource by group/version/plural, as its URL names it. */
 export interface ApiResource {
@@ -206,16 +213,7 @@ export class KubeResources {
     signal: AbortSignal | undefined,
     timed: boolean,
   ): Promise<IncomingMessage> {
-    const url = new URL(path, `${this.conn.server}/`);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.conn.token) headers.authorization = `Bearer ${this.conn.token}`;
-    if (payload && contentType) {
-      headers['content-type'] = contentType;
-      headers['content-length'] = String(payload.byteLength);
-    }
-    const what = `kubernetes ${method} ${url.pathname}`;
-    const isHttps = url.protocol === 'https:';
+    const { url, payload, headers, what, isHttps } = kubeRequest(this.conn, method, path, body, contentType);
     const signals = [
       ...(signal ? [signal] : []),
       ...(timed ? [AbortSignal.timeout(this.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS)] : []),
