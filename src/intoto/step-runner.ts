@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { VouchError } from '../errors.js';
 import { writeFileAtomic } from '../fs/index.js';
 import { type RecordOptions, recordArtifacts } from './artifact-recorder.js';
@@ -224,8 +224,4 @@ export async function recordStop(
   const path = await writeSignedLink(link, key, opts.format, dir);
   await rm(unfinished, { force: true });
   return path;
-}
-
-export function resolveDir(cwd: string, dir: string | undefined): string {
-  return resolve(cwd, dir ?? '.');
 }

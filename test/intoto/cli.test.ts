@@ -201,6 +201,15 @@ test('inspections run with a time limit; a hung, failing or disabled inspection 
   });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /in-toto verification passed/);
+  // As in-toto-verify, the inspection's link is kept (unsigned) as NAME.link in the working directory.
+  const kept = JSON.parse(await readFile(join(dir, 'check.link'), 'utf8')) as {
+    signed: { _type: string; command: string[] };
+    signatures: unknown[];
+  };
+  assert.deepEqual(
+    [kept.signed._type, kept.signed.command, kept.signatures],
+    ['link', ['test', '-f', 'app'], []],
+  );
 });
 
 test('bad input: each a clear error and exit code, and no link written', async (t) => {

@@ -5,21 +5,21 @@ import { VouchError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/index.js';
 import {
   DEFAULT_EXCLUDES,
-  executeCommand,
   type Link,
   linkDirectory,
+  linkToJson,
   linkFileName,
   loadPublicKey,
   loadSigningKey,
   type PublicKeyDict,
   readMetadataFile,
-  recordArtifacts,
   recordStart,
   recordStop,
   runStep,
   type SigningKey,
   serializeMetadata,
   signMetadata,
+  unsignedMetadata,
   type VerifyResult,
   verifyLayout,
   verifyMetadataSignature,
@@ -331,23 +331,20 @@ function registerVerify(intoto: Command, ctx: CommandContext): void {
           : ctx.io.cwd;
         const runInspection = async (inspection: { name: string; run: readonly string[] }): Promise<Link> => {
           // As in-toto-verify: materials and products are everything under the working directory,
-          // recorded around the command, and the inspection link is kept as NAME.link.
-          const materials = await recordArtifacts(['.'], { basePath: ctx.io.cwd });
-          const r = await executeCommand(inspection.run, {
-            cwd: ctx.io.cwd,
-            timeoutMs: flags.inspectionTimeout * 1000,
-            recordStreams: true,
-          });
-          const products = await recordArtifacts(['.'], { basePath: ctx.io.cwd });
-          const link: Link = {
-            _type: 'link',
+          // recorded around the command, and the (unsigned) inspection link is kept as NAME.link.
+          const link = await runStep({
             name: inspection.name,
-            materials,
-            products,
-            byproducts: { 'return-value': r.returnValue, stderr: r.stderr, stdout: r.stdout },
-            command: [...inspection.run],
-            environment: {},
-          };
+            materials: ['.'],
+            products: ['.'],
+            command: inspection.run,
+            recordStreams: true,
+            timeoutMs: flags.inspectionTimeout * 1000,
+            format: 'metablock',
+            cwd: ctx.io.cwd,
+            basePath: ctx.io.cwd,
+          });
+          const unsigned = unsignedMetadata(linkToJson(link), 'metablock', inspection.name);
+          await writeFileAtomic(join(ctx.io.cwd, `${inspection.name}.link`), serializeMetadata(unsigned));
           return link;
         };
         const result = await verifyLayout(layout, keys, {
